@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommsHub.Api.Endpoints;
+using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
+using CommsHub.Core.Data;
+using CommsHub.Core.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+var builder = WebApplication.CreateBuilder(args);
+var roles = CommsHubRoles.From(builder.Configuration);
+
+builder.Services.AddCommsHub(builder.Configuration, roles);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+});
+builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(ApiKeyAuthenticationHandler.AdminPolicy, p => p.RequireAuthenticatedUser());
+
+var app = builder.Build();
+
+if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
+{
+    await DatabaseSetup.MigrateAsync(app.Services);
+    Console.WriteLine("Database is up to date.");
+    return;
+}
+
+if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+{
+    await DatabaseSetup.MigrateAsync(app.Services);
+}
+var generatedKey = roles.Api ? await app.Services.GetRequiredService<ApiKeyStore>().LoadOrGenerateAsync(app.Services) : null;
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(CommsHubServices.ReadyTag) });
+
+if (roles.Api)
+{
+    var admin = app.MapGroup("").RequireAuthorization(ApiKeyAuthenticationHandler.AdminPolicy);
+    admin.MapComponentEndpoints();
+    admin.MapIncidentEndpoints();
+    admin.MapSubscriberEndpoints();
+    admin.MapDeliveryEndpoints();
+}
+
+app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using CommsHub.Core.Common;
+using Fluid;
+
+namespace CommsHub.Core.Channels.Email;
+
+public sealed record RenderedEmail(string Subject, string Text, string Html);
+
+/// <summary>What an update message says, independent of the medium.</summary>
+public sealed record UpdateContent(
+    string PageName,
+    string PageUrl,
+    Guid IncidentId,
+    string IncidentTitle,
+    string IncidentUrl,
+    IncidentStatus Status,
+    Impact Impact,
+    string Message,
+    DateTimeOffset PostedAt,
+    IReadOnlyList<(string Name, ComponentStatus Status)> Components);
+
+/// <summary>Renders an update as an email from the Liquid templates embedded beside this class.</summary>
+public sealed class EmailRenderer
+{
+    private static readonly FluidParser Parser = new();
+    private static readonly IFluidTemplate SubjectTemplate = Load("update.subject.liquid");
+    private static readonly IFluidTemplate TextTemplate = Load("update.text.liquid");
+    private static readonly IFluidTemplate HtmlTemplate = Load("update.html.liquid");
+    private static readonly TemplateOptions Options = CreateOptions();
+
+    public static RenderedEmail Render(UpdateContent content)
+    {
+        var model = new Dictionary<string, object?>
+        {
+            ["page_name"] = content.PageName,
+            ["page_url"] = content.PageUrl,
+            ["incident_title"] = content.IncidentTitle,
+            ["incident_url"] = content.IncidentUrl,
+            ["status_label"] = Labels.Of(content.Status),
+            ["impact_label"] = content.Impact == Impact.None ? "" : Labels.Of(content.Impact),
+            ["message"] = content.Message,
+            ["posted_at"] = content.PostedAt.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            ["components"] = content.Components
+                .Select(c => new Dictionary<string, object?> { ["name"] = c.Name, ["status_label"] = Labels.Of(c.Status) })
+                .ToList(),
+        };
+        var context = new TemplateContext(model, Options);
+        var subject = SubjectTemplate.Render(context, NullEncoder.Default).Trim();
+        var text = TextTemplate.Render(context, NullEncoder.Default);
+        var html = HtmlTemplate.Render(context, HtmlEncoder.Default);
+        return new RenderedEmail(subject, text, html);
+    }
+
+    private static TemplateOptions CreateOptions()
+    {
+        var options = new TemplateOptions();
+        options.MemberAccessStrategy.Register<Dictionary<string, object?>, object?>((d, name) => d.TryGetValue(name, out var v) ? v : null);
+        return options;
+    }
+
+    private static IFluidTemplate Load(string name)
+    {
+        var assembly = typeof(EmailRenderer).Assembly;
+        using var stream = assembly.GetManifestResourceStream($"CommsHub.Core.Channels.Email.Templates.{name}")
+            ?? throw new InvalidOperationException($"Email template {name} is not embedded.");
+        using var reader = new StreamReader(stream);
+        var source = reader.ReadToEnd();
+        return Parser.TryParse(source, out var template, out var error)
+            ? template
+            : throw new InvalidOperationException($"Email template {name} does not parse: {error}");
+    }
+}

@@ -1,0 +1,49 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Common;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Incidents;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace CommsHub.Core.Channels.Email;
+
+/// <summary>Sends one planned batch of email deliveries as one SendGrid request.</summary>
+public sealed class SendEmailBatchConsumer(
+    DeliveryLeases leases,
+    UpdateContentLoader contents,
+    IEmailSender sender,
+    ILogger<SendEmailBatchConsumer> logger) : IConsumer<SendEmailBatch>
+{
+    public async Task Consume(ConsumeContext<SendEmailBatch> context)
+    {
+        var ct = context.CancellationToken;
+        var lease = await leases.ClaimAsync(context.Message.UpdateId, Channel.Email, context.Message.Batch, ct);
+        if (lease.Deliveries.Count == 0)
+        {
+            return; // already sent, or held by another sender: a redelivered command sends nothing twice
+        }
+
+        var content = await contents.LoadAsync(context.Message.UpdateId, ct);
+        if (content is null)
+        {
+            await leases.CompleteAsync(lease, new SendResult(DeliveryStatus.Failed, "none", Error: "The update no longer exists."), ct);
+            return;
+        }
+
+        var email = EmailRenderer.Render(content);
+        var result = await sender.SendAsync(email, lease.Deliveries.Select(d => new EmailRecipient(d.Id, d.Recipient)).ToList(), ct);
+        await leases.CompleteAsync(lease, result, ct);
+        if (result.Transient)
+        {
+            // Released for the retry that MassTransit's retry policy (or the error queue's re-drive) makes.
+            throw new TransientDeliveryException(result.Error ?? "Transient provider failure");
+        }
+        if (!result.Accepted)
+        {
+            logger.LogWarning("Email batch {Batch} of update {UpdateId} failed permanently: {Error}",
+                context.Message.Batch, context.Message.UpdateId, result.Error);
+        }
+    }
+}
+
+public sealed class TransientDeliveryException(string message) : Exception(message);

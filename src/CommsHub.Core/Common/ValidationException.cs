@@ -1,0 +1,36 @@
+namespace CommsHub.Core.Common;
+
+/// <summary>Invalid input, with the field errors a client can act on. Mapped to a 400 problem.</summary>
+public sealed class ValidationException(IDictionary<string, string[]> errors)
+    : Exception("One or more fields are invalid.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>Collects field errors in the order they were found.</summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public FieldErrors Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list))
+        {
+            _errors[field] = list = [];
+        }
+        list.Add(message);
+        return this;
+    }
+
+    public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
+    public void ThrowIfAny()
+    {
+        if (Any)
+        {
+            throw new ValidationException(ToDictionary());
+        }
+    }
+}

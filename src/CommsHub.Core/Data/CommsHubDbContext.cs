@@ -1,0 +1,120 @@
+using CommsHub.Core.Auth;
+using CommsHub.Core.Common;
+using CommsHub.Core.Components;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Incidents;
+using CommsHub.Core.Messaging;
+using CommsHub.Core.Subscribers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace CommsHub.Core.Data;
+
+/// <summary>
+/// The one model. Each provider has a subclass only so that it can own its migration set
+/// (<see cref="PostgreSqlCommsHubDbContext"/>, <see cref="SqliteCommsHubDbContext"/>).
+/// Tables and columns are snake_case so raw SQL on the hot paths reads naturally.
+/// </summary>
+public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Component> Components => Set<Component>();
+    public DbSet<Incident> Incidents => Set<Incident>();
+    public DbSet<IncidentUpdate> IncidentUpdates => Set<IncidentUpdate>();
+    public DbSet<Subscriber> Subscribers => Set<Subscriber>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public abstract DatabaseProvider Provider { get; }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<IncidentStatus>().HaveConversion<WireConverter<IncidentStatus>>().HaveMaxLength(32);
+        configurationBuilder.Properties<Impact>().HaveConversion<WireConverter<Impact>>().HaveMaxLength(32);
+        configurationBuilder.Properties<ComponentStatus>().HaveConversion<WireConverter<ComponentStatus>>().HaveMaxLength(32);
+        configurationBuilder.Properties<Channel>().HaveConversion<WireConverter<Channel>>().HaveMaxLength(16);
+        configurationBuilder.Properties<DeliveryStatus>().HaveConversion<WireConverter<DeliveryStatus>>().HaveMaxLength(16);
+        configurationBuilder.Properties<SubscriberStatus>().HaveConversion<WireConverter<SubscriberStatus>>().HaveMaxLength(16);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Component>(e =>
+        {
+            e.Property(c => c.Name).HasMaxLength(200);
+            e.Property(c => c.Description).HasMaxLength(2000);
+            e.Property(c => c.Group).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<Incident>(e =>
+        {
+            e.Property(i => i.Title).HasMaxLength(500);
+            e.HasMany(i => i.Updates).WithOne().HasForeignKey(u => u.IncidentId);
+            e.HasMany(i => i.Components).WithOne().HasForeignKey(c => c.IncidentId);
+            e.HasIndex(i => new { i.Status, i.CreatedAt });
+            e.Ignore(i => i.IsOpen);
+        });
+        modelBuilder.Entity<IncidentComponent>(e =>
+        {
+            e.HasKey(c => new { c.IncidentId, c.ComponentId });
+            e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
+        });
+
+        modelBuilder.Entity<IncidentUpdate>(e =>
+        {
+            e.Property(u => u.Message).HasMaxLength(20_000);
+            e.HasMany(u => u.ComponentChanges).WithOne().HasForeignKey(c => c.UpdateId);
+            e.PrimitiveCollection(u => u.Channels).ElementType().HasConversion<WireConverter<Channel>>();
+            e.HasIndex(u => new { u.IncidentId, u.CreatedAt });
+        });
+        modelBuilder.Entity<ComponentChange>(e =>
+        {
+            e.HasKey(c => new { c.UpdateId, c.ComponentId });
+            e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
+        });
+
+        modelBuilder.Entity<Subscriber>(e =>
+        {
+            e.Property(s => s.Address).HasMaxLength(2048);
+            e.HasIndex(s => new { s.Channel, s.Address }).IsUnique();
+            // The planner pages confirmed subscribers of a channel by id.
+            e.HasIndex(s => new { s.Channel, s.Status, s.Id });
+            e.HasMany(s => s.Components).WithOne().HasForeignKey(c => c.SubscriberId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<SubscriberComponent>(e =>
+        {
+            e.HasKey(c => new { c.SubscriberId, c.ComponentId });
+            e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
+        });
+
+        modelBuilder.Entity<Delivery>(e =>
+        {
+            e.Property(d => d.Recipient).HasMaxLength(2048);
+            e.Property(d => d.Provider).HasMaxLength(32);
+            e.Property(d => d.ProviderMessageId).HasMaxLength(200);
+            e.Property(d => d.LastError).HasMaxLength(2000);
+            e.HasIndex(d => new { d.UpdateId, d.SubscriberId, d.Channel }).IsUnique();
+            e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch });
+            e.HasIndex(d => new { d.IncidentId, d.Id });
+            e.HasIndex(d => d.ProviderMessageId);
+        });
+
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.Property(m => m.MessageType).HasMaxLength(300);
+            e.HasIndex(m => m.MessageId).IsUnique();
+            e.HasIndex(m => new { m.PublishedAt, m.Id });
+        });
+
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.Property(k => k.Hash).HasMaxLength(64);
+            e.HasIndex(k => k.Hash).IsUnique();
+        });
+    }
+
+    private sealed class WireConverter<TEnum>() : ValueConverter<TEnum, string>(v => v.ToWire(), v => Wire.Parse<TEnum>(v))
+        where TEnum : struct, Enum;
+}
+
+public enum DatabaseProvider { Sqlite, PostgreSql }

@@ -1,0 +1,333 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace CommsHub.Core.Data.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "api_keys",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "text", nullable: false),
+                    hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_api_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "components",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    description = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    group = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    position = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_components", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "deliveries",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    update_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    incident_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    subscriber_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    recipient = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    provider = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    provider_message_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    delivered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    batch = table.Column<int>(type: "integer", nullable: false),
+                    lease_token = table.Column<Guid>(type: "uuid", nullable: true),
+                    lease_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_deliveries", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "incidents",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    impact = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    resolved_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_incidents", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "outbox_messages",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    message_type = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    payload = table.Column<string>(type: "text", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    published_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    attempts = table.Column<int>(type: "integer", nullable: false),
+                    last_error = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_outbox_messages", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "subscribers",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    confirmed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_subscribers", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "incident_component",
+                columns: table => new
+                {
+                    incident_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    component_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_incident_component", x => new { x.incident_id, x.component_id });
+                    table.ForeignKey(
+                        name: "fk_incident_component_components_component_id",
+                        column: x => x.component_id,
+                        principalTable: "components",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_incident_component_incidents_incident_id",
+                        column: x => x.incident_id,
+                        principalTable: "incidents",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "incident_updates",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    incident_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    message = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    notify = table.Column<bool>(type: "boolean", nullable: false),
+                    channels = table.Column<string[]>(type: "text[]", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_incident_updates", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_incident_updates_incidents_incident_id",
+                        column: x => x.incident_id,
+                        principalTable: "incidents",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "subscriber_component",
+                columns: table => new
+                {
+                    subscriber_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    component_id = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_subscriber_component", x => new { x.subscriber_id, x.component_id });
+                    table.ForeignKey(
+                        name: "fk_subscriber_component_components_component_id",
+                        column: x => x.component_id,
+                        principalTable: "components",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_subscriber_component_subscribers_subscriber_id",
+                        column: x => x.subscriber_id,
+                        principalTable: "subscribers",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "component_change",
+                columns: table => new
+                {
+                    update_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    component_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    old_status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    new_status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_component_change", x => new { x.update_id, x.component_id });
+                    table.ForeignKey(
+                        name: "fk_component_change_components_component_id",
+                        column: x => x.component_id,
+                        principalTable: "components",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_component_change_incident_updates_update_id",
+                        column: x => x.update_id,
+                        principalTable: "incident_updates",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_api_keys_hash",
+                table: "api_keys",
+                column: "hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_component_change_component_id",
+                table: "component_change",
+                column: "component_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deliveries_incident_id_id",
+                table: "deliveries",
+                columns: new[] { "incident_id", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deliveries_provider_message_id",
+                table: "deliveries",
+                column: "provider_message_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deliveries_update_id_channel_batch",
+                table: "deliveries",
+                columns: new[] { "update_id", "channel", "batch" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_deliveries_update_id_subscriber_id_channel",
+                table: "deliveries",
+                columns: new[] { "update_id", "subscriber_id", "channel" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_incident_component_component_id",
+                table: "incident_component",
+                column: "component_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_incident_updates_incident_id_created_at",
+                table: "incident_updates",
+                columns: new[] { "incident_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_incidents_status_created_at",
+                table: "incidents",
+                columns: new[] { "status", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_message_id",
+                table: "outbox_messages",
+                column: "message_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_outbox_messages_published_at_id",
+                table: "outbox_messages",
+                columns: new[] { "published_at", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_subscriber_component_component_id",
+                table: "subscriber_component",
+                column: "component_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_subscribers_channel_address",
+                table: "subscribers",
+                columns: new[] { "channel", "address" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_subscribers_channel_status_id",
+                table: "subscribers",
+                columns: new[] { "channel", "status", "id" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "api_keys");
+
+            migrationBuilder.DropTable(
+                name: "component_change");
+
+            migrationBuilder.DropTable(
+                name: "deliveries");
+
+            migrationBuilder.DropTable(
+                name: "incident_component");
+
+            migrationBuilder.DropTable(
+                name: "outbox_messages");
+
+            migrationBuilder.DropTable(
+                name: "subscriber_component");
+
+            migrationBuilder.DropTable(
+                name: "incident_updates");
+
+            migrationBuilder.DropTable(
+                name: "components");
+
+            migrationBuilder.DropTable(
+                name: "subscribers");
+
+            migrationBuilder.DropTable(
+                name: "incidents");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Incidents;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Deliveries;
+
+/// <summary>
+/// Turns a published update into deliveries: pages the confirmed audience by keyset, writes each
+/// page's deliveries in one statement under the unique (update, subscriber, channel) key, and
+/// emits one send command per provider request. A redelivered event re-plans harmlessly: existing
+/// deliveries are kept, and the send commands find nothing left to send.
+/// </summary>
+public sealed class AudiencePlanner(
+    CommsHubDbContext db,
+    IDeliveryWriter writer,
+    IOptions<EmailOptions> emailOptions,
+    TimeProvider time,
+    ILogger<AudiencePlanner> logger) : IConsumer<IncidentUpdatePublished>
+{
+    public async Task Consume(ConsumeContext<IncidentUpdatePublished> context)
+    {
+        var ct = context.CancellationToken;
+        var update = await db.IncidentUpdates.AsNoTracking().FirstOrDefaultAsync(u => u.Id == context.Message.UpdateId, ct);
+        if (update is null)
+        {
+            // The event is written in the same transaction as the update, so this means the update was erased.
+            logger.LogWarning("Update {UpdateId} no longer exists; nothing to plan", context.Message.UpdateId);
+            return;
+        }
+        if (!update.Notify)
+        {
+            return;
+        }
+
+        var componentIds = await db.Set<IncidentComponent>().AsNoTracking()
+            .Where(c => c.IncidentId == update.IncidentId)
+            .Select(c => c.ComponentId)
+            .ToListAsync(ct);
+
+        if (Reaches(update, Channel.Email))
+        {
+            var planned = await PlanAsync(context, update, Channel.Email, componentIds, emailOptions.Value.BatchSize,
+                batch => new SendEmailBatch { UpdateId = update.Id, Batch = batch });
+            logger.LogInformation("Planned {Count} email deliveries for update {UpdateId}", planned, update.Id);
+        }
+    }
+
+    private static bool Reaches(IncidentUpdate update, Channel channel) => update.Channels.Count == 0 || update.Channels.Contains(channel);
+
+    private async Task<int> PlanAsync<TCommand>(ConsumeContext context, IncidentUpdate update, Channel channel,
+        List<Guid> componentIds, int pageSize, Func<int, TCommand> command) where TCommand : class
+    {
+        var after = Guid.Empty;
+        var batch = 0;
+        var planned = 0;
+        while (true)
+        {
+            var page = await Audience(channel, componentIds)
+                .Where(s => s.Id > after)
+                .OrderBy(s => s.Id)
+                .Take(pageSize)
+                .Select(s => new PlannedRecipient(s.Id, s.Address))
+                .ToListAsync(context.CancellationToken);
+            if (page.Count == 0)
+            {
+                return planned;
+            }
+            batch++;
+            planned += page.Count;
+            await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
+            await context.Publish(command(batch), context.CancellationToken);
+            after = page[^1].SubscriberId;
+        }
+    }
+
+    /// <summary>
+    /// Confirmed subscribers of the channel. One who chose components hears of an incident only
+    /// when it touches one of them; one who chose none hears of everything.
+    /// </summary>
+    private IQueryable<Subscribers.Subscriber> Audience(Channel channel, List<Guid> componentIds) =>
+        db.Subscribers.AsNoTracking()
+            .Where(s => s.Channel == channel && s.Status == SubscriberStatus.Confirmed)
+            .Where(s => !s.Components.Any() || s.Components.Any(c => componentIds.Contains(c.ComponentId)));
+}

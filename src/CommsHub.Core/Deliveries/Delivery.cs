@@ -1,0 +1,32 @@
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.Deliveries;
+
+/// <summary>
+/// One message to one recipient on one channel for one update. (UpdateId, SubscriberId, Channel)
+/// is unique: the database, not the code path, guarantees nothing is planned twice.
+/// </summary>
+public sealed class Delivery
+{
+    public Guid Id { get; init; } = Ids.New();
+    public Guid UpdateId { get; init; }
+    public Guid IncidentId { get; init; }
+    public Guid SubscriberId { get; init; }
+    public Channel Channel { get; init; }
+    public required string Recipient { get; set; }
+    public DeliveryStatus Status { get; set; } = DeliveryStatus.Queued;
+    public string? Provider { get; set; }
+    public string? ProviderMessageId { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? SentAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    /// <summary>The planner's batch (one provider request) this delivery belongs to.</summary>
+    public int Batch { get; init; }
+
+    /// <summary>Set while a sender holds the delivery; an expired lease may be taken over.</summary>
+    public Guid? LeaseToken { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
+}

@@ -1,0 +1,72 @@
+using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Incidents;
+using CommsHub.Core.Messaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Hosting;
+
+public static class CommsHubServices
+{
+    public const string ReadyTag = "ready";
+
+    /// <summary>Everything both hosts share: data, channels, the bus, the outbox dispatcher.</summary>
+    public static IServiceCollection AddCommsHub(this IServiceCollection services, IConfiguration configuration, CommsHubRoles roles)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(roles);
+        services.AddMemoryCache();
+
+        services.AddOptions<CommsHubOptions>()
+            .Configure(o =>
+            {
+                o.PublicBaseUrl = configuration["PublicBaseUrl"] ?? "";
+                o.PageName = configuration["StatusPage:Name"] ?? o.PageName;
+            })
+            .PostConfigure(o =>
+            {
+                if (string.IsNullOrWhiteSpace(o.PublicBaseUrl))
+                {
+                    o.PublicBaseUrl = FirstUrl(configuration["urls"] ?? configuration["ASPNETCORE_URLS"]) ?? "http://localhost:5000";
+                }
+            })
+            .Validate(o => Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out _), "PublicBaseUrl must be an absolute URL such as https://status.example.com.")
+            .ValidateOnStart();
+
+        services.AddCommsHubDatabase(configuration);
+
+        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(SendGridEmailSender.HttpClientName)
+            .ConfigureHttpClient((sp, c) => c.Timeout = sp.GetRequiredService<IOptions<EmailOptions>>().Value.SendGrid.Timeout);
+        services.AddSingleton<IEmailSender>(sp => sp.GetRequiredService<IOptions<EmailOptions>>().Value.Sandboxed
+            ? new SandboxEmailSender()
+            : ActivatorUtilities.CreateInstance<SendGridEmailSender>(sp));
+
+        services.AddScoped<UpdateContentLoader>();
+        services.AddScoped<DeliveryLeases>();
+        services.AddScoped<IncidentService>();
+        services.AddScoped<Subscribers.SubscriberService>();
+        services.AddScoped<DeliveryQueries>();
+        services.AddSingleton<Auth.ApiKeyStore>();
+
+        services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+
+        services.AddCommsHubBus(configuration, roles);
+        services.AddHealthChecks().AddDbContextCheck<CommsHubDbContext>("database", HealthStatus.Unhealthy, [ReadyTag]);
+        return services;
+    }
+
+    private static string? FirstUrl(string? urls) =>
+        urls?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()?
+            .Replace("://*", "://localhost", StringComparison.Ordinal)
+            .Replace("://+", "://localhost", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal);
+}

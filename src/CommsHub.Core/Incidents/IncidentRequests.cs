@@ -1,0 +1,21 @@
+namespace CommsHub.Core.Incidents;
+
+/// <summary>A component and the status an incident gives it. Enum values arrive as text so a bad one is a field error.</summary>
+public sealed record ComponentStatusRequest(Guid? Id, string? Status);
+
+public sealed record CreateIncidentRequest(
+    string? Title,
+    string? Message,
+    string? Status = null,
+    string? Impact = null,
+    List<ComponentStatusRequest>? Components = null,
+    List<string>? Channels = null,
+    bool? Notify = null);
+
+public sealed record CreateUpdateRequest(
+    string? Message,
+    string? Status = null,
+    string? Impact = null,
+    List<ComponentStatusRequest>? Components = null,
+    List<string>? Channels = null,
+    bool? Notify = null);

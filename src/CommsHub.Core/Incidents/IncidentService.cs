@@ -1,0 +1,188 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Common;
+using CommsHub.Core.Components;
+using CommsHub.Core.Data;
+using CommsHub.Core.Messaging;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsHub.Core.Incidents;
+
+/// <summary>
+/// Opens incidents and posts updates. The update, its component changes and the outbox row that
+/// announces it commit in one transaction; the API answers without waiting for any send.
+/// </summary>
+public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, TimeProvider time)
+{
+    public const int MaxTitleLength = 500;
+    public const int MaxMessageLength = 20_000;
+
+    public async Task<Incident> CreateAsync(CreateIncidentRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.Title))
+        {
+            errors.Add("title", "title is required.");
+        }
+        else if (request.Title.Length > MaxTitleLength)
+        {
+            errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
+        }
+        var status = ParseOptional(request.Status, IncidentStatus.Investigating, "status", errors);
+        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var incident = new Incident { Title = request.Title!.Trim(), Status = status, Impact = impact, CreatedAt = now, UpdatedAt = now };
+        db.Incidents.Add(incident);
+        await AddUpdateAsync(incident, status, request.Message!, common, request.Notify ?? true, now, cancellationToken);
+        return incident;
+    }
+
+    /// <returns>The update, or null when the incident does not exist.</returns>
+    public async Task<IncidentUpdate?> AddUpdateAsync(Guid incidentId, CreateUpdateRequest request, CancellationToken cancellationToken)
+    {
+        var incident = await db.Incidents.Include(i => i.Components).FirstOrDefaultAsync(i => i.Id == incidentId, cancellationToken);
+        if (incident is null)
+        {
+            return null;
+        }
+        var errors = new FieldErrors();
+        var status = ParseOptional(request.Status, incident.Status, "status", errors);
+        var impact = ParseOptional(request.Impact, incident.Impact, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        incident.Impact = impact;
+        return await AddUpdateAsync(incident, status, request.Message!, common, request.Notify ?? true, now, cancellationToken);
+    }
+
+    private async Task<IncidentUpdate> AddUpdateAsync(Incident incident, IncidentStatus status, string message,
+        ValidatedCommon common, bool notify, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var update = new IncidentUpdate
+        {
+            IncidentId = incident.Id,
+            Status = status,
+            Message = message.Trim(),
+            CreatedAt = now,
+            Notify = notify,
+            Channels = common.Channels,
+        };
+        foreach (var (component, newStatus) in common.Components)
+        {
+            update.ComponentChanges.Add(new ComponentChange
+            {
+                UpdateId = update.Id, ComponentId = component.Id, OldStatus = component.Status, NewStatus = newStatus,
+            });
+            component.Status = newStatus;
+            component.UpdatedAt = now;
+            var affected = incident.Components.FirstOrDefault(c => c.ComponentId == component.Id);
+            if (affected is null)
+            {
+                incident.Components.Add(new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus });
+            }
+            else
+            {
+                affected.Status = newStatus;
+            }
+        }
+
+        incident.Status = status;
+        incident.UpdatedAt = now;
+        incident.ResolvedAt = status is IncidentStatus.Resolved or IncidentStatus.Postmortem ? incident.ResolvedAt ?? now : null;
+        incident.Updates.Add(update);
+
+        Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
+        return update;
+    }
+
+    private sealed record ValidatedCommon(List<(Component Component, ComponentStatus Status)> Components, List<Channel> Channels);
+
+    private async Task<ValidatedCommon> ValidateCommonAsync(string? message, List<ComponentStatusRequest>? components,
+        List<string>? channels, FieldErrors errors, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            errors.Add("message", "message is required.");
+        }
+        else if (message.Length > MaxMessageLength)
+        {
+            errors.Add("message", $"message must be at most {MaxMessageLength} characters.");
+        }
+
+        var resolvedComponents = new List<(Component, ComponentStatus)>();
+        if (components is { Count: > 0 })
+        {
+            var ids = components.Where(c => c?.Id is not null).Select(c => c!.Id!.Value).Distinct().ToList();
+            var known = await db.Components.Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+            var seen = new HashSet<Guid>();
+            for (var i = 0; i < components.Count; i++)
+            {
+                var c = components[i];
+                if (c?.Id is null)
+                {
+                    errors.Add($"components[{i}].id", "id is required.");
+                    continue;
+                }
+                if (!known.TryGetValue(c.Id.Value, out var component))
+                {
+                    errors.Add($"components[{i}].id", $"no component has id {c.Id}.");
+                    continue;
+                }
+                if (!seen.Add(c.Id.Value))
+                {
+                    errors.Add($"components[{i}].id", $"component {c.Id} is listed twice.");
+                    continue;
+                }
+                if (!Wire.TryParse<ComponentStatus>(c.Status, out var status))
+                {
+                    errors.Add($"components[{i}].status", c.Status is null ? "status is required." : $"'{c.Status}' {Wire.OneOf<ComponentStatus>()}.");
+                    continue;
+                }
+                resolvedComponents.Add((component, status));
+            }
+        }
+
+        var resolvedChannels = new List<Channel>();
+        if (channels is not null)
+        {
+            for (var i = 0; i < channels.Count; i++)
+            {
+                if (Wire.TryParse<Channel>(channels[i], out var channel))
+                {
+                    if (!resolvedChannels.Contains(channel))
+                    {
+                        resolvedChannels.Add(channel);
+                    }
+                }
+                else
+                {
+                    errors.Add($"channels[{i}]", $"'{channels[i]}' {Wire.OneOf<Channel>()}.");
+                }
+            }
+            if (channels.Count == 0)
+            {
+                errors.Add("channels", "channels must name at least one channel; leave it out to use every configured channel.");
+            }
+        }
+        return new ValidatedCommon(resolvedComponents, resolvedChannels);
+    }
+
+    private static TEnum ParseOptional<TEnum>(string? text, TEnum fallback, string field, FieldErrors errors) where TEnum : struct, Enum
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+        if (Wire.TryParse<TEnum>(text, out var value))
+        {
+            return value;
+        }
+        errors.Add(field, $"'{text}' {Wire.OneOf<TEnum>()}.");
+        return fallback;
+    }
+}

@@ -1,0 +1,29 @@
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.Incidents;
+
+public sealed class IncidentUpdate
+{
+    public Guid Id { get; init; } = Ids.New();
+    public Guid IncidentId { get; init; }
+    public IncidentStatus Status { get; init; }
+    public required string Message { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>false: the website only, no notification on any channel.</summary>
+    public bool Notify { get; init; } = true;
+
+    /// <summary>The channels this update goes to; empty means every configured channel.</summary>
+    public List<Channel> Channels { get; init; } = [];
+
+    /// <summary>The component status changes this update made.</summary>
+    public List<ComponentChange> ComponentChanges { get; init; } = [];
+}
+
+public sealed class ComponentChange
+{
+    public Guid UpdateId { get; init; }
+    public Guid ComponentId { get; init; }
+    public ComponentStatus OldStatus { get; init; }
+    public ComponentStatus NewStatus { get; init; }
+}

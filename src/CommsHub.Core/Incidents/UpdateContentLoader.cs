@@ -1,0 +1,51 @@
+using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Data;
+using CommsHub.Core.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Incidents;
+
+/// <summary>
+/// Loads what an update says. Every batch of a fan-out renders the same update, so the content
+/// is cached briefly: one query per update per process, not per batch.
+/// </summary>
+public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache, IOptions<CommsHubOptions> options)
+{
+    public async Task<UpdateContent?> LoadAsync(Guid updateId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(("update-content", updateId), out UpdateContent? cached))
+        {
+            return cached;
+        }
+        var update = await db.IncidentUpdates.AsNoTracking().FirstOrDefaultAsync(u => u.Id == updateId, cancellationToken);
+        if (update is null)
+        {
+            return null;
+        }
+        var incident = await db.Incidents.AsNoTracking().FirstAsync(i => i.Id == update.IncidentId, cancellationToken);
+        var components = await (
+                from ic in db.Set<IncidentComponent>().AsNoTracking()
+                join c in db.Components.AsNoTracking() on ic.ComponentId equals c.Id
+                where ic.IncidentId == incident.Id
+                orderby c.Position, c.Name
+                select new { c.Name, ic.Status })
+            .ToListAsync(cancellationToken);
+
+        var o = options.Value;
+        var content = new UpdateContent(
+            o.PageName,
+            o.Link("/"),
+            incident.Id,
+            incident.Title,
+            o.Link($"/incidents/{incident.Id}"),
+            update.Status,
+            incident.Impact,
+            update.Message,
+            update.CreatedAt,
+            components.Select(c => (c.Name, c.Status)).ToList());
+        cache.Set(("update-content", updateId), content, TimeSpan.FromMinutes(5));
+        return content;
+    }
+}

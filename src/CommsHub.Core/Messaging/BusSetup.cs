@@ -1,0 +1,95 @@
+using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsHub.Core.Messaging;
+
+public static class BusSetup
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ when <c>ConnectionStrings:RabbitMq</c> is set, else its in-memory
+    /// transport. Consumers are registered only in the worker role; the api role only publishes.
+    /// </summary>
+    public static IServiceCollection AddCommsHubBus(this IServiceCollection services, IConfiguration configuration, CommsHubRoles roles)
+    {
+        var rabbit = configuration.GetConnectionString("RabbitMq");
+        services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            if (roles.Worker)
+            {
+                x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();
+                x.AddConsumer<SendEmailBatchConsumer, SendEmailBatchConsumerDefinition>();
+                x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint));
+            }
+
+            if (string.IsNullOrWhiteSpace(rabbit))
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+            else
+            {
+                var settings = RabbitMqAddress.Parse(rabbit);
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(settings.Host, settings.Port, settings.VirtualHost, h =>
+                    {
+                        h.Username(settings.Username);
+                        h.Password(settings.Password);
+                        // Publisher confirms stay on: a publish completes only once the broker has the message.
+                        h.PublisherConfirmation = true;
+                        if (settings.UseSsl)
+                        {
+                            h.UseSsl(s => s.ServerName = settings.Host);
+                        }
+                    });
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// The one failure policy: a few quick in-process retries for transient faults, then the
+    /// message goes to the endpoint's <c>_error</c> queue. Nothing is acknowledged and dropped.
+    /// </summary>
+    private static void ConfigureFailurePolicy(IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<ArgumentException>();
+            r.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
+        });
+}
+
+public sealed class AudiencePlannerDefinition : ConsumerDefinition<AudiencePlanner>
+{
+    public AudiencePlannerDefinition() => ConcurrentMessageLimit = 4;
+}
+
+public sealed class SendEmailBatchConsumerDefinition : ConsumerDefinition<SendEmailBatchConsumer>
+{
+    public SendEmailBatchConsumerDefinition() => ConcurrentMessageLimit = 16;
+}
+
+internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseSsl)
+{
+    public static RabbitMqAddress Parse(string uri)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || (u.Scheme != "amqp" && u.Scheme != "amqps"))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://guest:guest@localhost:5672/ (got '{uri}').");
+        }
+        var ssl = u.Scheme == "amqps";
+        var port = u.IsDefaultPort || u.Port <= 0 ? (ssl ? 5671 : 5672) : u.Port;
+        var userInfo = u.UserInfo.Split(':', 2);
+        var user = userInfo.Length > 0 && userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest";
+        var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
+        var path = u.AbsolutePath.TrimStart('/');
+        var vhost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
+        return new RabbitMqAddress(u.Host, (ushort)port, vhost, user, password, ssl);
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+
+namespace CommsHub.Core.Messaging;
+
+public static class Outbox
+{
+    /// <summary>Adds the message to the context: it commits, or not, with the caller's changes.</summary>
+    public static OutboxMessage Enqueue<T>(CommsHubDbContext db, T message, DateTimeOffset now) where T : class
+    {
+        var row = new OutboxMessage
+        {
+            MessageId = Ids.New(),
+            MessageType = typeof(T).FullName!,
+            Payload = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
+            CreatedAt = now,
+        };
+        db.OutboxMessages.Add(row);
+        return row;
+    }
+
+    public static Type ResolveType(string messageType) =>
+        typeof(Contracts.IncidentUpdatePublished).Assembly.GetType(messageType, throwOnError: false)
+        ?? throw new InvalidOperationException($"Outbox message type '{messageType}' is not a CommsHub contract.");
+}
+
+/// <summary>Wakes the dispatcher right after a commit so publishing does not wait for the next poll.</summary>
+public sealed class OutboxSignal : IDisposable
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled: one wake-up covers every row committed so far.
+        }
+    }
+
+    public void Dispose() => _signal.Dispose();
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
+}

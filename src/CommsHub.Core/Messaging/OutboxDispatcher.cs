@@ -1,0 +1,127 @@
+using System.Text.Json;
+using CommsHub.Core.Data;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Messaging;
+
+public sealed class OutboxOptions
+{
+    public bool DispatcherEnabled { get; set; } = true;
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>How long one publish may wait for the broker's confirm before the row is retried later.</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Publishes committed outbox rows. Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so
+/// any number of processes may dispatch; each message keeps the row's id as its MessageId and the
+/// row is marked only after the broker confirmed it. A crash in between republishes the same
+/// MessageId, which consumers absorb through the unique delivery key.
+/// </summary>
+public sealed class OutboxDispatcher(
+    IServiceScopeFactory scopes,
+    IBus bus,
+    OutboxSignal signal,
+    IOptions<OutboxOptions> options,
+    TimeProvider time,
+    ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    private readonly OutboxOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.DispatcherEnabled)
+        {
+            logger.LogWarning("The outbox dispatcher is disabled (Outbox:DispatcherEnabled=false): committed updates wait until a dispatcher runs");
+            return;
+        }
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var published = await DispatchOnceAsync(stoppingToken);
+                failures = 0;
+                if (published == _options.BatchSize)
+                {
+                    continue;
+                }
+                await signal.WaitAsync(_options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(failures, 7))));
+                logger.LogWarning(ex, "Outbox dispatch failed ({Failures} in a row); retrying in {Delay}", failures, delay);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Publishes up to one batch of pending rows; returns how many were published.</summary>
+    public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var rows = db.Provider == DatabaseProvider.PostgreSql
+            ? await db.OutboxMessages
+                .FromSqlRaw("SELECT * FROM outbox_messages WHERE published_at IS NULL ORDER BY id LIMIT {0} FOR UPDATE SKIP LOCKED", _options.BatchSize)
+                .ToListAsync(cancellationToken)
+            : await db.OutboxMessages.Where(m => m.PublishedAt == null).OrderBy(m => m.Id).Take(_options.BatchSize)
+                .ToListAsync(cancellationToken);
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+
+        var published = 0;
+        Exception? failure = null;
+        foreach (var row in rows)
+        {
+            try
+            {
+                var type = Outbox.ResolveType(row.MessageType);
+                var message = JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_options.PublishTimeout);
+                await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx => ctx.MessageId = row.MessageId), timeout.Token);
+                row.PublishedAt = time.GetUtcNow();
+                published++;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                row.Attempts++;
+                row.LastError = ex.Message.Length > 2000 ? ex.Message[..2000] : ex.Message;
+                failure = ex;
+                break;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        if (failure is not null)
+        {
+            throw new OutboxPublishException($"Published {published} of {rows.Count} outbox messages; the rest wait for the next attempt.", failure);
+        }
+        if (published > 0)
+        {
+            logger.LogDebug("Published {Count} outbox message(s)", published);
+        }
+        return published;
+    }
+}
+
+public sealed class OutboxPublishException(string message, Exception inner) : Exception(message, inner);
