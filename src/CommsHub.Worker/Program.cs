@@ -1,7 +1,23 @@
-using CommsHub.Worker;
+using CommsHub.Core.Data;
+using CommsHub.Core.Hosting;
 
+// The worker host: bus consumers (and the outbox dispatcher), no HTTP. Same configuration keys as the Api.
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddHostedService<Worker>();
+var roles = CommsHubRoles.From(builder.Configuration, fallback: new CommsHubRoles(Api: false, Worker: true));
+if (roles.Api)
+{
+    throw new InvalidOperationException("The worker executable runs Roles=worker only; run CommsHub.Api for the HTTP roles.");
+}
+builder.Services.AddCommsHub(builder.Configuration, roles);
 
 var host = builder.Build();
-host.Run();
+if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase) || host.Services.GetRequiredService<IConfiguration>().GetValue("Database:MigrateOnStart", true))
+{
+    await DatabaseSetup.MigrateAsync(host.Services);
+    if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
+    {
+        Console.WriteLine("Database is up to date.");
+        return;
+    }
+}
+await host.RunAsync();

@@ -81,7 +81,11 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, T
             var affected = incident.Components.FirstOrDefault(c => c.ComponentId == component.Id);
             if (affected is null)
             {
-                incident.Components.Add(new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus });
+                // Added explicitly: EF would take a child with a client-set key, found through a
+                // tracked parent's navigation, for an existing row.
+                var added = new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus };
+                db.Add(added);
+                incident.Components.Add(added);
             }
             else
             {
@@ -92,6 +96,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, T
         incident.Status = status;
         incident.UpdatedAt = now;
         incident.ResolvedAt = status is IncidentStatus.Resolved or IncidentStatus.Postmortem ? incident.ResolvedAt ?? now : null;
+        db.IncidentUpdates.Add(update);
         incident.Updates.Add(update);
 
         Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);

@@ -1,0 +1,54 @@
+using CommsHub.Core.Data;
+using CommsHub.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsHub.Tests.Api;
+
+/// <summary>
+/// A fresh product on the embedded default for each test: its own SQLite file, MassTransit's
+/// in-memory bus, and email sandboxed unless the test points SendGrid at a fake.
+/// </summary>
+public abstract class SqliteAppTest : IAsyncLifetime
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), "commshub-tests", $"{Guid.NewGuid():N}.db");
+
+    protected CommsHubApp App { get; private set; } = null!;
+    protected HttpClient Admin { get; private set; } = null!;
+
+    protected virtual Dictionary<string, string?> Settings() => [];
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Sqlite",
+            ["ConnectionStrings:CommsHub"] = $"Data Source={_file}",
+            ["Outbox:PollInterval"] = "00:00:00.200",
+        };
+        foreach (var (k, v) in Settings())
+        {
+            settings[k] = v;
+        }
+        App = new CommsHubApp(settings);
+        Admin = App.Admin();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Admin.Dispose();
+        await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in new[] { _file, _file + "-wal", _file + "-shm" })
+        {
+            File.Delete(f);
+        }
+    }
+
+    protected async Task<T> WithDbAsync<T>(Func<CommsHubDbContext, Task<T>> query)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<CommsHubDbContext>());
+    }
+}

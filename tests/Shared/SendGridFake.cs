@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+using WireMock;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace CommsHub.Testing;
+
+/// <summary>One mail/send request as the real SendGrid SDK sent it, with the message id the fake answered.</summary>
+public sealed record SentMail(JsonNode Body, string? Authorization, string? MessageId, int Status)
+{
+    public string Subject => Body["subject"]!.GetValue<string>();
+    public string FromEmail => Body["from"]!["email"]!.GetValue<string>();
+    public string? FromName => Body["from"]!["name"]?.GetValue<string>();
+
+    public IReadOnlyList<string> Recipients => Body["personalizations"]!.AsArray()
+        .SelectMany(p => p!["to"]!.AsArray().Select(t => t!["email"]!.GetValue<string>())).ToList();
+
+    public IReadOnlyList<string> DeliveryIds => Body["personalizations"]!.AsArray()
+        .Select(p => p!["custom_args"]!["delivery_id"]!.GetValue<string>()).ToList();
+
+    public string? Content(string type) => Body["content"]?.AsArray()
+        .FirstOrDefault(c => c!["type"]!.GetValue<string>() == type)?["value"]?.GetValue<string>();
+}
+
+/// <summary>
+/// A loopback stand-in for api.sendgrid.com: the official SDK talks to it over HTTP, so the test
+/// reads the exact request the SDK produced. Answers 202 with a fresh X-Message-Id by default.
+/// </summary>
+public sealed class SendGridFake : IDisposable
+{
+    private int _count;
+
+    public SendGridFake()
+    {
+        Server = WireMockServer.Start();
+        Server.Given(Request.Create().WithPath("/v3/mail/send").UsingPost())
+            .RespondWith(Response.Create().WithCallback(_ =>
+            {
+                var n = Interlocked.Increment(ref _count);
+                var status = StatusFor(n);
+                var response = new ResponseMessage
+                {
+                    StatusCode = status,
+                    Headers = new Dictionary<string, WireMockList<string>> { ["X-Message-Id"] = new($"sg-msg-{n:D4}") },
+                };
+                if (status >= 400)
+                {
+                    response.BodyData = new BodyData { BodyAsString = """{"errors":[{"message":"fake failure"}]}""", DetectedBodyType = BodyType.String };
+                }
+                return response;
+            }));
+    }
+
+    public WireMockServer Server { get; }
+    public string Url => Server.Url!;
+
+    /// <summary>The HTTP status for the n-th request (1-based). Default: always 202.</summary>
+    public Func<int, int> StatusFor { get; set; } = _ => 202;
+
+    public IReadOnlyList<SentMail> Requests => Server.LogEntries
+        .Where(e => e.RequestMessage.Path == "/v3/mail/send")
+        .OrderBy(e => e.RequestMessage.DateTime)
+        .Select(e => new SentMail(
+            JsonNode.Parse(e.RequestMessage.Body!)!,
+            e.RequestMessage.Headers?.TryGetValue("Authorization", out var auth) == true ? auth.FirstOrDefault() : null,
+            e.ResponseMessage.Headers?.TryGetValue("X-Message-Id", out var id) == true ? id.FirstOrDefault() : null,
+            Convert.ToInt32(e.ResponseMessage.StatusCode, System.Globalization.CultureInfo.InvariantCulture)))
+        .ToList();
+
+    public IReadOnlyList<SentMail> Accepted => Requests.Where(r => r.Status == 202).ToList();
+
+    public void Dispose() => Server.Stop();
+}
