@@ -20,9 +20,17 @@ REPO_DIR="$(pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# No MSBuild worker nodes left running after the build: lingering nodes keep the
-# caller's stdout pipe open (a CI log that never closes).
+export DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE="${DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE:-true}"
+export DOTNET_GENERATE_ASPNET_CERTIFICATE="${DOTNET_GENERATE_ASPNET_CERTIFICATE:-false}"
+# The network reaches the package registries only: no certificate revocation
+# servers, so NuGet must not wait for them when it verifies package signatures.
+export NUGET_CERT_REVOCATION_MODE="${NUGET_CERT_REVOCATION_MODE:-offline}"
+# No MSBuild nodes, MSBuild server or compiler server left running after the
+# build: lingering ones keep the caller's stdout pipe open (a CI log that never
+# closes). Same settings as the development machines.
 export MSBUILDDISABLENODEREUSE=1
+export DOTNET_CLI_USE_MSBUILD_SERVER="${DOTNET_CLI_USE_MSBUILD_SERVER:-0}"
+export UseSharedCompilation="${UseSharedCompilation:-false}"
 
 RESULTS_DIR="$REPO_DIR/TestResults/test.sh"
 INFRA="$REPO_DIR/deploy/local-infra.sh"
@@ -45,9 +53,10 @@ cleanup() {
         "$INFRA" stop $started || say "warning: infrastructure stop failed"
     fi
     rm -f "$STARTED_FILE"
-    # The Roslyn compiler server (VBCSCompiler) outlives the build by minutes and
-    # inherits our stdout; under CI shut it down so nothing keeps the log open.
-    if [[ -n "${CI:-}" ]]; then
+    # Belt and braces for CI if UseSharedCompilation was overridden: a compiler
+    # server outlives the build by minutes. (Not done outside CI, where it could
+    # cut off another build in progress on the same machine.)
+    if [[ -n "${CI:-}" && "${UseSharedCompilation,,}" != false ]]; then
         dotnet build-server shutdown >/dev/null 2>&1 || true
     fi
 }

@@ -46,7 +46,11 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(CommsHubServices.ReadyTag) });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = c => c.Tags.Contains(CommsHubServices.ReadyTag),
+    ResponseWriter = HealthResponse.WriteAsync,
+});
 
 if (roles.Api)
 {

@@ -47,7 +47,10 @@ public sealed class AuthTests : SqliteAppTest
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live")).StatusCode);
         var ready = await anonymous.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+        Assert.Equal("Healthy", body["status"]!.GetValue<string>());
+        Assert.Equal("Healthy", body["checks"]!["database"]!["status"]!.GetValue<string>());
+        Assert.NotNull(body["checks"]!["masstransit-bus"]);
     }
 
     [Fact]
