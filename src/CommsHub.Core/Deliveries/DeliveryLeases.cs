@@ -1,4 +1,5 @@
 using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Channels;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using CommsHub.Core.Common;
+using CommsHub.Core.Channels;
 using Microsoft.Extensions.Options;
 using SendGrid;
 using SendGrid.Helpers.Mail;
@@ -8,19 +9,6 @@ using SendGrid.Helpers.Mail;
 namespace CommsHub.Core.Channels.Email;
 
 public sealed record EmailRecipient(Guid DeliveryId, string Address);
-
-/// <summary>The outcome of one provider request, for every recipient in it.</summary>
-public sealed record SendResult(
-    DeliveryStatus Status,
-    string Provider,
-    string? ProviderMessageId = null,
-    int? HttpStatus = null,
-    string? Error = null,
-    bool Transient = false,
-    TimeSpan Latency = default)
-{
-    public bool Accepted => Status is DeliveryStatus.Sent or DeliveryStatus.Sandboxed;
-}
 
 public interface IEmailSender
 {

@@ -1,4 +1,5 @@
 using CommsHub.Contracts;
+using CommsHub.Core.Channels;
 using CommsHub.Core.Common;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;

@@ -1,0 +1,19 @@
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.Channels;
+
+/// <summary>The outcome of one provider request, for every recipient in it.</summary>
+/// <param name="Status">sent, sandboxed, failed or queued (a transient failure to retry).</param>
+/// <param name="ErrorCode">The provider's own error code (Twilio's 21610, say), when it gave one.</param>
+public sealed record SendResult(
+    DeliveryStatus Status,
+    string Provider,
+    string? ProviderMessageId = null,
+    int? HttpStatus = null,
+    string? Error = null,
+    bool Transient = false,
+    TimeSpan Latency = default,
+    string? ErrorCode = null)
+{
+    public bool Accepted => Status is DeliveryStatus.Sent or DeliveryStatus.Sandboxed;
+}
