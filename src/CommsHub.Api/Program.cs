@@ -22,6 +22,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddCommsHubRateLimiting();
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(ApiKeyAuthenticationHandler.AdminPolicy, p => p.RequireAuthenticatedUser());
 
@@ -34,16 +35,14 @@ if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
     return;
 }
 
-if (app.Configuration.GetValue("Database:MigrateOnStart", true))
-{
-    await DatabaseSetup.MigrateAsync(app.Services);
-}
+await CommsHubStartup.InitializeAsync(app.Services);
 var generatedKey = roles.Api ? await app.Services.GetRequiredService<ApiKeyStore>().LoadOrGenerateAsync(app.Services) : null;
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -59,6 +58,7 @@ if (roles.Api)
     admin.MapIncidentEndpoints();
     admin.MapSubscriberEndpoints();
     admin.MapDeliveryEndpoints();
+    app.MapSubscriptionEndpoints();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));

@@ -11,13 +11,11 @@ if (roles.Api)
 builder.Services.AddCommsHub(builder.Configuration, roles);
 
 var host = builder.Build();
-if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase) || host.Services.GetRequiredService<IConfiguration>().GetValue("Database:MigrateOnStart", true))
+if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
 {
     await DatabaseSetup.MigrateAsync(host.Services);
-    if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
-    {
-        Console.WriteLine("Database is up to date.");
-        return;
-    }
+    Console.WriteLine("Database is up to date.");
+    return;
 }
+await CommsHubStartup.InitializeAsync(host.Services);
 await host.RunAsync();

@@ -37,6 +37,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
                 Detail = conflict.Message,
                 Extensions = { ["existingId"] = conflict.ExistingId },
             },
+            SubscriberSuppressedException suppressed => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Suppressed address.",
+                Detail = suppressed.Message,
+            },
             _ => null,
         };
         if (problem is null)

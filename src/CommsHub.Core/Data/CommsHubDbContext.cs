@@ -5,6 +5,7 @@ using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
 using CommsHub.Core.Messaging;
 using CommsHub.Core.Subscribers;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -15,7 +16,7 @@ namespace CommsHub.Core.Data;
 /// (<see cref="PostgreSqlCommsHubDbContext"/>, <see cref="SqliteCommsHubDbContext"/>).
 /// Tables and columns are snake_case so raw SQL on the hot paths reads naturally.
 /// </summary>
-public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(options)
+public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Component> Components => Set<Component>();
     public DbSet<Incident> Incidents => Set<Incident>();
@@ -24,6 +25,10 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Suppression> Suppressions => Set<Suppression>();
+    public DbSet<InboundMessage> InboundMessages => Set<InboundMessage>();
+    public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -104,6 +109,27 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(m => m.MessageType).HasMaxLength(300);
             e.HasIndex(m => m.MessageId).IsUnique();
             e.HasIndex(m => new { m.PublishedAt, m.Id });
+        });
+
+        modelBuilder.Entity<Suppression>(e =>
+        {
+            e.Property(x => x.AddressHash).HasMaxLength(64);
+            e.Property(x => x.Reason).HasMaxLength(200);
+            e.HasIndex(x => new { x.Channel, x.AddressHash }).IsUnique();
+        });
+
+        modelBuilder.Entity<InboundMessage>(e =>
+        {
+            e.HasKey(x => new { x.Provider, x.MessageId });
+            e.Property(x => x.Provider).HasMaxLength(32);
+            e.Property(x => x.MessageId).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<AppSecret>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Value).HasMaxLength(500);
         });
 
         modelBuilder.Entity<ApiKey>(e =>

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Deliveries;
 
-public sealed record LeasedDelivery(Guid Id, string Recipient);
+public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient);
 
 public sealed record DeliveryLease(Guid Token, IReadOnlyList<LeasedDelivery> Deliveries);
 
@@ -39,7 +39,7 @@ public sealed class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
         var deliveries = await db.Deliveries.AsNoTracking()
             .Where(d => d.LeaseToken == token)
             .OrderBy(d => d.Id)
-            .Select(d => new LeasedDelivery(d.Id, d.Recipient))
+            .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient))
             .ToListAsync(cancellationToken);
         return new DeliveryLease(token, deliveries);
     }

@@ -1,4 +1,7 @@
 using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Common;
+using CommsHub.Core.Subscribers;
+using Microsoft.AspNetCore.DataProtection;
 using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
@@ -39,6 +42,12 @@ public static class CommsHubServices
             .ValidateOnStart();
 
         services.AddCommsHubDatabase(configuration);
+        // Keys in the database: every process reads the links the others signed, across restarts.
+        services.AddDataProtection().SetApplicationName("CommsHub").PersistKeysToDbContext<CommsHubDbContext>();
+        services.AddSingleton<AddressHasher>();
+        services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section);
+        services.AddSingleton<SubscriptionTokens>();
+        services.AddSingleton<UnsubscribeLinks>();
 
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(SendGridEmailSender.HttpClientName)
@@ -50,7 +59,10 @@ public static class CommsHubServices
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
-        services.AddScoped<Subscribers.SubscriberService>();
+        services.AddScoped<SubscriberService>();
+        services.AddSingleton<SubscriberSecrets>();
+        services.AddScoped<SubscriberImport>();
+        services.AddScoped<ConfirmationSenders>();
         services.AddScoped<DeliveryQueries>();
         services.AddSingleton<Auth.ApiKeyStore>();
 

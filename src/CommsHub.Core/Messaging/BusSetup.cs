@@ -1,6 +1,7 @@
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Hosting;
+using CommsHub.Core.Subscribers;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,7 @@ public static class BusSetup
             {
                 x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();
                 x.AddConsumer<SendEmailBatchConsumer, SendEmailBatchConsumerDefinition>();
+                x.AddConsumer<SubscriptionConfirmationConsumer>();
                 x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint));
             }
 

@@ -1,8 +1,10 @@
-using CommsHub.Core.Channels.Email;
+using CommsHub.Contracts;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
+using CommsHub.Core.Messaging;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.Subscribers;
 
@@ -15,68 +17,62 @@ public sealed record CreateSubscriberRequest(
 
 public sealed record SubscriberFilter(Channel? Channel = null, SubscriberStatus? Status = null, Guid? Cursor = null, int Limit = 100);
 
+/// <summary>A created subscriber, with the webhook signing secret when there is one (shown once).</summary>
+public sealed record CreatedSubscriber(Subscriber Subscriber, string? Secret);
+
+public enum ConfirmOutcome { Confirmed, AlreadyConfirmed, NotFound, NotPending }
+
 public sealed class SubscriberConflictException(Guid existingId)
     : Exception($"A subscriber with this address already exists ({existingId}).")
 {
     public Guid ExistingId { get; } = existingId;
 }
 
-public sealed class SubscriberService(CommsHubDbContext db, TimeProvider time)
+public sealed class SubscriberSuppressedException()
+    : Exception("This address opted out and was erased; it cannot be added again by an operator.");
+
+/// <summary>The subscriber life cycle: pending → confirmed → unsubscribed (or suppressed), and erasure.</summary>
+public sealed class SubscriberService(
+    CommsHubDbContext db,
+    AddressHasher hasher,
+    SubscriberSecrets secrets,
+    OutboxSignal outbox,
+    IOptions<SubscriptionOptions> options,
+    TimeProvider time)
 {
-    public async Task<Subscriber> CreateAsync(CreateSubscriberRequest request, CancellationToken cancellationToken)
+    /// <summary>Admin creation; <c>confirmed: true</c> imports without a confirmation round trip.</summary>
+    public async Task<CreatedSubscriber> CreateAsync(CreateSubscriberRequest request, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        var given = new[] { request.Email, request.Phone, request.WebhookUrl }.Count(v => v is not null);
-        string address = "";
-        if (given != 1)
-        {
-            errors.Add("email", "give exactly one of email, phone or webhookUrl.");
-        }
-        else if (request.Email is not null && !EmailAddresses.TryNormalize(request.Email, out address))
-        {
-            errors.Add("email", $"'{request.Email}' is not a valid email address.");
-        }
-        else if (request.Phone is not null)
-        {
-            errors.Add("phone", "SMS subscriptions are not available in this version; subscribe by email.");
-        }
-        else if (request.WebhookUrl is not null)
-        {
-            errors.Add("webhookUrl", "webhook subscriptions are not available in this version; subscribe by email.");
-        }
-        var componentIds = (request.Components ?? []).Distinct().ToList();
-        if (componentIds.Count > 0)
-        {
-            var known = await db.Components.Where(c => componentIds.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
-            for (var i = 0; i < componentIds.Count; i++)
-            {
-                if (!known.Contains(componentIds[i]))
-                {
-                    errors.Add($"components[{i}]", $"no component has id {componentIds[i]}.");
-                }
-            }
-        }
+        var address = await SubscriberAddresses.ParseAsync(request.Email, request.Phone, request.WebhookUrl, errors, cancellationToken);
+        var components = await ValidateComponentsAsync(request.Components, errors, cancellationToken);
         errors.ThrowIfAny();
+        var (channel, value) = address!.Value;
 
-        var existing = await db.Subscribers.AsNoTracking()
-            .Where(s => s.Channel == Channel.Email && s.Address == address).Select(s => (Guid?)s.Id)
-            .FirstOrDefaultAsync(cancellationToken);
+        var existing = await db.Subscribers.AsNoTracking().Where(s => s.Channel == channel && s.Address == value)
+            .Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken);
         if (existing is { } id)
         {
             throw new SubscriberConflictException(id);
         }
+        if (await IsSuppressedAsync(channel, value, cancellationToken))
+        {
+            throw new SubscriberSuppressedException();
+        }
 
         var now = time.GetUtcNow();
         var confirmed = request.Confirmed ?? false;
-        var subscriber = new Subscriber
+        var subscriber = NewSubscriber(channel, value, components, now);
+        var secret = channel == Channel.Webhook ? secrets.Issue(subscriber) : null;
+        if (confirmed)
         {
-            Channel = Channel.Email,
-            Address = address,
-            Status = confirmed ? SubscriberStatus.Confirmed : SubscriberStatus.Pending,
-            CreatedAt = now,
-            ConfirmedAt = confirmed ? now : null,
-        };
-        subscriber.Components.AddRange(componentIds.Select(c => new SubscriberComponent { SubscriberId = subscriber.Id, ComponentId = c }));
+            subscriber.Status = SubscriberStatus.Confirmed;
+            subscriber.ConfirmedAt = now;
+        }
+        else
+        {
+            RequestConfirmation(subscriber, now);
+        }
         db.Subscribers.Add(subscriber);
         try
         {
@@ -84,18 +80,139 @@ public sealed class SubscriberService(CommsHubDbContext db, TimeProvider time)
         }
         catch (DbUpdateException)
         {
-            // Lost a race with an identical request: report it the same way.
             db.ChangeTracker.Clear();
-            var winner = await db.Subscribers.AsNoTracking()
-                .Where(s => s.Channel == Channel.Email && s.Address == address).Select(s => (Guid?)s.Id)
-                .FirstOrDefaultAsync(cancellationToken);
+            var winner = await db.Subscribers.AsNoTracking().Where(s => s.Channel == channel && s.Address == value)
+                .Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken);
             if (winner is { } w)
             {
                 throw new SubscriberConflictException(w);
             }
             throw;
         }
-        return subscriber;
+        outbox.Notify();
+        return new CreatedSubscriber(subscriber, secret);
+    }
+
+    /// <summary>
+    /// Public self-service subscription. The answer never tells whether the address was known;
+    /// a confirmation goes out when the address is new, pending or unsubscribed, at most once per
+    /// <see cref="SubscriptionOptions.ConfirmationResendAfter"/> and a few times a day.
+    /// </summary>
+    /// <returns>The webhook signing secret for a new or re-requested webhook subscription, else null.</returns>
+    public async Task<string?> SubscribeAsync(string? email, string? phone, string? webhookUrl, List<Guid>? componentIds, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var address = await SubscriberAddresses.ParseAsync(email, phone, webhookUrl, errors, cancellationToken);
+        var components = await ValidateComponentsAsync(componentIds, errors, cancellationToken);
+        errors.ThrowIfAny();
+        var (channel, value) = address!.Value;
+        var now = time.GetUtcNow();
+
+        if (await IsSuppressedAsync(channel, value, cancellationToken))
+        {
+            return null; // never message an address that opted out and was erased, not even to confirm
+        }
+
+        var subscriber = await db.Subscribers.Include(s => s.Components)
+            .FirstOrDefaultAsync(s => s.Channel == channel && s.Address == value, cancellationToken);
+        string? secret = null;
+        if (subscriber is null)
+        {
+            subscriber = NewSubscriber(channel, value, components, now);
+            secret = channel == Channel.Webhook ? secrets.Issue(subscriber) : null;
+            RequestConfirmation(subscriber, now);
+            db.Subscribers.Add(subscriber);
+        }
+        else if (subscriber.Status is SubscriberStatus.Pending or SubscriberStatus.Unsubscribed)
+        {
+            subscriber.Status = SubscriberStatus.Pending;
+            ReplaceComponents(subscriber, components);
+            if (channel == Channel.Webhook)
+            {
+                secret = secrets.Issue(subscriber); // the earlier secret was shown once and may be lost
+            }
+            if (!RequestConfirmation(subscriber, now))
+            {
+                secret = null;
+            }
+        }
+        // Confirmed and suppressed subscribers are left exactly as they are.
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return null; // an identical request won the race; it sends the one confirmation
+        }
+        outbox.Notify();
+        return secret;
+    }
+
+    public async Task<ConfirmOutcome> ConfirmAsync(Guid subscriberId, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Subscribers.FirstOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
+        switch (subscriber?.Status)
+        {
+            case null:
+                return ConfirmOutcome.NotFound;
+            case SubscriberStatus.Confirmed:
+                return ConfirmOutcome.AlreadyConfirmed;
+            case SubscriberStatus.Suppressed:
+                return ConfirmOutcome.NotPending;
+        }
+        subscriber.Status = SubscriberStatus.Confirmed;
+        subscriber.ConfirmedAt = time.GetUtcNow();
+        subscriber.UnsubscribedAt = null;
+        await db.SaveChangesAsync(cancellationToken);
+        return ConfirmOutcome.Confirmed;
+    }
+
+    /// <returns>false when the subscriber does not exist (erased).</returns>
+    public async Task<bool> UnsubscribeAsync(Guid subscriberId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var changed = await db.Subscribers
+            .Where(s => s.Id == subscriberId && (s.Status == SubscriberStatus.Pending || s.Status == SubscriberStatus.Confirmed))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SubscriberStatus.Unsubscribed).SetProperty(x => x.UnsubscribedAt, now), cancellationToken);
+        return changed > 0 || await db.Subscribers.AnyAsync(s => s.Id == subscriberId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Erasure: the subscriber and its personal data are gone. Its deliveries keep only a keyed hash
+    /// of the address, and an address that had opted out stays suppressed (as a hash) so it is
+    /// never messaged again.
+    /// </summary>
+    /// <returns>false when there was no such subscriber.</returns>
+    public async Task<bool> EraseAsync(Guid subscriberId, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Subscribers.AsNoTracking().FirstOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
+        if (subscriber is null)
+        {
+            return false;
+        }
+        var hash = hasher.Hash(subscriber.Channel, subscriber.Address);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (subscriber.Status is SubscriberStatus.Unsubscribed or SubscriberStatus.Suppressed
+            && !await db.Suppressions.AnyAsync(x => x.Channel == subscriber.Channel && x.AddressHash == hash, cancellationToken))
+        {
+            db.Suppressions.Add(new Suppression
+            {
+                Channel = subscriber.Channel,
+                AddressHash = hash,
+                Reason = subscriber.Status == SubscriberStatus.Suppressed ? "suppressed, then erased" : "opted out, then erased",
+                CreatedAt = time.GetUtcNow(),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        var erased = "erased:" + hash;
+        await db.Deliveries.Where(d => d.SubscriberId == subscriberId)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Recipient, erased), cancellationToken);
+        await db.Set<SubscriberComponent>().Where(c => c.SubscriberId == subscriberId).ExecuteDeleteAsync(cancellationToken);
+        await db.Subscribers.Where(s => s.Id == subscriberId).ExecuteDeleteAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<Page<Subscriber>> ListAsync(SubscriberFilter filter, CancellationToken cancellationToken)
@@ -120,5 +237,74 @@ public sealed class SubscriberService(CommsHubDbContext db, TimeProvider time)
             rows.RemoveAt(rows.Count - 1);
         }
         return new Page<Subscriber>(rows, more ? rows[^1].Id.ToString() : null);
+    }
+
+    public Task<bool> IsSuppressedAsync(Channel channel, string address, CancellationToken cancellationToken)
+    {
+        var hash = hasher.Hash(channel, address);
+        return db.Suppressions.AnyAsync(x => x.Channel == channel && x.AddressHash == hash, cancellationToken);
+    }
+
+    private static Subscriber NewSubscriber(Channel channel, string address, List<Guid> components, DateTimeOffset now)
+    {
+        var subscriber = new Subscriber { Channel = channel, Address = address, CreatedAt = now };
+        subscriber.Components.AddRange(components.Select(c => new SubscriberComponent { SubscriberId = subscriber.Id, ComponentId = c }));
+        return subscriber;
+    }
+
+    private void ReplaceComponents(Subscriber subscriber, List<Guid> components)
+    {
+        foreach (var old in subscriber.Components.Where(c => !components.Contains(c.ComponentId)).ToList())
+        {
+            subscriber.Components.Remove(old);
+            db.Remove(old);
+        }
+        foreach (var id in components.Where(id => subscriber.Components.All(c => c.ComponentId != id)))
+        {
+            var added = new SubscriberComponent { SubscriberId = subscriber.Id, ComponentId = id };
+            db.Add(added);
+            subscriber.Components.Add(added);
+        }
+    }
+
+    /// <summary>Queues a confirmation unless the address was sent one too recently or too often today.</summary>
+    private bool RequestConfirmation(Subscriber subscriber, DateTimeOffset now)
+    {
+        var o = options.Value;
+        if (subscriber.ConfirmationRequestedAt is { } last && now - last < o.ConfirmationResendAfter)
+        {
+            return false;
+        }
+        if (subscriber.ConfirmationWindowStart is not { } start || now - start >= TimeSpan.FromDays(1))
+        {
+            subscriber.ConfirmationWindowStart = now;
+            subscriber.ConfirmationsInWindow = 0;
+        }
+        if (subscriber.ConfirmationsInWindow >= o.MaxConfirmationsPerDay)
+        {
+            return false;
+        }
+        subscriber.ConfirmationsInWindow++;
+        subscriber.ConfirmationRequestedAt = now;
+        Outbox.Enqueue(db, new SendSubscriptionConfirmation { SubscriberId = subscriber.Id, RequestedAt = now }, now);
+        return true;
+    }
+
+    private async Task<List<Guid>> ValidateComponentsAsync(List<Guid>? requested, FieldErrors errors, CancellationToken cancellationToken)
+    {
+        var ids = (requested ?? []).Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return ids;
+        }
+        var known = await db.Components.Where(c => ids.Contains(c.Id)).Select(c => c.Id).ToListAsync(cancellationToken);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (!known.Contains(ids[i]))
+            {
+                errors.Add($"components[{i}]", $"no component has id {ids[i]}.");
+            }
+        }
+        return ids;
     }
 }

@@ -27,7 +27,27 @@ public sealed class EmailRenderer
     private static readonly IFluidTemplate SubjectTemplate = Load("update.subject.liquid");
     private static readonly IFluidTemplate TextTemplate = Load("update.text.liquid");
     private static readonly IFluidTemplate HtmlTemplate = Load("update.html.liquid");
+    private static readonly IFluidTemplate ConfirmSubjectTemplate = Load("confirm.subject.liquid");
+    private static readonly IFluidTemplate ConfirmTextTemplate = Load("confirm.text.liquid");
+    private static readonly IFluidTemplate ConfirmHtmlTemplate = Load("confirm.html.liquid");
     private static readonly TemplateOptions Options = CreateOptions();
+
+    /// <summary>The double opt-in email: a link that confirms, and nothing else.</summary>
+    public static RenderedEmail RenderConfirmation(string pageName, string confirmUrl, DateTimeOffset expiresAt, IReadOnlyList<string> componentNames)
+    {
+        var model = new Dictionary<string, object?>
+        {
+            ["page_name"] = pageName,
+            ["confirm_url"] = confirmUrl,
+            ["expires_at"] = expiresAt.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            ["components"] = componentNames.ToList(),
+        };
+        var context = new TemplateContext(model, Options);
+        return new RenderedEmail(
+            ConfirmSubjectTemplate.Render(context, NullEncoder.Default).Trim(),
+            ConfirmTextTemplate.Render(context, NullEncoder.Default),
+            ConfirmHtmlTemplate.Render(context, HtmlEncoder.Default));
+    }
 
     public static RenderedEmail Render(UpdateContent content)
     {

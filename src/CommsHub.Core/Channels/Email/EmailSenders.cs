@@ -8,7 +8,15 @@ using SendGrid.Helpers.Mail;
 
 namespace CommsHub.Core.Channels.Email;
 
-public sealed record EmailRecipient(Guid DeliveryId, string Address);
+/// <summary>
+/// One recipient of a request, with what is theirs alone: custom args (returned on every Event
+/// Webhook event), headers such as their own List-Unsubscribe, and substitutions into the body.
+/// </summary>
+public sealed record EmailRecipient(
+    string Address,
+    IReadOnlyDictionary<string, string>? CustomArgs = null,
+    IReadOnlyDictionary<string, string>? Headers = null,
+    IReadOnlyDictionary<string, string>? Substitutions = null);
 
 public interface IEmailSender
 {
@@ -34,12 +42,14 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
             Subject = email.Subject,
             PlainTextContent = email.Text,
             HtmlContent = email.Html,
-            // One personalization per recipient: nobody sees anyone else's address, and the
-            // delivery id comes back on every Event Webhook event for that recipient.
+            // One personalization per recipient: nobody sees anyone else's address, and each
+            // carries its own unsubscribe link and the delivery id that Event Webhook events return.
             Personalizations = recipients.Select(r => new Personalization
             {
                 Tos = [new EmailAddress(r.Address)],
-                CustomArgs = new Dictionary<string, string> { ["delivery_id"] = r.DeliveryId.ToString() },
+                CustomArgs = r.CustomArgs?.ToDictionary(),
+                Headers = r.Headers?.ToDictionary(),
+                Substitutions = r.Substitutions?.ToDictionary(),
             }).ToList(),
         };
 

@@ -13,6 +13,7 @@ public sealed class SendEmailBatchConsumer(
     DeliveryLeases leases,
     UpdateContentLoader contents,
     IEmailSender sender,
+    UnsubscribeLinks unsubscribe,
     ILogger<SendEmailBatchConsumer> logger) : IConsumer<SendEmailBatch>
 {
     public async Task Consume(ConsumeContext<SendEmailBatch> context)
@@ -32,7 +33,9 @@ public sealed class SendEmailBatchConsumer(
         }
 
         var email = EmailRenderer.Render(content);
-        var result = await sender.SendAsync(email, lease.Deliveries.Select(d => new EmailRecipient(d.Id, d.Recipient)).ToList(), ct);
+        var recipients = lease.Deliveries.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
+            new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() })).ToList();
+        var result = await sender.SendAsync(email, recipients, ct);
         await leases.CompleteAsync(lease, result, ct);
         if (result.Transient)
         {

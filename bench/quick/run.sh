@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Quick benchmark of CommsHub in the production topology: PostgreSQL + RabbitMQ
+# (deploy/local-infra.sh), the API and the Worker as two processes, SendGrid replaced by a
+# loopback fake (bench/quick/sendgrid_fake.py) that the official SDK talks to over HTTP.
+#
+#   bench/quick/run.sh [--worktree] [--skip-test-sh] [--sizes 1000,10000] [--runs 3]
+#                      [--fake-latency-ms 0] [--test-sh-runs 2] [--quiet-wait 60] [--trace-sql]
+#
+#   --worktree          measure the working tree (copied) instead of the committed HEAD
+#   --skip-test-sh      do not time ./test.sh
+#   --sizes, --runs     fan-out audience sizes and runs per size
+#   --fake-latency-ms   the fake waits this long before answering each mail/send
+#   --test-sh-runs      how many times ./test.sh is timed (1st = clean build, then incremental)
+#   --quiet-wait S      before each measurement wait up to S s for the machine to be < 25% busy
+#                       (other builds on a shared machine distort the figures; each run reports
+#                       the CPU that processes outside the benchmark used meanwhile)
+#   --trace-sql         diagnostic: log every SQL command with its duration (EF Core at
+#                       Information) in both processes; slows them, so not for the headline figures
+#
+# What it does, each step bounded by a timeout:
+#  1. copies the source (git archive HEAD, or the working tree with --worktree) to
+#     $BENCH_DIR/src (default /tmp/commshub-bench) and publishes CommsHub.Api and CommsHub.Worker
+#     (Release) from there, so the repo's bin/ and obj/ are never touched;
+#  2. starts (or reuses) the local infrastructure, and leaves it running afterwards;
+#  3. drops and recreates database commshub_bench and RabbitMQ vhost "bench";
+#  4. starts the SendGrid fake, the API (Roles=api) and the Worker, waits until the API is ready
+#     and the worker consumes;
+#  5. runs bench/quick/scenarios.py (publish latency, fan-out to 1,000 and 10,000, exactly-once);
+#  6. stops the API, the worker and the fake (only those, by pid), scans their logs;
+#  7. times ./test.sh in the copied source (infra already up, so it is reused, not restarted).
+# Results: bench/results/<timestamp>/ (git-ignored): summary.md, results.json, logs, machine.txt.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+BENCH_DIR="${BENCH_DIR:-/tmp/commshub-bench}"
+SRC="$BENCH_DIR/src"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="${BENCH_OUT:-$REPO/bench/results/$STAMP}"
+API_PORT="${BENCH_API_PORT:-5080}"
+PG_DB=commshub_bench
+VHOST=bench
+KEY=bench-key
+
+SOURCE=head
+RUN_TEST_SH=1
+TEST_SH_RUNS=2
+SIZES=1000,10000
+RUNS=3
+FAKE_LATENCY_MS=0
+QUIET_WAIT=60
+TRACE_ENV=()
+while (($#)); do
+    case "$1" in
+        --worktree) SOURCE=worktree ;;
+        --skip-test-sh) RUN_TEST_SH=0 ;;
+        --test-sh-runs) TEST_SH_RUNS="$2"; shift ;;
+        --sizes) SIZES="$2"; shift ;;
+        --runs) RUNS="$2"; shift ;;
+        --fake-latency-ms) FAKE_LATENCY_MS="$2"; shift ;;
+        --quiet-wait) QUIET_WAIT="$2"; shift ;;
+        --trace-sql) TRACE_ENV=('Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command=Information') ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=true DOTNET_GENERATE_ASPNET_CERTIFICATE=false
+export NUGET_CERT_REVOCATION_MODE="${NUGET_CERT_REVOCATION_MODE:-offline}"
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false
+
+say() { echo "[run.sh $(date +%H:%M:%S)] $*"; }
+die() { say "ERROR: $*"; exit 1; }
+mkdir -p "$OUT"
+say "results: $OUT"
+
+# ------------------------------------------------------------------ cleanup of what we start
+FAKE_PID=""; API_PID=""; WORKER_PID=""
+stop_pid() {  # name pid: TERM, wait up to 15 s, then KILL
+    local name="$1" pid="$2"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; say "stopped $name (pid $pid)"; return 0; }; sleep 0.5; done
+    say "$name (pid $pid) did not stop in 15 s: SIGKILL"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop_pid api "$API_PID"; API_PID=""
+    stop_pid worker "$WORKER_PID"; WORKER_PID=""
+    stop_pid sendgrid-fake "$FAKE_PID"; FAKE_PID=""
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------------ 1. source and build
+mkdir -p "$BENCH_DIR"
+rm -rf "$SRC"
+mkdir -p "$SRC"
+COMMIT="$(git -C "$REPO" rev-parse HEAD)"
+if [[ "$SOURCE" == head ]]; then
+    git -C "$REPO" archive --format=tar HEAD | tar -x -C "$SRC"
+    SOURCE_DESC="commit $COMMIT (git archive HEAD)"
+else
+    tar -C "$REPO" --exclude=./.git --exclude='./.local' --exclude='./TestResults' --exclude='./bench/results' \
+        --exclude='bin' --exclude='obj' -cf - . | tar -x -C "$SRC"
+    dirty="$(git -C "$REPO" status --porcelain | wc -l)"
+    SOURCE_DESC="working tree on commit $COMMIT ($dirty uncommitted path(s))"
+fi
+say "source: $SOURCE_DESC"
+
+
+say "publishing CommsHub.Api and CommsHub.Worker (Release) in $SRC"
+build_start=$SECONDS
+for p in Api Worker; do
+    lower="$(echo "$p" | tr '[:upper:]' '[:lower:]')"
+    rm -rf "${BENCH_DIR:?}/$lower"
+    if ! timeout 900 dotnet publish "$SRC/src/CommsHub.$p" -c Release -o "$BENCH_DIR/$lower" -nodeReuse:false \
+        >"$OUT/build-$lower.log" 2>&1; then
+        tail -n 30 "$OUT/build-$lower.log"
+        die "dotnet publish CommsHub.$p failed (log: $OUT/build-$lower.log)"
+    fi
+done
+say "built in $((SECONDS - build_start)) s"
+
+# ------------------------------------------------------------------ 2. infrastructure
+timeout 300 "$REPO/deploy/local-infra.sh" start
+
+# ------------------------------------------------------------------ 3. database and vhost
+export PGPASSWORD=commshub PGCONNECT_TIMEOUT=10
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 55432 -U commshub -d postgres "$@"; }
+psql_admin -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null
+MGMT=http://127.0.0.1:55673
+curl -fsS -m 10 -u guest:guest -X DELETE "$MGMT/api/vhosts/$VHOST" >/dev/null 2>&1 || true
+curl -fsS -m 10 -u guest:guest -X PUT "$MGMT/api/vhosts/$VHOST" >/dev/null
+curl -fsS -m 10 -u guest:guest -X PUT -H 'content-type: application/json' \
+    -d '{"configure":".*","write":".*","read":".*"}' "$MGMT/api/permissions/$VHOST/guest" >/dev/null
+say "fresh database $PG_DB and vhost $VHOST"
+
+{
+    echo "date (UTC): $(date -u '+%Y-%m-%d %H:%M:%S')"
+    echo "source: $SOURCE_DESC"
+    echo "nproc: $(nproc)"
+    echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "kernel: $(uname -r)"
+    echo "dotnet: $(dotnet --version)"
+    echo "postgresql: $(psql_admin -At -c 'SHOW server_version') (deploy/local-infra.sh settings: fsync, synchronous_commit, full_page_writes off)"
+    echo "rabbitmq: $(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo '?')"
+    echo "python: $(python3 --version 2>&1)"
+    echo "fake latency: ${FAKE_LATENCY_MS} ms per mail/send request"
+    if ((${#TRACE_ENV[@]})); then echo "DIAGNOSTIC RUN: SQL command logging on (--trace-sql); timings are inflated"; fi
+} >"$OUT/machine.txt"
+cat "$OUT/machine.txt"
+say "load average before the scenarios: $(cut -d" " -f1-3 /proc/loadavg)"
+
+# ------------------------------------------------------------------ 4. fake, API, worker
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_open "$API_PORT" && die "port $API_PORT is taken (set BENCH_API_PORT)"
+FAKE_PORT="${BENCH_FAKE_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
+FAKE="http://127.0.0.1:$FAKE_PORT"
+
+python3 "$HERE/sendgrid_fake.py" --port "$FAKE_PORT" --api-key SG.bench --latency-ms "$FAKE_LATENCY_MS" \
+    </dev/null >"$OUT/fake.log" 2>&1 &
+FAKE_PID=$!
+for _ in $(seq 1 50); do curl -fsS -m 2 "$FAKE/health" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS -m 2 "$FAKE/health" >/dev/null || die "SendGrid fake did not start (log: $OUT/fake.log)"
+say "SendGrid fake on $FAKE (pid $FAKE_PID)"
+
+export Database__Provider=PostgreSql
+export ConnectionStrings__CommsHub="Host=127.0.0.1;Port=55432;Username=commshub;Password=commshub;Database=$PG_DB"
+export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:55672/$VHOST"
+export Auth__AdminApiKeys__0="$KEY"
+export Channels__Email__SendGrid__ApiKey=SG.bench
+export Channels__Email__SendGrid__BaseUrl="$FAKE"
+export Channels__Email__From="Bench <bench@example.com>"
+export PublicBaseUrl="http://localhost:$API_PORT"
+# Log format only: UTC millisecond timestamps on one line, to read where the time goes.
+export Logging__Console__FormatterName=simple
+export Logging__Console__FormatterOptions__SingleLine=true
+export Logging__Console__FormatterOptions__UseUtcTimestamp=true
+export Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff "
+export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+
+# Each runs from its publish directory, as in the image (WORKDIR /app): the content root is the
+# current directory, and from anywhere else appsettings.json (log levels) would not be loaded.
+(cd "$BENCH_DIR/api" && Roles=api exec env "${TRACE_ENV[@]}" dotnet CommsHub.Api.dll --urls "http://127.0.0.1:$API_PORT") </dev/null >"$OUT/api.log" 2>&1 &
+API_PID=$!
+(cd "$BENCH_DIR/worker" && exec env "${TRACE_ENV[@]}" dotnet CommsHub.Worker.dll) </dev/null >"$OUT/worker.log" 2>&1 &
+WORKER_PID=$!
+say "API pid $API_PID, worker pid $WORKER_PID; waiting for readiness"
+
+deadline=$((SECONDS + 90))
+until [[ "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$API_PORT/health/ready" || true)" == 200 ]]; do
+    kill -0 "$API_PID" 2>/dev/null || { tail -n 40 "$OUT/api.log"; die "the API exited"; }
+    ((SECONDS < deadline)) || { tail -n 40 "$OUT/api.log"; die "the API is not ready after 90 s"; }
+    sleep 0.5
+done
+say "API ready"
+# The worker is ready when both of its receive endpoints have a consumer on the broker: publishing
+# earlier would drop events (no queue bound yet).
+consumers_ready() {
+    curl -fsS -m 5 -u guest:guest "$MGMT/api/queues/$VHOST" 2>/dev/null | python3 -c '
+import json, sys
+qs = [q for q in json.load(sys.stdin) if not q["name"].endswith(("_error", "_skipped"))]
+ready = [q["name"] for q in qs if q.get("consumers", 0) > 0]
+sys.exit(0 if len(ready) >= 2 else 1)'
+}
+until consumers_ready; do
+    kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 40 "$OUT/worker.log"; die "the worker exited"; }
+    ((SECONDS < deadline)) || { tail -n 40 "$OUT/worker.log"; die "the worker has no consumers after 90 s"; }
+    sleep 1
+done
+say "worker consuming"
+
+# ------------------------------------------------------------------ 5. scenarios
+set +e
+timeout 1800 python3 "$HERE/scenarios.py" --api "http://127.0.0.1:$API_PORT" --key "$KEY" --fake "$FAKE" \
+    --pg-db "$PG_DB" --vhost "$VHOST" --api-pid "$API_PID" --worker-pid "$WORKER_PID" --fake-pid "$FAKE_PID" \
+    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --out "$OUT"
+scen_rc=$?
+set -e
+
+# ------------------------------------------------------------------ 6. stop, scan logs
+cleanup
+{
+    echo
+    echo "Logs: warn/fail/crit lines (api.log, worker.log):"
+    for f in api worker; do
+        n="$(grep -cE '(^| )(warn|fail|crit):' "$OUT/$f.log" || true)"
+        echo "- $f.log: $n"
+        # Distinct messages (timestamp cut off), most frequent first.
+        { grep -E '(^| )(warn|fail|crit):' "$OUT/$f.log" || true; } | cut -c14-300 | sort | uniq -c | sort -rn | head -n 10 | sed 's/^/    /'
+    done
+} | tee -a "$OUT/summary.md"
+
+# ------------------------------------------------------------------ 7. ./test.sh wall time
+if ((RUN_TEST_SH)); then
+    echo >>"$OUT/summary.md"
+    echo "./test.sh wall time (in the copied source; infrastructure already running, so reused):" | tee -a "$OUT/summary.md"
+    for i in $(seq 1 "$TEST_SH_RUNS"); do
+        what=$([[ $i == 1 ]] && echo "clean build" || echo "incremental build")
+        say "timing ./test.sh run $i ($what)"
+        t0=$(date +%s.%N)
+        set +e
+        (cd "$SRC" && COMMSHUB_INFRA_DIR="$REPO/.local/infra" timeout 1200 ./test.sh) </dev/null >"$OUT/test-sh-$i.log" 2>&1
+        rc=$?
+        set -e
+        t1=$(date +%s.%N)
+        printf -- '- run %d (%s): %.1f s, exit %d, "%s"\n' "$i" "$what" "$(echo "$t1 - $t0" | bc)" "$rc" \
+            "$(tail -n1 "$OUT/test-sh-$i.log")" | tee -a "$OUT/summary.md"
+    done
+fi
+
+say "done: $OUT/summary.md"
+exit "$scen_rc"

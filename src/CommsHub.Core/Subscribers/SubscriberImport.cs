@@ -1,0 +1,165 @@
+using System.Globalization;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsHub.Core.Subscribers;
+
+public sealed record ImportRejection(int Line, string Error);
+
+public sealed record ImportResult(int Imported, int Updated, int Unchanged, IReadOnlyList<ImportRejection> Rejected);
+
+/// <summary>
+/// CSV import of confirmed subscribers (columns <c>email</c>, <c>phone</c>, <c>webhookUrl</c>,
+/// <c>components</c> as <c>;</c>-separated ids). Idempotent on the address: running the same file
+/// twice imports nothing the second time. Bad lines are reported and the good ones kept. An
+/// import never resubscribes someone who unsubscribed or was suppressed: only they can.
+/// </summary>
+public sealed class SubscriberImport(CommsHubDbContext db, AddressHasher hasher, TimeProvider time)
+{
+    private const int ChunkSize = 5000;
+
+    public async Task<ImportResult> ImportAsync(Stream csv, CancellationToken cancellationToken)
+    {
+        var knownComponents = (await db.Components.Select(c => c.Id).ToListAsync(cancellationToken)).ToHashSet();
+        var rejected = new List<ImportRejection>();
+        var rows = new Dictionary<SubscriberAddress, (int Line, List<Guid> Components)>();
+
+        using (var reader = new StreamReader(csv))
+        using (var parser = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
+               {
+                   PrepareHeaderForMatch = a => a.Header.Trim().ToLowerInvariant(),
+                   MissingFieldFound = null,
+                   HeaderValidated = null,
+                   BadDataFound = null,
+                   TrimOptions = TrimOptions.Trim,
+               }))
+        {
+            if (!await parser.ReadAsync() || !parser.ReadHeader())
+            {
+                throw new Common.ValidationException(new Dictionary<string, string[]> { ["$"] = ["The CSV is empty: it needs a header row (email, phone, webhookUrl, components)."] });
+            }
+            var header = parser.HeaderRecord!.Select(h => h.Trim().ToLowerInvariant()).ToHashSet();
+            if (!header.Overlaps(["email", "phone", "webhookurl"]))
+            {
+                throw new Common.ValidationException(new Dictionary<string, string[]>
+                {
+                    ["$"] = ["The header row must name at least one of the columns email, phone, webhookUrl (and optionally components)."],
+                });
+            }
+
+            while (await parser.ReadAsync())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var line = parser.Parser.RawRow;
+                var errors = new FieldErrors();
+                var address = await SubscriberAddresses.ParseAsync(Field(parser, "email"), Field(parser, "phone"), Field(parser, "webhookurl"), errors, cancellationToken);
+                var components = ParseComponents(Field(parser, "components"), knownComponents, errors);
+                if (errors.Any || address is null)
+                {
+                    rejected.Add(new ImportRejection(line, string.Join(" ", errors.ToDictionary().SelectMany(e => e.Value))));
+                    continue;
+                }
+                rows[address.Value] = (line, components); // a repeated address: the last line wins
+            }
+        }
+
+        int imported = 0, updated = 0, unchanged = 0;
+        foreach (var chunk in rows.Chunk(ChunkSize))
+        {
+            var (i, u, n) = await ApplyAsync(chunk, rejected, cancellationToken);
+            imported += i;
+            updated += u;
+            unchanged += n;
+        }
+        return new ImportResult(imported, updated, unchanged, rejected.OrderBy(r => r.Line).ToList());
+    }
+
+    private async Task<(int Imported, int Updated, int Unchanged)> ApplyAsync(
+        KeyValuePair<SubscriberAddress, (int Line, List<Guid> Components)>[] chunk, List<ImportRejection> rejected, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        int imported = 0, updated = 0, unchanged = 0;
+        foreach (var byChannel in chunk.GroupBy(r => r.Key.Channel))
+        {
+            var channel = byChannel.Key;
+            var addresses = byChannel.Select(r => r.Key.Address).ToList();
+            var existing = await db.Subscribers.Include(s => s.Components)
+                .Where(s => s.Channel == channel && addresses.Contains(s.Address))
+                .ToDictionaryAsync(s => s.Address, cancellationToken);
+            var hashes = byChannel.ToDictionary(r => r.Key.Address, r => hasher.Hash(channel, r.Key.Address));
+            var hashList = hashes.Values.ToList();
+            var suppressed = (await db.Suppressions.Where(x => x.Channel == channel && hashList.Contains(x.AddressHash))
+                .Select(x => x.AddressHash).ToListAsync(cancellationToken)).ToHashSet();
+
+            foreach (var (address, (line, components)) in byChannel)
+            {
+                if (suppressed.Contains(hashes[address.Address]))
+                {
+                    rejected.Add(new ImportRejection(line, "this address opted out and was erased; it cannot be imported."));
+                    continue;
+                }
+                if (!existing.TryGetValue(address.Address, out var subscriber))
+                {
+                    var added = new Subscriber { Channel = channel, Address = address.Address, Status = SubscriberStatus.Confirmed, CreatedAt = now, ConfirmedAt = now };
+                    added.Components.AddRange(components.Select(c => new SubscriberComponent { SubscriberId = added.Id, ComponentId = c }));
+                    db.Subscribers.Add(added);
+                    imported++;
+                    continue;
+                }
+                if (subscriber.Status is SubscriberStatus.Unsubscribed or SubscriberStatus.Suppressed)
+                {
+                    rejected.Add(new ImportRejection(line, $"this address is {subscriber.Status.ToWire()}; only its owner can subscribe it again."));
+                    continue;
+                }
+                var sameComponents = subscriber.Components.Select(c => c.ComponentId).ToHashSet().SetEquals(components);
+                if (subscriber.Status == SubscriberStatus.Confirmed && sameComponents)
+                {
+                    unchanged++;
+                    continue;
+                }
+                subscriber.Status = SubscriberStatus.Confirmed;
+                subscriber.ConfirmedAt ??= now;
+                if (!sameComponents)
+                {
+                    db.RemoveRange(subscriber.Components);
+                    db.AddRange(components.Select(c => new SubscriberComponent { SubscriberId = subscriber.Id, ComponentId = c }));
+                }
+                updated++;
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return (imported, updated, unchanged);
+    }
+
+    private static string? Field(CsvReader csv, string name) =>
+        csv.TryGetField<string>(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+
+    private static List<Guid> ParseComponents(string? text, HashSet<Guid> known, FieldErrors errors)
+    {
+        var ids = new List<Guid>();
+        if (text is null)
+        {
+            return ids;
+        }
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Guid.TryParse(part, out var id))
+            {
+                errors.Add("components", $"'{part}' is not a component id.");
+            }
+            else if (!known.Contains(id))
+            {
+                errors.Add("components", $"no component has id {id}.");
+            }
+            else if (!ids.Contains(id))
+            {
+                ids.Add(id);
+            }
+        }
+        return ids;
+    }
+}
