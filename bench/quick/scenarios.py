@@ -135,6 +135,8 @@ def cpu_seconds(pids):
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+            if pid == os.getpid():
+                total += (int(fields[13]) + int(fields[14])) / CLK_TCK  # + reaped children (psql)
         except (OSError, IndexError, ValueError):
             pass
     return total
@@ -153,6 +155,38 @@ def pids_by_comm(name):
     return pids
 
 
+OWN_COMMS = {"postgres", "beam.smp", "epmd", "erl_child_setup", "inet_gethost", "psql"}
+
+
+def foreign_ticks(own_pids):
+    """pid -> (start time, utime+stime+cutime+cstime) of every process that is not part of the benchmark."""
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in own_pids:
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                head, rest = f.read().rsplit(")", 1)
+            if head.split("(", 1)[1] in OWN_COMMS:
+                continue
+            v = rest.split()
+            out[int(d)] = (v[19], int(v[11]) + int(v[12]) + int(v[13]) + int(v[14]))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def foreign_seconds(a, b):
+    """CPU seconds used between snapshots a and b by processes outside the benchmark (a process
+    that appeared meanwhile counts in full; one that came and went is seen through its parent's
+    children times)."""
+    total = 0
+    for pid, (start, ticks) in b.items():
+        before = a.get(pid)
+        total += ticks - before[1] if before and before[0] == start else ticks
+    return max(0, total) / CLK_TCK
+
+
 class CpuMeter:
     """CPU seconds used by each process group between two snapshots."""
 
@@ -162,15 +196,18 @@ class CpuMeter:
     def snap(self):
         snap = {name: cpu_seconds(get()) for name, get in self.groups.items()}
         snap["machine (all processes)"] = system_busy_seconds()
+        snap["_foreign"] = foreign_ticks(self.own_pids())
         snap["_mono"] = time.monotonic()
         return snap
+
+    def own_pids(self):
+        return {p for name, get in self.groups.items() for p in get()}
 
     @staticmethod
     def diff(a, b):
         d = {k: round(b[k] - a[k], 2) for k in a if not k.startswith("_")}
-        ours = sum(v for k, v in d.items() if k != "machine (all processes)")
         # CPU used by processes that are not part of the benchmark (another build, say).
-        d["other processes"] = round(max(0.0, d["machine (all processes)"] - ours), 2)
+        d["other processes"] = round(foreign_seconds(a["_foreign"], b["_foreign"]), 2)
         d["wall"] = round(b["_mono"] - a["_mono"], 2)
         d["cpus"] = os.cpu_count()
         return d
@@ -200,7 +237,8 @@ def wait_for_quiet(max_wait, threshold=0.25, window=2.0):
 def disturbed(cpu, limit):
     """True if processes outside the benchmark used more than `limit` of the machine's CPU capacity."""
     capacity = cpu["wall"] * cpu["cpus"]
-    return capacity > 0 and cpu["other processes"] / capacity > limit
+    # Floor of 0.05 CPU-s: per-process times count in 10 ms ticks, too coarse for a 0.1 s run.
+    return cpu["other processes"] > max(limit * capacity, 0.05)
 
 
 def loadavg():

@@ -59,6 +59,7 @@ if (roles.Api)
     admin.MapSubscriberEndpoints();
     admin.MapDeliveryEndpoints();
     app.MapSubscriptionEndpoints();
+    app.MapProviderWebhookEndpoints();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));

@@ -1,4 +1,6 @@
 using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Channels.Sms;
+using CommsHub.Core.Channels.Webhook;
 using CommsHub.Core.Common;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.DataProtection;
@@ -56,11 +58,18 @@ public static class CommsHubServices
             ? new SandboxEmailSender()
             : ActivatorUtilities.CreateInstance<SendGridEmailSender>(sp));
 
+        services.AddCommsHubSms();
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddWebhookHttpClient();
+        services.AddSingleton<WebhookPoster>();
+
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
         services.AddScoped<SubscriberService>();
         services.AddSingleton<SubscriberSecrets>();
+        services.AddSingleton<SubscriberAddresses>();
+        services.AddScoped<SmsInbox>();
         services.AddScoped<SubscriberImport>();
         services.AddScoped<ConfirmationSenders>();
         services.AddScoped<DeliveryQueries>();

@@ -17,7 +17,7 @@ public sealed record ImportResult(int Imported, int Updated, int Unchanged, IRea
 /// twice imports nothing the second time. Bad lines are reported and the good ones kept. An
 /// import never resubscribes someone who unsubscribed or was suppressed: only they can.
 /// </summary>
-public sealed class SubscriberImport(CommsHubDbContext db, AddressHasher hasher, TimeProvider time)
+public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses addresses, AddressHasher hasher, TimeProvider time)
 {
     private const int ChunkSize = 5000;
 
@@ -55,7 +55,7 @@ public sealed class SubscriberImport(CommsHubDbContext db, AddressHasher hasher,
                 cancellationToken.ThrowIfCancellationRequested();
                 var line = parser.Parser.RawRow;
                 var errors = new FieldErrors();
-                var address = await SubscriberAddresses.ParseAsync(Field(parser, "email"), Field(parser, "phone"), Field(parser, "webhookurl"), errors, cancellationToken);
+                var address = await addresses.ParseAsync(Field(parser, "email"), Field(parser, "phone"), Field(parser, "webhookurl"), errors, cancellationToken);
                 var components = ParseComponents(Field(parser, "components"), knownComponents, errors);
                 if (errors.Any || address is null)
                 {

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using CommsHub.Core.Channels.Webhook;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace CommsHub.Core.Subscribers;
@@ -13,7 +13,7 @@ public sealed class SubscriberSecrets(IDataProtectionProvider provider)
 
     public string Issue(Subscriber subscriber)
     {
-        var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+        var secret = WebhookSecrets.Generate();
         subscriber.ProtectedSecret = _protector.Protect(secret);
         return secret;
     }

@@ -34,6 +34,7 @@ public sealed class SubscriberSuppressedException()
 /// <summary>The subscriber life cycle: pending → confirmed → unsubscribed (or suppressed), and erasure.</summary>
 public sealed class SubscriberService(
     CommsHubDbContext db,
+    SubscriberAddresses addresses,
     AddressHasher hasher,
     SubscriberSecrets secrets,
     OutboxSignal outbox,
@@ -44,7 +45,7 @@ public sealed class SubscriberService(
     public async Task<CreatedSubscriber> CreateAsync(CreateSubscriberRequest request, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        var address = await SubscriberAddresses.ParseAsync(request.Email, request.Phone, request.WebhookUrl, errors, cancellationToken);
+        var address = await addresses.ParseAsync(request.Email, request.Phone, request.WebhookUrl, errors, cancellationToken);
         var components = await ValidateComponentsAsync(request.Components, errors, cancellationToken);
         errors.ThrowIfAny();
         var (channel, value) = address!.Value;
@@ -102,7 +103,7 @@ public sealed class SubscriberService(
     public async Task<string?> SubscribeAsync(string? email, string? phone, string? webhookUrl, List<Guid>? componentIds, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        var address = await SubscriberAddresses.ParseAsync(email, phone, webhookUrl, errors, cancellationToken);
+        var address = await addresses.ParseAsync(email, phone, webhookUrl, errors, cancellationToken);
         var components = await ValidateComponentsAsync(componentIds, errors, cancellationToken);
         errors.ThrowIfAny();
         var (channel, value) = address!.Value;

@@ -1,6 +1,9 @@
 using CommsHub.Contracts;
 using CommsHub.Core.Channels;
+using System.Text.Json;
 using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Channels.Sms;
+using CommsHub.Core.Channels.Webhook;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
@@ -72,7 +75,7 @@ public sealed class SubscriptionConfirmationConsumer(
 public sealed record Confirmation(Subscriber Subscriber, string PageName, string ConfirmUrl, DateTimeOffset ExpiresAt, IReadOnlyList<string> ComponentNames);
 
 /// <summary>How a confirmation is worded and sent on each channel.</summary>
-public sealed class ConfirmationSenders(IEmailSender email)
+public sealed class ConfirmationSenders(IEmailSender email, ISmsSender sms, WebhookPoster webhooks, SubscriberSecrets secrets, TimeProvider time)
 {
     public Task<SendResult> SendAsync(Confirmation c, CancellationToken cancellationToken) => c.Subscriber.Channel switch
     {
@@ -80,6 +83,21 @@ public sealed class ConfirmationSenders(IEmailSender email)
             EmailRenderer.RenderConfirmation(c.PageName, c.ConfirmUrl, c.ExpiresAt, c.ComponentNames),
             [new EmailRecipient(c.Subscriber.Address, new Dictionary<string, string> { ["subscriber_id"] = c.Subscriber.Id.ToString(), ["purpose"] = "confirmation" })],
             cancellationToken),
+        // Carrier rules: who is texting, what to reply, how to stop, that rates may apply.
+        Channel.Sms => sms.SendAsync(c.Subscriber.Address,
+            $"{c.PageName}: reply YES to get incident alerts by text. Reply STOP to cancel, HELP for help. Msg&data rates may apply.",
+            null, cancellationToken),
+        Channel.Webhook => webhooks.PostAsync(c.Subscriber.Address, secrets.Reveal(c.Subscriber)!, "msg_" + Ids.New().ToString("N"),
+            JsonSerializer.Serialize(new
+            {
+                type = "subscription.confirmation",
+                created_at = time.GetUtcNow(),
+                page = new { name = c.PageName },
+                subscription = new { id = c.Subscriber.Id, components = c.ComponentNames },
+                confirm_url = c.ConfirmUrl,
+                expires_at = c.ExpiresAt,
+                message = "Open confirm_url (GET) to start receiving incident events at this endpoint; ignore this event otherwise.",
+            }), cancellationToken),
         _ => Task.FromResult(new SendResult(DeliveryStatus.Failed, "none", Error: $"No confirmation is defined for the {c.Subscriber.Channel.ToWire()} channel.")),
     };
 }

@@ -77,8 +77,12 @@ public static class WebhookHttp
         {
             ExceptionDispatchInfo.Throw(connectError);
         }
-        throw new HttpRequestException(
-            HttpRequestError.ConnectionError,
-            refusal ?? $"Refused to connect to {host}: it did not resolve to any address.");
+        throw new WebhookTargetRefusedException(refusal ?? $"Refused to connect to {host}: it did not resolve to any address.");
     }
+}
+
+/// <summary>The target resolved only to addresses CommsHub must not call: a permanent failure, never retried.</summary>
+public sealed class WebhookTargetRefusedException(string message) : HttpRequestException(HttpRequestError.ConnectionError, message)
+{
+    public static bool IsIn(Exception ex) => ex is WebhookTargetRefusedException || ex.InnerException is WebhookTargetRefusedException;
 }
