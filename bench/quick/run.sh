@@ -5,6 +5,7 @@
 #
 #   bench/quick/run.sh [--worktree] [--skip-test-sh] [--sizes 1000,10000] [--runs 3]
 #                      [--fake-latency-ms 0] [--test-sh-runs 2] [--quiet-wait 60] [--trace-sql]
+#                      [--history 1000000]
 #
 #   --worktree          measure the working tree (copied) instead of the committed HEAD
 #   --skip-test-sh      do not time ./test.sh
@@ -14,6 +15,8 @@
 #   --quiet-wait S      before each measurement wait up to S s for the machine to be < 25% busy
 #                       (other builds on a shared machine distort the figures; each run reports
 #                       the CPU that processes outside the benchmark used meanwhile)
+#   --history N         then add N older 'sent' deliveries (as past updates leave) and repeat
+#                       the largest fan-out; 0 skips it
 #   --trace-sql         diagnostic: log every SQL command with its duration (EF Core at
 #                       Information) in both processes; slows them, so not for the headline figures
 #
@@ -25,7 +28,8 @@
 #  3. drops and recreates database commshub_bench and RabbitMQ vhost "bench";
 #  4. starts the SendGrid fake, the API (Roles=api) and the Worker, waits until the API is ready
 #     and the worker consumes;
-#  5. runs bench/quick/scenarios.py (publish latency, fan-out to 1,000 and 10,000, exactly-once);
+#  5. runs bench/quick/scenarios.py (publish latency, fan-out to 1,000 and 10,000, exactly-once,
+#     then the 10,000 fan-out again with --history older deliveries in the table);
 #  6. stops the API, the worker and the fake (only those, by pid), scans their logs;
 #  7. times ./test.sh in the copied source (infra already up, so it is reused, not restarted).
 # Results: bench/results/<timestamp>/ (git-ignored): summary.md, results.json, logs, machine.txt.
@@ -49,6 +53,7 @@ SIZES=1000,10000
 RUNS=3
 FAKE_LATENCY_MS=0
 QUIET_WAIT=60
+HISTORY=1000000
 TRACE_ENV=()
 while (($#)); do
     case "$1" in
@@ -59,6 +64,7 @@ while (($#)); do
         --runs) RUNS="$2"; shift ;;
         --fake-latency-ms) FAKE_LATENCY_MS="$2"; shift ;;
         --quiet-wait) QUIET_WAIT="$2"; shift ;;
+        --history) HISTORY="$2"; shift ;;
         --trace-sql) TRACE_ENV=('Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command=Information') ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -220,7 +226,7 @@ say "worker consuming"
 set +e
 timeout 1800 python3 "$HERE/scenarios.py" --api "http://127.0.0.1:$API_PORT" --key "$KEY" --fake "$FAKE" \
     --pg-db "$PG_DB" --vhost "$VHOST" --api-pid "$API_PID" --worker-pid "$WORKER_PID" --fake-pid "$FAKE_PID" \
-    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --out "$OUT"
+    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --history "$HISTORY" --out "$OUT"
 scen_rc=$?
 set -e
 

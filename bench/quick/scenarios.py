@@ -487,6 +487,33 @@ class Bench:
                 kept.append(r)
             self.results["fanout"].extend(kept)
 
+    def history(self):
+        """Production keeps every delivery: repeat the largest fan-out with N old rows in the table."""
+        a = self.a
+        n = max(a.sizes)
+        log(f"scenario 2b: fan-out to {n} with {a.history} older deliveries in the table, {a.runs} runs")
+        t = time.monotonic()
+        # Rows like those of past updates: already sent, ids time-ordered (UUIDv7 layout) and older
+        # than every current row, 10,000 per past update.
+        self.db.query(f"""
+            INSERT INTO deliveries (id, update_id, incident_id, subscriber_id, channel, recipient, status, provider,
+                                    provider_message_id, attempts, created_at, sent_at, batch)
+            SELECT (lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') || '7'
+                    || substr(md5(g::text), 1, 3) || '8' || substr(md5(g::text), 4, 15))::uuid,
+                   md5('update' || (g / 10000))::uuid, md5('incident' || (g / 10000))::uuid, md5('subscriber' || g)::uuid,
+                   'email', 'old-' || g || '@example.com', 'sent', 'sendgrid', 'hist-' || g, 1, ts, ts, 1 + (g % 10000) / 1000
+            FROM (SELECT g, now() - interval '30 days' + g * interval '1 ms' AS ts
+                  FROM generate_series(1, {a.history}) AS g) AS h""", timeout=900)
+        self.db.query("VACUUM ANALYZE deliveries", timeout=900)
+        total = int(self.db.scalar("SELECT count(*) FROM deliveries"))
+        size = self.db.scalar("SELECT pg_size_pretty(pg_total_relation_size('deliveries'))")
+        log(f"  inserted {a.history} old deliveries in {time.monotonic() - t:.1f}s; table now {total} rows, {size} with indexes")
+        self.results["history"] = {"rows_added": a.history, "deliveries_rows": total, "deliveries_size": size, "runs": []}
+        incident = self.new_incident(f"Bench fan-out {n} with history")
+        for run in range(1, a.runs + 1):
+            r = self.fanout_run(n, incident, run)
+            self.results["history"]["runs"].append(r)
+
     def final_checks(self):
         time.sleep(1)
         backlog, errors = self.rabbit_backlog()
@@ -506,6 +533,8 @@ class Bench:
             self.latency()
         if "fanout" in self.a.scenarios:
             self.fanout()
+        if self.a.history > 0:
+            self.history()
         self.final_checks()
 
 
@@ -577,7 +606,19 @@ def summary_md(res):
                        f" | {c['api']} / {c['worker']} / {c['postgres (all)']} / {c['rabbitmq']} / {c['fake']} / {c['other processes']} "
                        f"| {r['machine_busy_before']:.0%} |")
         out.append("")
-    every = (res.get("fanout_cold") or []) + (res.get("fanout") or []) + (res.get("fanout_discarded") or [])
+    hist = res.get("history")
+    if hist and hist.get("runs"):
+        rs = hist["runs"]
+        last = [r["publish_to_last_send_s"] for r in rs]
+        out.append(f"With history: {hist['rows_added']} older 'sent' deliveries added (table {hist['deliveries_rows']} rows, "
+                   f"{hist['deliveries_size']} with indexes), fan-out to {rs[0]['n']}, publish -> last SendGrid request: "
+                   f"median {statistics.median(last):.3f} s, min {min(last):.3f} s, max {max(last):.3f} s over {len(rs)} runs "
+                   f"(first request median {statistics.median(r['publish_to_first_send_s'] for r in rs):.3f} s; "
+                   f"recipients total/unique {', '.join(str(r['fake']['recipients_total']) + '/' + str(r['fake']['recipients_unique']) for r in rs)}; "
+                   f"other processes {', '.join(str(r['cpu_seconds']['other processes']) for r in rs)} CPU-s; "
+                   f"CPU s worker/postgres {', '.join(str(r['cpu_seconds']['worker']) + '/' + str(r['cpu_seconds']['postgres (all)']) for r in rs)}).\n")
+    every = ((res.get("fanout_cold") or []) + (res.get("fanout") or []) + (res.get("fanout_discarded") or [])
+             + ((res.get("history") or {}).get("runs") or []))
     if every:
         bad = [f"{r['n']}#{r['run']}" for r in every if not r["exactly_once"]]
         out.append(f"Exactly-once over every fan-out run, including cold and discarded ones ({len(every)} runs): "
@@ -618,6 +659,8 @@ def main():
     ap.add_argument("--disturbed-limit", type=float, default=0.10,
                     help="a measurement is 'disturbed' if other processes used more than this share of all CPUs")
     ap.add_argument("--no-cold-run", dest="cold_run", action="store_false")
+    ap.add_argument("--history", type=int, default=0,
+                    help="then add this many old 'sent' deliveries and repeat the largest fan-out")
     ap.add_argument("--quiet-wait", type=float, default=60,
                     help="before each measurement, wait at most this long for the machine to be <25%% busy")
     ap.add_argument("--scenarios", default="latency,fanout")

@@ -61,6 +61,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         });
         modelBuilder.Entity<IncidentComponent>(e =>
         {
+            e.ToTable("incident_components");
             e.HasKey(c => new { c.IncidentId, c.ComponentId });
             e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
         });
@@ -74,6 +75,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         });
         modelBuilder.Entity<ComponentChange>(e =>
         {
+            e.ToTable("component_changes");
             e.HasKey(c => new { c.UpdateId, c.ComponentId });
             e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
         });
@@ -88,6 +90,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         });
         modelBuilder.Entity<SubscriberComponent>(e =>
         {
+            e.ToTable("subscriber_components");
             e.HasKey(c => new { c.SubscriberId, c.ComponentId });
             e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
         });

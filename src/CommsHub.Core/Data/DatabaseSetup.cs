@@ -44,6 +44,9 @@ public static class DatabaseSetup
             services.AddScoped<CommsHubDbContext>(sp => sp.GetRequiredService<SqliteCommsHubDbContext>());
         }
         services.AddSingleton(new DatabaseInfo(provider, connectionString));
+        services.AddScoped<Subscribers.ISubscriberBulkWriter>(sp => provider == DatabaseProvider.PostgreSql
+            ? new Subscribers.PostgreSqlSubscriberBulkWriter(sp.GetRequiredService<CommsHubDbContext>())
+            : new Subscribers.SqliteSubscriberBulkWriter(sp.GetRequiredService<CommsHubDbContext>()));
         services.AddScoped<IDeliveryWriter>(sp => provider == DatabaseProvider.PostgreSql
             ? new PostgreSqlDeliveryWriter(sp.GetRequiredService<CommsHubDbContext>())
             : new SqliteDeliveryWriter(sp.GetRequiredService<CommsHubDbContext>()));
@@ -76,12 +79,10 @@ public static class DatabaseSetup
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
         var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseSetup));
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count > 0)
-        {
-            logger.LogInformation("Applying {Count} database migration(s) on {Provider}", pending.Count, db.Provider);
-            await db.Database.MigrateAsync(cancellationToken);
-        }
+        // MigrateAsync checks for the history table before reading it (GetPendingMigrations would log
+        // a failed query on a new database) and takes EF's migration lock.
+        logger.LogInformation("Bringing the {Provider} database up to date", db.Provider);
+        await db.Database.MigrateAsync(cancellationToken);
         if (db.Provider == DatabaseProvider.Sqlite)
         {
             // WAL lets the website read while the planner writes; the setting persists in the file.

@@ -241,12 +241,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("old_status");
 
                     b.HasKey("UpdateId", "ComponentId")
-                        .HasName("pk_component_change");
+                        .HasName("pk_component_changes");
 
                     b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_component_change_component_id");
+                        .HasDatabaseName("ix_component_changes_component_id");
 
-                    b.ToTable("component_change", (string)null);
+                    b.ToTable("component_changes", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.Incident", b =>
@@ -312,12 +312,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("status");
 
                     b.HasKey("IncidentId", "ComponentId")
-                        .HasName("pk_incident_component");
+                        .HasName("pk_incident_components");
 
                     b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_incident_component_component_id");
+                        .HasDatabaseName("ix_incident_components_component_id");
 
-                    b.ToTable("incident_component", (string)null);
+                    b.ToTable("incident_components", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentUpdate", b =>
@@ -519,12 +519,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("component_id");
 
                     b.HasKey("SubscriberId", "ComponentId")
-                        .HasName("pk_subscriber_component");
+                        .HasName("pk_subscriber_components");
 
                     b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_subscriber_component_component_id");
+                        .HasDatabaseName("ix_subscriber_components_component_id");
 
-                    b.ToTable("subscriber_component", (string)null);
+                    b.ToTable("subscriber_components", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Subscribers.Suppression", b =>
@@ -594,14 +594,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasForeignKey("ComponentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_component_change_components_component_id");
+                        .HasConstraintName("fk_component_changes_components_component_id");
 
                     b.HasOne("CommsHub.Core.Incidents.IncidentUpdate", null)
                         .WithMany("ComponentChanges")
                         .HasForeignKey("UpdateId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_component_change_incident_updates_update_id");
+                        .HasConstraintName("fk_component_changes_incident_updates_update_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentComponent", b =>
@@ -611,14 +611,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasForeignKey("ComponentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_incident_component_components_component_id");
+                        .HasConstraintName("fk_incident_components_components_component_id");
 
                     b.HasOne("CommsHub.Core.Incidents.Incident", null)
                         .WithMany("Components")
                         .HasForeignKey("IncidentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_incident_component_incidents_incident_id");
+                        .HasConstraintName("fk_incident_components_incidents_incident_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentUpdate", b =>
@@ -638,14 +638,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasForeignKey("ComponentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_subscriber_component_components_component_id");
+                        .HasConstraintName("fk_subscriber_components_components_component_id");
 
                     b.HasOne("CommsHub.Core.Subscribers.Subscriber", null)
                         .WithMany("Components")
                         .HasForeignKey("SubscriberId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_subscriber_component_subscribers_subscriber_id");
+                        .HasConstraintName("fk_subscriber_components_subscribers_subscriber_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.Incident", b =>
