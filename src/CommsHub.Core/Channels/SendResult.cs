@@ -5,6 +5,7 @@ namespace CommsHub.Core.Channels;
 /// <summary>The outcome of one provider request, for every recipient in it.</summary>
 /// <param name="Status">sent, sandboxed, failed or queued (a transient failure to retry).</param>
 /// <param name="ErrorCode">The provider's own error code (Twilio's 21610, say), when it gave one.</param>
+/// <param name="RetryAfter">The provider's Retry-After, when it asked us to wait: no call before then.</param>
 public sealed record SendResult(
     DeliveryStatus Status,
     string Provider,
@@ -13,7 +14,8 @@ public sealed record SendResult(
     string? Error = null,
     bool Transient = false,
     TimeSpan Latency = default,
-    string? ErrorCode = null)
+    string? ErrorCode = null,
+    TimeSpan? RetryAfter = null)
 {
     public bool Accepted => Status is DeliveryStatus.Sent or DeliveryStatus.Sandboxed;
 }

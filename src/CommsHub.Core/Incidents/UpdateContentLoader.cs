@@ -1,4 +1,4 @@
-using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Channels;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
 using Microsoft.EntityFrameworkCore;

@@ -1,3 +1,4 @@
+using CommsHub.Core.Channels;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Common;
 

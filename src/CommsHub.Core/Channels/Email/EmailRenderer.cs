@@ -1,24 +1,12 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using CommsHub.Core.Common;
+using CommsHub.Core.Channels;
 using Fluid;
 
 namespace CommsHub.Core.Channels.Email;
 
 public sealed record RenderedEmail(string Subject, string Text, string Html);
-
-/// <summary>What an update message says, independent of the medium.</summary>
-public sealed record UpdateContent(
-    string PageName,
-    string PageUrl,
-    Guid IncidentId,
-    string IncidentTitle,
-    string IncidentUrl,
-    IncidentStatus Status,
-    Impact Impact,
-    string Message,
-    DateTimeOffset PostedAt,
-    IReadOnlyList<(string Name, ComponentStatus Status)> Components);
 
 /// <summary>Renders an update as an email from the Liquid templates embedded beside this class.</summary>
 public sealed class EmailRenderer
