@@ -105,6 +105,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch });
             e.HasIndex(d => new { d.IncidentId, d.Id });
             e.HasIndex(d => d.ProviderMessageId);
+            e.HasIndex(d => new { d.Status, d.NextAttemptAt });
         });
 
         modelBuilder.Entity<OutboxMessage>(e =>

@@ -43,18 +43,31 @@ public sealed class AudiencePlanner(
             .Select(c => c.ComponentId)
             .ToListAsync(ct);
 
-        if (Reaches(update, Channel.Email))
+        foreach (var (channel, pageSize) in SubscriberChannels())
         {
-            var planned = await PlanAsync(context, update, Channel.Email, componentIds, emailOptions.Value.BatchSize,
-                batch => new SendEmailBatch { UpdateId = update.Id, Batch = batch });
-            logger.LogInformation("Planned {Count} email deliveries for update {UpdateId}", planned, update.Id);
+            if (!Reaches(update, channel))
+            {
+                continue;
+            }
+            var planned = await PlanAsync(context, update, channel, componentIds, pageSize);
+            if (planned > 0)
+            {
+                logger.LogInformation("Planned {Count} {Channel} deliveries for update {UpdateId}", planned, channel.ToWire(), update.Id);
+            }
         }
+    }
+
+    /// <summary>Channels whose audience is subscribers, and how many recipients one send command carries.</summary>
+    private IEnumerable<(Channel Channel, int PageSize)> SubscriberChannels()
+    {
+        yield return (Channel.Email, emailOptions.Value.BatchSize); // one SendGrid request
+        yield return (Channel.Sms, 100);                             // one Twilio request each; a bounded chunk
+        yield return (Channel.Webhook, 100);                         // one POST each, 16 in parallel
     }
 
     private static bool Reaches(IncidentUpdate update, Channel channel) => update.Channels.Count == 0 || update.Channels.Contains(channel);
 
-    private async Task<int> PlanAsync<TCommand>(ConsumeContext context, IncidentUpdate update, Channel channel,
-        List<Guid> componentIds, int pageSize, Func<int, TCommand> command) where TCommand : class
+    private async Task<int> PlanAsync(ConsumeContext context, IncidentUpdate update, Channel channel, List<Guid> componentIds, int pageSize)
     {
         var after = Guid.Empty;
         var batch = 0;
@@ -74,7 +87,8 @@ public sealed class AudiencePlanner(
             batch++;
             planned += page.Count;
             await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
-            await context.Publish(command(batch), context.CancellationToken);
+            var command = DeliveryCommands.For(channel, update.Id, batch)!;
+            await context.Publish(command, command.GetType(), context.CancellationToken);
             after = page[^1].SubscriberId;
         }
     }

@@ -26,6 +26,12 @@ public sealed class Delivery
     /// <summary>The planner's batch (one provider request) this delivery belongs to.</summary>
     public int Batch { get; init; }
 
+    /// <summary>
+    /// When a queued delivery may next be tried (after a transient failure, or a provider's
+    /// Retry-After). No sender claims it before; the redrive loop re-sends its batch then.
+    /// </summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
     /// <summary>Set while a sender holds the delivery; an expired lease may be taken over.</summary>
     public Guid? LeaseToken { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }

@@ -62,6 +62,7 @@ public static class CommsHubServices
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddWebhookHttpClient();
         services.AddSingleton<WebhookPoster>();
+        services.AddSingleton<SmsRateBudget>();
 
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
@@ -79,6 +80,13 @@ public static class CommsHubServices
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+
+        services.AddOptions<RedriveOptions>().BindConfiguration("Deliveries:Redrive");
+        if (roles.Worker)
+        {
+            services.AddSingleton<DeliveryRedrive>();
+            services.AddHostedService(sp => sp.GetRequiredService<DeliveryRedrive>());
+        }
 
         services.AddCommsHubBus(configuration, roles);
         services.AddHealthChecks().AddDbContextCheck<CommsHubDbContext>("database", HealthStatus.Unhealthy, [ReadyTag]);

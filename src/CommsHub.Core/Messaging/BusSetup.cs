@@ -1,4 +1,6 @@
 using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Channels.Sms;
+using CommsHub.Core.Channels.Webhook;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Hosting;
 using CommsHub.Core.Subscribers;
@@ -25,6 +27,8 @@ public static class BusSetup
                 x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();
                 x.AddConsumer<SendEmailBatchConsumer, SendEmailBatchConsumerDefinition>();
                 x.AddConsumer<SubscriptionConfirmationConsumer>();
+                x.AddConsumer<SendSmsBatchConsumer, SendSmsBatchConsumerDefinition>();
+                x.AddConsumer<SendWebhookBatchConsumer, SendWebhookBatchConsumerDefinition>();
                 x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint));
             }
 
@@ -75,6 +79,17 @@ public sealed class AudiencePlannerDefinition : ConsumerDefinition<AudiencePlann
 public sealed class SendEmailBatchConsumerDefinition : ConsumerDefinition<SendEmailBatchConsumer>
 {
     public SendEmailBatchConsumerDefinition() => ConcurrentMessageLimit = 16;
+}
+
+public sealed class SendSmsBatchConsumerDefinition : ConsumerDefinition<SendSmsBatchConsumer>
+{
+    // The sender's rate budget is the real limit; a few batches in flight keep it busy.
+    public SendSmsBatchConsumerDefinition() => ConcurrentMessageLimit = 4;
+}
+
+public sealed class SendWebhookBatchConsumerDefinition : ConsumerDefinition<SendWebhookBatchConsumer>
+{
+    public SendWebhookBatchConsumerDefinition() => ConcurrentMessageLimit = 8;
 }
 
 internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseSsl)

@@ -36,13 +36,9 @@ public sealed class SendEmailBatchConsumer(
         var recipients = lease.Deliveries.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
             new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() })).ToList();
         var result = await sender.SendAsync(email, recipients, ct);
+        // A transient failure is left queued with its next attempt time; the redrive loop re-sends the batch then.
         await leases.CompleteAsync(lease, result, ct);
-        if (result.Transient)
-        {
-            // Released for the retry that MassTransit's retry policy (or the error queue's re-drive) makes.
-            throw new TransientDeliveryException(result.Error ?? "Transient provider failure");
-        }
-        if (!result.Accepted)
+        if (!result.Accepted && !result.Transient)
         {
             logger.LogWarning("Email batch {Batch} of update {UpdateId} failed permanently: {Error}",
                 context.Message.Batch, context.Message.UpdateId, result.Error);

@@ -13,6 +13,14 @@ public sealed partial class SmsOptions : IValidatableObject
     /// <summary>ISO 3166 region assumed for subscriber numbers typed without a country code.</summary>
     public string DefaultRegion { get; set; } = "US";
 
+    /// <summary>Messages per second this sender may send (Twilio queues beyond its own per-number rate).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0.1, 1000)]
+    public double MessagesPerSecond { get; set; } = 10;
+
+    /// <summary>At most this many segments per update SMS; longer messages are cut, the link kept.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 10)]
+    public int MaxSegments { get; set; } = 2;
+
     public TwilioOptions Twilio { get; set; } = new();
 
     public bool Sandboxed => string.IsNullOrWhiteSpace(Twilio.AccountSid) || string.IsNullOrWhiteSpace(Twilio.AuthToken);

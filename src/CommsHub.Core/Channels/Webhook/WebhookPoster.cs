@@ -38,7 +38,8 @@ public sealed class WebhookPoster(IHttpClientFactory httpClients, TimeProvider t
             var error = response.StatusCode == HttpStatusCode.Gone
                 ? "The endpoint answered 410 Gone: it no longer accepts events."
                 : $"The endpoint answered {status}.";
-            return new SendResult(transient ? DeliveryStatus.Queued : DeliveryStatus.Failed, Provider, messageId, status, error, transient, latency);
+            return new SendResult(transient ? DeliveryStatus.Queued : DeliveryStatus.Failed, Provider, messageId, status, error, transient, latency,
+                RetryAfter: RetryAfter(response, time.GetUtcNow()));
         }
         catch (HttpRequestException ex) when (WebhookTargetRefusedException.IsIn(ex))
         {
@@ -49,5 +50,20 @@ public sealed class WebhookPoster(IHttpClientFactory httpClients, TimeProvider t
             return new SendResult(DeliveryStatus.Queued, Provider, messageId, Error: $"The endpoint could not be reached: {ex.Message}",
                 Transient: true, Latency: Stopwatch.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>The answer's Retry-After (seconds or an HTTP date), if any: the earliest time to call again.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+        if (header?.Date is { } date)
+        {
+            return date > now ? date - now : TimeSpan.Zero;
+        }
+        return null;
     }
 }

@@ -170,6 +170,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_until");
 
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
@@ -212,6 +216,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
 
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
+
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_status_next_attempt_at");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
                         .HasDatabaseName("ix_deliveries_update_id_channel_batch");

@@ -165,6 +165,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("lease_until");
 
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_attempt_at");
+
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
@@ -207,6 +211,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
+
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_status_next_attempt_at");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
                         .HasDatabaseName("ix_deliveries_update_id_channel_batch");

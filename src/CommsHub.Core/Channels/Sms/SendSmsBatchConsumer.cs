@@ -1,0 +1,73 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Hosting;
+using CommsHub.Core.Incidents;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Channels.Sms;
+
+/// <summary>
+/// Sends one planned batch of SMS deliveries, one Twilio request per recipient within the
+/// sender's rate budget. Each outcome is recorded as soon as it is known, so a retried batch
+/// re-sends only what was not accepted: no second accepted SMS.
+/// </summary>
+public sealed class SendSmsBatchConsumer(
+    CommsHubDbContext db,
+    DeliveryLeases leases,
+    UpdateContentLoader contents,
+    ISmsSender sender,
+    SmsRateBudget budget,
+    IOptions<SmsOptions> sms,
+    IOptions<CommsHubOptions> hub,
+    TimeProvider time) : IConsumer<SendSmsBatch>
+{
+    // Twilio errors that say the number must not be texted again, and what that makes the subscriber.
+    private static readonly Dictionary<string, SubscriberStatus> Suppressing = new()
+    {
+        ["21610"] = SubscriberStatus.Unsubscribed, // the recipient replied STOP to this sender
+        ["21211"] = SubscriberStatus.Suppressed,   // not a valid phone number
+        ["21614"] = SubscriberStatus.Suppressed,   // not a mobile number
+        ["21612"] = SubscriberStatus.Suppressed,   // not reachable from this sender
+    };
+
+    public async Task Consume(ConsumeContext<SendSmsBatch> context)
+    {
+        var ct = context.CancellationToken;
+        var lease = await leases.ClaimAsync(context.Message.UpdateId, Channel.Sms, context.Message.Batch, ct);
+        if (lease.Deliveries.Count == 0)
+        {
+            return;
+        }
+        var content = await contents.LoadAsync(context.Message.UpdateId, ct);
+        if (content is null)
+        {
+            await leases.CompleteAsync(lease, new SendResult(DeliveryStatus.Failed, "none", Error: "The update no longer exists."), ct);
+            return;
+        }
+
+        var text = SmsRenderer.Render(content, sms.Value.MaxSegments);
+        var callback = hub.Value.Link("/webhooks/twilio/status");
+        var renewAt = time.GetUtcNow() + DeliveryLeases.LeaseDuration / 2;
+        foreach (var delivery in lease.Deliveries)
+        {
+            await budget.WaitAsync(ct);
+            var result = await sender.SendAsync(delivery.Recipient, text.Body, callback, ct);
+            await leases.CompleteOneAsync(lease, delivery, result, ct);
+            if (result.ErrorCode is { } code && Suppressing.TryGetValue(code, out var status))
+            {
+                await db.Subscribers.Where(s => s.Id == delivery.SubscriberId && s.Status == SubscriberStatus.Confirmed)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.UnsubscribedAt, time.GetUtcNow()), ct);
+            }
+            if (time.GetUtcNow() > renewAt)
+            {
+                // A slow budget must not let the lease lapse while this batch is still sending.
+                await leases.RenewAsync(lease, ct);
+                renewAt = time.GetUtcNow() + DeliveryLeases.LeaseDuration / 2;
+            }
+        }
+    }
+}

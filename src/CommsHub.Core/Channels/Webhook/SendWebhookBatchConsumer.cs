@@ -1,0 +1,81 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Hosting;
+using CommsHub.Core.Subscribers;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Channels.Webhook;
+
+/// <summary>
+/// POSTs one planned batch of webhook deliveries, each signed with its subscriber's secret and
+/// with the delivery id as the Standard Webhooks message id (the same on every retry, so
+/// receivers can deduplicate). Posts run in parallel; each outcome is recorded on its own scope
+/// as soon as it is known. A 410 answer ends the subscription.
+/// </summary>
+public sealed class SendWebhookBatchConsumer(
+    CommsHubDbContext db,
+    DeliveryLeases leases,
+    IServiceScopeFactory scopes,
+    WebhookPoster poster,
+    SubscriberSecrets secrets,
+    UnsubscribeLinks unsubscribe,
+    IOptions<CommsHubOptions> hub,
+    TimeProvider time) : IConsumer<SendWebhookBatch>
+{
+    private const int Parallelism = 16;
+
+    public async Task Consume(ConsumeContext<SendWebhookBatch> context)
+    {
+        var ct = context.CancellationToken;
+        var lease = await leases.ClaimAsync(context.Message.UpdateId, Channel.Webhook, context.Message.Batch, ct);
+        if (lease.Deliveries.Count == 0)
+        {
+            return;
+        }
+        var incidentId = await db.IncidentUpdates.Where(u => u.Id == context.Message.UpdateId).Select(u => u.IncidentId).FirstOrDefaultAsync(ct);
+        var body = await StatuspageWebhookBody.BuildAsync(db, context.Message.UpdateId, hub.Value.PublicBaseUrl,
+            hub.Value.Link($"/incidents/{incidentId}"), time.GetUtcNow(), ct);
+        if (body is null)
+        {
+            await leases.CompleteAsync(lease, new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The update no longer exists."), ct);
+            return;
+        }
+        var subscriberIds = lease.Deliveries.Select(d => d.SubscriberId).ToList();
+        var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+
+        await Parallel.ForEachAsync(lease.Deliveries, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (delivery, token) =>
+        {
+            SendResult result;
+            if (!subscribers.TryGetValue(delivery.SubscriberId, out var subscriber) || secrets.Reveal(subscriber) is not { } secret)
+            {
+                result = new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The subscriber was erased or has no signing secret.");
+            }
+            else
+            {
+                result = await poster.PostAsync(subscriber.Address, secret, "msg_" + delivery.Id.ToString("N"),
+                    body.For(unsubscribe.Url(subscriber.Id)), token);
+            }
+
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().CompleteOneAsync(lease, delivery, result, token);
+            if (result.HttpStatus == StatusCodes.Gone)
+            {
+                var now = time.GetUtcNow();
+                await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Subscribers
+                    .Where(s => s.Id == delivery.SubscriberId && s.Status == SubscriberStatus.Confirmed)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SubscriberStatus.Unsubscribed).SetProperty(x => x.UnsubscribedAt, now), token);
+            }
+        });
+    }
+
+    private static class StatusCodes
+    {
+        public const int Gone = 410;
+    }
+}

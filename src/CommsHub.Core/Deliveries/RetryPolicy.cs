@@ -1,0 +1,43 @@
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.Deliveries;
+
+/// <summary>
+/// When a transiently failed delivery is tried again: one place for every channel. Webhooks follow
+/// the Standard Webhooks schedule (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); the
+/// providers get a shorter one. ±20 % jitter spreads a burst of failures; a provider's
+/// Retry-After is a floor, never shortened.
+/// </summary>
+public static class RetryPolicy
+{
+    private static readonly TimeSpan[] WebhookSchedule =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
+        TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10),
+    ];
+
+    private static readonly TimeSpan[] ProviderSchedule =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10),
+        TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4),
+    ];
+
+    /// <param name="attempts">Attempts made so far, the failed one included (1 after the first failure).</param>
+    /// <returns>The time of the next attempt, or null when the schedule is exhausted and the delivery fails.</returns>
+    public static DateTimeOffset? Next(Channel channel, int attempts, TimeSpan? retryAfter, DateTimeOffset now)
+    {
+        var schedule = channel == Channel.Webhook ? WebhookSchedule : ProviderSchedule;
+        if (attempts < 1 || attempts > schedule.Length)
+        {
+            return null;
+        }
+        var delay = schedule[attempts - 1] * (0.8 + (0.4 * Random.Shared.NextDouble()));
+        if (retryAfter is { } floor && floor > delay)
+        {
+            delay = floor + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
+        }
+        return now + delay;
+    }
+
+    public static int MaxAttempts(Channel channel) => (channel == Channel.Webhook ? WebhookSchedule.Length : ProviderSchedule.Length) + 1;
+}
