@@ -32,6 +32,7 @@ public static class IncidentEndpoints
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapPost("/{id:guid}/updates", AddUpdate);
+        group.MapPreviewEndpoints();
         return group;
     }
 

@@ -19,6 +19,7 @@ namespace CommsHub.Core.Deliveries;
 public sealed class AudiencePlanner(
     CommsHubDbContext db,
     IDeliveryWriter writer,
+    Accounts accounts,
     IOptions<EmailOptions> emailOptions,
     TimeProvider time,
     ILogger<AudiencePlanner> logger) : IConsumer<IncidentUpdatePublished>
@@ -54,6 +55,22 @@ public sealed class AudiencePlanner(
             {
                 logger.LogInformation("Planned {Count} {Channel} deliveries for update {UpdateId}", planned, channel.ToWire(), update.Id);
             }
+        }
+        foreach (var channel in new[] { Channel.Social, Channel.Chat }.Where(c => Reaches(update, c)))
+        {
+            await PlanAccountsAsync(context, update, channel);
+        }
+    }
+
+    /// <summary>One delivery and one send command per configured account of a channel.</summary>
+    private async Task PlanAccountsAsync(ConsumeContext context, IncidentUpdate update, Channel channel)
+    {
+        foreach (var account in accounts.Configured(channel))
+        {
+            await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, account.Batch,
+                [new PlannedRecipient(account.Id, account.Label)], time.GetUtcNow(), context.CancellationToken);
+            var command = DeliveryCommands.For(channel, update.Id, account.Batch)!;
+            await context.Publish(command, command.GetType(), context.CancellationToken);
         }
     }
 

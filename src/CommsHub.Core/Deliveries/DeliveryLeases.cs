@@ -51,6 +51,14 @@ public sealed class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
         return db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, until), cancellationToken);
     }
 
+    /// <summary>Gives the lease back untried, to be claimed again no sooner than <paramref name="until"/> (the claim's attempt is not counted).</summary>
+    public Task<int> DeferAsync(DeliveryLease lease, DateTimeOffset until, CancellationToken cancellationToken) =>
+        db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Attempts, d => d.Attempts - 1)
+            .SetProperty(d => d.NextAttemptAt, until)
+            .SetProperty(d => d.LeaseToken, (Guid?)null)
+            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+
     /// <summary>Records one outcome on every delivery of the lease and releases it.</summary>
     public Task<int> CompleteAsync(DeliveryLease lease, SendResult result, CancellationToken cancellationToken) =>
         CompleteAsync(db.Deliveries.Where(d => d.LeaseToken == lease.Token), lease.Channel,

@@ -1,6 +1,8 @@
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Channels.Webhook;
+using CommsHub.Core.Channels.Social;
+using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Common;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.DataProtection;
@@ -63,6 +65,9 @@ public static class CommsHubServices
         services.AddWebhookHttpClient();
         services.AddSingleton<WebhookPoster>();
         services.AddSingleton<SmsRateBudget>();
+        services.AddCommsHubSocial();
+        services.AddCommsHubChat();
+        services.AddSingleton<Accounts>();
 
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();

@@ -58,6 +58,44 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, T
         return await AddUpdateAsync(incident, status, request.Message!, common, request.Notify ?? true, now, cancellationToken);
     }
 
+    /// <summary>
+    /// What an update would say if posted now, validated exactly as a real one: for previews.
+    /// Nothing is stored (the caller's scope, and its tracked changes, are discarded).
+    /// </summary>
+    /// <returns>null when the incident does not exist.</returns>
+    public async Task<UpdatePreview?> PreviewAsync(Guid incidentId, CreateUpdateRequest request, CancellationToken cancellationToken)
+    {
+        var incident = await db.Incidents.AsNoTracking().Include(i => i.Components).Include(i => i.Updates).ThenInclude(u => u.ComponentChanges)
+            .AsSplitQuery().FirstOrDefaultAsync(i => i.Id == incidentId, cancellationToken);
+        if (incident is null)
+        {
+            return null;
+        }
+        var errors = new FieldErrors();
+        var status = ParseOptional(request.Status, incident.Status, "status", errors);
+        var impact = ParseOptional(request.Impact, incident.Impact, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var update = new IncidentUpdate
+        {
+            IncidentId = incident.Id, Status = status, Message = request.Message!.Trim(), CreatedAt = now,
+            Notify = request.Notify ?? true, Channels = common.Channels,
+        };
+        var components = incident.Components.ToDictionary(c => c.ComponentId, c => c.Status);
+        foreach (var (component, newStatus) in common.Components)
+        {
+            update.ComponentChanges.Add(new ComponentChange { UpdateId = update.Id, ComponentId = component.Id, OldStatus = component.Status, NewStatus = newStatus });
+            components[component.Id] = newStatus;
+        }
+        incident.Impact = impact;
+        incident.Status = status;
+        incident.Updates.Add(update);
+        var names = await db.Components.AsNoTracking().Where(c => components.Keys.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        return new UpdatePreview(incident, update, components.Select(c => (names[c.Key], c.Value)).ToList());
+    }
+
     private async Task<IncidentUpdate> AddUpdateAsync(Incident incident, IncidentStatus status, string message,
         ValidatedCommon common, bool notify, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -191,3 +229,6 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, T
         return fallback;
     }
 }
+
+/// <summary>A hypothetical update and the incident as it would stand after it.</summary>
+public sealed record UpdatePreview(Incident Incident, IncidentUpdate Update, IReadOnlyList<(string Name, Common.ComponentStatus Status)> Components);

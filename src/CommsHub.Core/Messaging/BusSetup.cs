@@ -29,6 +29,8 @@ public static class BusSetup
                 x.AddConsumer<SubscriptionConfirmationConsumer>();
                 x.AddConsumer<SendSmsBatchConsumer, SendSmsBatchConsumerDefinition>();
                 x.AddConsumer<SendWebhookBatchConsumer, SendWebhookBatchConsumerDefinition>();
+                x.AddConsumer<Channels.Social.SendSocialPostConsumer>();
+                x.AddConsumer<Channels.Chat.SendChatPostConsumer>();
                 x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint));
             }
 

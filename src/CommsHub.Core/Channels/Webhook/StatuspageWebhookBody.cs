@@ -37,6 +37,13 @@ public sealed class StatuspageWebhookBody
             .AsSplitQuery().FirstAsync(i => i.Id == update.IncidentId, cancellationToken);
         var componentNames = await db.Components.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var page = await PageStatus.ComputeAsync(db, cancellationToken);
+        return From(incident, update, componentNames, page, publicBaseUrl, incidentUrl, now);
+    }
+
+    /// <summary>The body for <paramref name="update"/> of <paramref name="incident"/> (whose Updates include it).</summary>
+    public static StatuspageWebhookBody From(Incident incident, IncidentUpdate update, IReadOnlyDictionary<Guid, string> componentNames,
+        PageIndicator page, string publicBaseUrl, string incidentUrl, DateTimeOffset now)
+    {
         // The incident as it stood when this update was published: later updates are not in it.
         var updates = incident.Updates.Where(u => u.CreatedAt <= update.CreatedAt).OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).ToList();
 
