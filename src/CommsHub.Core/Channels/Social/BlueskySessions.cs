@@ -43,7 +43,8 @@ internal sealed class BlueskySessions(Func<HttpClient> client, BlueskyOptions op
             {
                 return (current, null);
             }
-            _current = null;
+            // The stale session stays cached until a new one replaces it: if this refresh cannot reach the
+            // server, the next post tries the refresh again rather than spending a rate-limited login.
             var refreshed = await SessionCallAsync("com.atproto.server.refreshSession", null, stale.RefreshJwt, ct);
             return refreshed.Session is not null ? refreshed : await LoginAsync(ct);
         }

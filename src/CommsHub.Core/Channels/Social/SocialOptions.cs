@@ -132,8 +132,9 @@ public sealed partial class XOptions : IValidatableObject
             {
                 return $"x:@{handle}";
             }
+            // Validation has made sure a configured token has this form.
             var userId = UserTokenRegex().Match(AccessToken.Trim());
-            return userId.Success ? $"x:id:{userId.Groups[1].Value}" : $"x:key:{ConsumerKey.Trim()[^Math.Min(6, ConsumerKey.Trim().Length)..]}";
+            return userId.Success ? $"x:id:{userId.Groups[1].Value}" : "x";
         }
     }
 

@@ -89,13 +89,15 @@ public static partial class SocialRenderer
 
     private static string? Truncate(string text, int cut, List<SocialLink> links)
     {
-        var prefix = text[..cut].TrimEnd().TrimEnd(',', ';', ':', '-', '–', '—', '(', '[').TrimEnd();
-        if (prefix.Length == 0)
+        var prefix = text[..cut].TrimEnd();
+        // Glued to a link, the ellipsis could be read as part of it; and the link's last character is the link's.
+        if (links.Any(l => l.End == prefix.Length))
         {
-            return null;
+            return prefix + " " + Ellipsis;
         }
-        // Glued to a link, the ellipsis could be read as part of it.
-        return links.Any(l => l.End == prefix.Length) ? prefix + " " + Ellipsis : prefix + Ellipsis;
+        // "recovers.…" and "outage,…" read badly: the ellipsis replaces the punctuation.
+        prefix = prefix.TrimEnd(',', ';', ':', '.', '-', '–', '—', '(', '[', '。', '，', '、', '：', '；').TrimEnd();
+        return prefix.Length == 0 ? null : prefix + Ellipsis;
     }
 
     /// <summary>A cut before whitespace, or next to an ideograph, kana or CJK punctuation (CJK text has no spaces).</summary>

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CommsHub.Core.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlCommsHubDbContext))]
-    [Migration("20261128004910_DeliveryRetries")]
-    partial class DeliveryRetries
+    [Migration("20261128010419_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

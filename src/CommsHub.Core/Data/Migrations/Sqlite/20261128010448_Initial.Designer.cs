@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CommsHub.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCommsHubDbContext))]
-    [Migration("20261128000424_Initial")]
+    [Migration("20261128010448_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -50,6 +50,29 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_api_keys_hash");
 
                     b.ToTable("api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Common.AppSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_app_secrets");
+
+                    b.ToTable("app_secrets", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Components.Component", b =>
@@ -145,6 +168,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("lease_until");
 
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_attempt_at");
+
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
@@ -188,6 +215,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
 
+                    b.HasIndex("Status", "NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_status_next_attempt_at");
+
                     b.HasIndex("UpdateId", "Channel", "Batch")
                         .HasDatabaseName("ix_deliveries_update_id_channel_batch");
 
@@ -221,12 +251,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("old_status");
 
                     b.HasKey("UpdateId", "ComponentId")
-                        .HasName("pk_component_change");
+                        .HasName("pk_component_changes");
 
                     b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_component_change_component_id");
+                        .HasDatabaseName("ix_component_changes_component_id");
 
-                    b.ToTable("component_change", (string)null);
+                    b.ToTable("component_changes", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.Incident", b =>
@@ -292,12 +322,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("status");
 
                     b.HasKey("IncidentId", "ComponentId")
-                        .HasName("pk_incident_component");
+                        .HasName("pk_incident_components");
 
                     b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_incident_component_component_id");
+                        .HasDatabaseName("ix_incident_components_component_id");
 
-                    b.ToTable("incident_component", (string)null);
+                    b.ToTable("incident_components", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentUpdate", b =>
@@ -396,6 +426,28 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("CommsHub.Core.Subscribers.InboundMessage", b =>
+                {
+                    b.Property<string>("Provider")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message_id");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("received_at");
+
+                    b.HasKey("Provider", "MessageId")
+                        .HasName("pk_inbound_messages");
+
+                    b.ToTable("inbound_messages", (string)null);
+                });
+
             modelBuilder.Entity("CommsHub.Core.Subscribers.Subscriber", b =>
                 {
                     b.Property<Guid>("Id")
@@ -415,6 +467,22 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("channel");
 
+                    b.Property<long?>("ConfirmationRequestedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmation_requested_at");
+
+                    b.Property<long?>("ConfirmationSentAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmation_sent_at");
+
+                    b.Property<long?>("ConfirmationWindowStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmation_window_start");
+
+                    b.Property<int>("ConfirmationsInWindow")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("confirmations_in_window");
+
                     b.Property<long?>("ConfirmedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("confirmed_at");
@@ -423,11 +491,19 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("ProtectedSecret")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("protected_secret");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
+
+                    b.Property<long?>("UnsubscribedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unsubscribed_at");
 
                     b.HasKey("Id")
                         .HasName("pk_subscribers");
@@ -453,12 +529,72 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("component_id");
 
                     b.HasKey("SubscriberId", "ComponentId")
-                        .HasName("pk_subscriber_component");
+                        .HasName("pk_subscriber_components");
 
                     b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_subscriber_component_component_id");
+                        .HasDatabaseName("ix_subscriber_components_component_id");
 
-                    b.ToTable("subscriber_component", (string)null);
+                    b.ToTable("subscriber_components", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Subscribers.Suppression", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address_hash");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id")
+                        .HasName("pk_suppressions");
+
+                    b.HasIndex("Channel", "AddressHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_suppressions_channel_address_hash");
+
+                    b.ToTable("suppressions", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id")
+                        .HasName("pk_data_protection_keys");
+
+                    b.ToTable("data_protection_keys", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.ComponentChange", b =>
@@ -468,14 +604,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasForeignKey("ComponentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_component_change_components_component_id");
+                        .HasConstraintName("fk_component_changes_components_component_id");
 
                     b.HasOne("CommsHub.Core.Incidents.IncidentUpdate", null)
                         .WithMany("ComponentChanges")
                         .HasForeignKey("UpdateId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_component_change_incident_updates_update_id");
+                        .HasConstraintName("fk_component_changes_incident_updates_update_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentComponent", b =>
@@ -485,14 +621,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasForeignKey("ComponentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_incident_component_components_component_id");
+                        .HasConstraintName("fk_incident_components_components_component_id");
 
                     b.HasOne("CommsHub.Core.Incidents.Incident", null)
                         .WithMany("Components")
                         .HasForeignKey("IncidentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_incident_component_incidents_incident_id");
+                        .HasConstraintName("fk_incident_components_incidents_incident_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentUpdate", b =>
@@ -512,14 +648,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasForeignKey("ComponentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_subscriber_component_components_component_id");
+                        .HasConstraintName("fk_subscriber_components_components_component_id");
 
                     b.HasOne("CommsHub.Core.Subscribers.Subscriber", null)
                         .WithMany("Components")
                         .HasForeignKey("SubscriberId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_subscriber_component_subscribers_subscriber_id");
+                        .HasConstraintName("fk_subscriber_components_subscribers_subscriber_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.Incident", b =>

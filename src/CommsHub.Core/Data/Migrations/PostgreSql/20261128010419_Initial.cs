@@ -27,6 +27,19 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
+                name: "app_secrets",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    value = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_app_secrets", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "components",
                 columns: table => new
                 {
@@ -42,6 +55,20 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_components", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    friendly_name = table.Column<string>(type: "text", nullable: true),
+                    xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -63,12 +90,26 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     delivered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     batch = table.Column<int>(type: "integer", nullable: false),
+                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     lease_token = table.Column<Guid>(type: "uuid", nullable: true),
                     lease_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_deliveries", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "inbound_messages",
+                columns: table => new
+                {
+                    provider = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    message_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    received_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_inbound_messages", x => new { x.provider, x.message_id });
                 });
 
             migrationBuilder.CreateTable(
@@ -116,7 +157,13 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
                     status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    confirmed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    confirmed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    unsubscribed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    confirmation_requested_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    confirmation_sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    confirmations_in_window = table.Column<int>(type: "integer", nullable: false),
+                    confirmation_window_start = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    protected_secret = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -124,7 +171,22 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
-                name: "incident_component",
+                name: "suppressions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    address_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_suppressions", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "incident_components",
                 columns: table => new
                 {
                     incident_id = table.Column<Guid>(type: "uuid", nullable: false),
@@ -133,15 +195,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_incident_component", x => new { x.incident_id, x.component_id });
+                    table.PrimaryKey("pk_incident_components", x => new { x.incident_id, x.component_id });
                     table.ForeignKey(
-                        name: "fk_incident_component_components_component_id",
+                        name: "fk_incident_components_components_component_id",
                         column: x => x.component_id,
                         principalTable: "components",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
-                        name: "fk_incident_component_incidents_incident_id",
+                        name: "fk_incident_components_incidents_incident_id",
                         column: x => x.incident_id,
                         principalTable: "incidents",
                         principalColumn: "id",
@@ -172,7 +234,7 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
-                name: "subscriber_component",
+                name: "subscriber_components",
                 columns: table => new
                 {
                     subscriber_id = table.Column<Guid>(type: "uuid", nullable: false),
@@ -180,15 +242,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_subscriber_component", x => new { x.subscriber_id, x.component_id });
+                    table.PrimaryKey("pk_subscriber_components", x => new { x.subscriber_id, x.component_id });
                     table.ForeignKey(
-                        name: "fk_subscriber_component_components_component_id",
+                        name: "fk_subscriber_components_components_component_id",
                         column: x => x.component_id,
                         principalTable: "components",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
-                        name: "fk_subscriber_component_subscribers_subscriber_id",
+                        name: "fk_subscriber_components_subscribers_subscriber_id",
                         column: x => x.subscriber_id,
                         principalTable: "subscribers",
                         principalColumn: "id",
@@ -196,7 +258,7 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
-                name: "component_change",
+                name: "component_changes",
                 columns: table => new
                 {
                     update_id = table.Column<Guid>(type: "uuid", nullable: false),
@@ -206,15 +268,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_component_change", x => new { x.update_id, x.component_id });
+                    table.PrimaryKey("pk_component_changes", x => new { x.update_id, x.component_id });
                     table.ForeignKey(
-                        name: "fk_component_change_components_component_id",
+                        name: "fk_component_changes_components_component_id",
                         column: x => x.component_id,
                         principalTable: "components",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
-                        name: "fk_component_change_incident_updates_update_id",
+                        name: "fk_component_changes_incident_updates_update_id",
                         column: x => x.update_id,
                         principalTable: "incident_updates",
                         principalColumn: "id",
@@ -228,8 +290,8 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_component_change_component_id",
-                table: "component_change",
+                name: "ix_component_changes_component_id",
+                table: "component_changes",
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
@@ -243,6 +305,11 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 column: "provider_message_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_deliveries_status_next_attempt_at",
+                table: "deliveries",
+                columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_deliveries_update_id_channel_batch",
                 table: "deliveries",
                 columns: new[] { "update_id", "channel", "batch" });
@@ -254,8 +321,8 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_incident_component_component_id",
-                table: "incident_component",
+                name: "ix_incident_components_component_id",
+                table: "incident_components",
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
@@ -280,8 +347,8 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 columns: new[] { "published_at", "id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_subscriber_component_component_id",
-                table: "subscriber_component",
+                name: "ix_subscriber_components_component_id",
+                table: "subscriber_components",
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
@@ -294,6 +361,12 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "ix_subscribers_channel_status_id",
                 table: "subscribers",
                 columns: new[] { "channel", "status", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_suppressions_channel_address_hash",
+                table: "suppressions",
+                columns: new[] { "channel", "address_hash" },
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -303,19 +376,31 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "api_keys");
 
             migrationBuilder.DropTable(
-                name: "component_change");
+                name: "app_secrets");
+
+            migrationBuilder.DropTable(
+                name: "component_changes");
+
+            migrationBuilder.DropTable(
+                name: "data_protection_keys");
 
             migrationBuilder.DropTable(
                 name: "deliveries");
 
             migrationBuilder.DropTable(
-                name: "incident_component");
+                name: "inbound_messages");
+
+            migrationBuilder.DropTable(
+                name: "incident_components");
 
             migrationBuilder.DropTable(
                 name: "outbox_messages");
 
             migrationBuilder.DropTable(
-                name: "subscriber_component");
+                name: "subscriber_components");
+
+            migrationBuilder.DropTable(
+                name: "suppressions");
 
             migrationBuilder.DropTable(
                 name: "incident_updates");

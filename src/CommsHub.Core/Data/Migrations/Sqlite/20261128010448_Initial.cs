@@ -26,6 +26,19 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "app_secrets",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    value = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_app_secrets", x => x.name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "components",
                 columns: table => new
                 {
@@ -41,6 +54,20 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_components", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    friendly_name = table.Column<string>(type: "TEXT", nullable: true),
+                    xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_data_protection_keys", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -62,12 +89,26 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     sent_at = table.Column<long>(type: "INTEGER", nullable: true),
                     delivered_at = table.Column<long>(type: "INTEGER", nullable: true),
                     batch = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<long>(type: "INTEGER", nullable: true),
                     lease_token = table.Column<Guid>(type: "TEXT", nullable: true),
                     lease_until = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_deliveries", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "inbound_messages",
+                columns: table => new
+                {
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    message_id = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    received_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_inbound_messages", x => new { x.provider, x.message_id });
                 });
 
             migrationBuilder.CreateTable(
@@ -115,7 +156,13 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     address = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
                     status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     created_at = table.Column<long>(type: "INTEGER", nullable: false),
-                    confirmed_at = table.Column<long>(type: "INTEGER", nullable: true)
+                    confirmed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    unsubscribed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    confirmation_requested_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    confirmation_sent_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    confirmations_in_window = table.Column<int>(type: "INTEGER", nullable: false),
+                    confirmation_window_start = table.Column<long>(type: "INTEGER", nullable: true),
+                    protected_secret = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -123,7 +170,22 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "incident_component",
+                name: "suppressions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    address_hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_suppressions", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "incident_components",
                 columns: table => new
                 {
                     incident_id = table.Column<Guid>(type: "TEXT", nullable: false),
@@ -132,15 +194,15 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_incident_component", x => new { x.incident_id, x.component_id });
+                    table.PrimaryKey("pk_incident_components", x => new { x.incident_id, x.component_id });
                     table.ForeignKey(
-                        name: "fk_incident_component_components_component_id",
+                        name: "fk_incident_components_components_component_id",
                         column: x => x.component_id,
                         principalTable: "components",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
-                        name: "fk_incident_component_incidents_incident_id",
+                        name: "fk_incident_components_incidents_incident_id",
                         column: x => x.incident_id,
                         principalTable: "incidents",
                         principalColumn: "id",
@@ -171,7 +233,7 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "subscriber_component",
+                name: "subscriber_components",
                 columns: table => new
                 {
                     subscriber_id = table.Column<Guid>(type: "TEXT", nullable: false),
@@ -179,15 +241,15 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_subscriber_component", x => new { x.subscriber_id, x.component_id });
+                    table.PrimaryKey("pk_subscriber_components", x => new { x.subscriber_id, x.component_id });
                     table.ForeignKey(
-                        name: "fk_subscriber_component_components_component_id",
+                        name: "fk_subscriber_components_components_component_id",
                         column: x => x.component_id,
                         principalTable: "components",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
-                        name: "fk_subscriber_component_subscribers_subscriber_id",
+                        name: "fk_subscriber_components_subscribers_subscriber_id",
                         column: x => x.subscriber_id,
                         principalTable: "subscribers",
                         principalColumn: "id",
@@ -195,7 +257,7 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "component_change",
+                name: "component_changes",
                 columns: table => new
                 {
                     update_id = table.Column<Guid>(type: "TEXT", nullable: false),
@@ -205,15 +267,15 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_component_change", x => new { x.update_id, x.component_id });
+                    table.PrimaryKey("pk_component_changes", x => new { x.update_id, x.component_id });
                     table.ForeignKey(
-                        name: "fk_component_change_components_component_id",
+                        name: "fk_component_changes_components_component_id",
                         column: x => x.component_id,
                         principalTable: "components",
                         principalColumn: "id",
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
-                        name: "fk_component_change_incident_updates_update_id",
+                        name: "fk_component_changes_incident_updates_update_id",
                         column: x => x.update_id,
                         principalTable: "incident_updates",
                         principalColumn: "id",
@@ -227,8 +289,8 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_component_change_component_id",
-                table: "component_change",
+                name: "ix_component_changes_component_id",
+                table: "component_changes",
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
@@ -242,6 +304,11 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 column: "provider_message_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_deliveries_status_next_attempt_at",
+                table: "deliveries",
+                columns: new[] { "status", "next_attempt_at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_deliveries_update_id_channel_batch",
                 table: "deliveries",
                 columns: new[] { "update_id", "channel", "batch" });
@@ -253,8 +320,8 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_incident_component_component_id",
-                table: "incident_component",
+                name: "ix_incident_components_component_id",
+                table: "incident_components",
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
@@ -279,8 +346,8 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 columns: new[] { "published_at", "id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_subscriber_component_component_id",
-                table: "subscriber_component",
+                name: "ix_subscriber_components_component_id",
+                table: "subscriber_components",
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
@@ -293,6 +360,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 name: "ix_subscribers_channel_status_id",
                 table: "subscribers",
                 columns: new[] { "channel", "status", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_suppressions_channel_address_hash",
+                table: "suppressions",
+                columns: new[] { "channel", "address_hash" },
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -302,19 +375,31 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                 name: "api_keys");
 
             migrationBuilder.DropTable(
-                name: "component_change");
+                name: "app_secrets");
+
+            migrationBuilder.DropTable(
+                name: "component_changes");
+
+            migrationBuilder.DropTable(
+                name: "data_protection_keys");
 
             migrationBuilder.DropTable(
                 name: "deliveries");
 
             migrationBuilder.DropTable(
-                name: "incident_component");
+                name: "inbound_messages");
+
+            migrationBuilder.DropTable(
+                name: "incident_components");
 
             migrationBuilder.DropTable(
                 name: "outbox_messages");
 
             migrationBuilder.DropTable(
-                name: "subscriber_component");
+                name: "subscriber_components");
+
+            migrationBuilder.DropTable(
+                name: "suppressions");
 
             migrationBuilder.DropTable(
                 name: "incident_updates");
