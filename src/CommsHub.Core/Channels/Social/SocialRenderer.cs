@@ -42,7 +42,7 @@ public static partial class SocialRenderer
             return medium.Text(Compose(shortTitle, ""));
         }
         // Only an enormous link gets here: the post goes over the limit rather than break it.
-        return medium.Text(Compose(isFollowUp ? title : "", ""));
+        return medium.Text(Compose("", ""));
     }
 
     /// <summary>
