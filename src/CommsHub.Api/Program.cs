@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CommsHub.Api.Endpoints;
 using CommsHub.Api.Infrastructure;
+using CommsHub.Api.Website;
 using CommsHub.Core.Auth;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
@@ -11,7 +12,19 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 var builder = WebApplication.CreateBuilder(args);
 var roles = CommsHubRoles.From(builder.Configuration);
 
-builder.Services.AddCommsHub(builder.Configuration, roles);
+builder.Services.AddCommsHub(builder.Configuration, roles, bus =>
+{
+    if (roles.Api)
+    {
+        // Each API process refreshes its own copy of the status page: a temporary queue per process.
+        bus.AddConsumer<StatusPageRefresher>().Endpoint(e => e.Temporary = true);
+    }
+});
+if (roles.Api)
+{
+    builder.Services.AddSingleton<StatusSnapshot>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<StatusSnapshot>());
+}
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -60,6 +73,7 @@ if (roles.Api)
     admin.MapDeliveryEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
+    app.MapStatusPageEndpoints();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));

@@ -1,6 +1,9 @@
 using CommsHub.Core.Common;
 using CommsHub.Core.Components;
+using CommsHub.Contracts;
 using CommsHub.Core.Data;
+using CommsHub.Core.Messaging;
+using CommsHub.Core.StatusPage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -28,7 +31,8 @@ public static class ComponentEndpoints
         return group;
     }
 
-    private static async Task<Created<ComponentResponse>> Create(CreateComponentRequest request, CommsHubDbContext db, TimeProvider time, CancellationToken ct)
+    private static async Task<Created<ComponentResponse>> Create(CreateComponentRequest request, CommsHubDbContext db, StatusChangeSignal changed,
+        TimeProvider time, CancellationToken ct)
     {
         var errors = new FieldErrors();
         ValidateName(request.Name, required: true, errors);
@@ -50,7 +54,10 @@ public static class ComponentEndpoints
             UpdatedAt = now,
         };
         db.Components.Add(component);
+        ComponentStatusHistory.Record(db, component.Id, component.Status, now);
+        Outbox.Enqueue(db, new StatusPageChanged { ChangedAt = now }, now);
         await db.SaveChangesAsync(ct);
+        changed.Notify();
         return TypedResults.Created($"/api/components/{component.Id}", ComponentResponse.From(component));
     }
 
@@ -67,7 +74,7 @@ public static class ComponentEndpoints
     }
 
     private static async Task<Results<Ok<ComponentResponse>, NotFound>> Patch(Guid id, PatchComponentRequest request, CommsHubDbContext db,
-        TimeProvider time, CancellationToken ct)
+        StatusChangeSignal changed, TimeProvider time, CancellationToken ct)
     {
         var component = await db.Components.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (component is null)
@@ -96,12 +103,16 @@ public static class ComponentEndpoints
         {
             component.Group = Blank(request.Group);
         }
-        if (status is { } s)
+        var now = time.GetUtcNow();
+        if (status is { } s && s != component.Status)
         {
             component.Status = s;
+            ComponentStatusHistory.Record(db, component.Id, s, now);
         }
-        component.UpdatedAt = time.GetUtcNow();
+        component.UpdatedAt = now;
+        Outbox.Enqueue(db, new StatusPageChanged { ChangedAt = now }, now);
         await db.SaveChangesAsync(ct);
+        changed.Notify();
         return TypedResults.Ok(ComponentResponse.From(component));
     }
 

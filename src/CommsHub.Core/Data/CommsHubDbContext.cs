@@ -51,6 +51,13 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(c => c.Group).HasMaxLength(200);
         });
 
+        modelBuilder.Entity<ComponentStatusHistory>(e =>
+        {
+            e.ToTable("component_status_history");
+            e.HasIndex(h => new { h.ComponentId, h.At });
+            e.HasOne<Component>().WithMany().HasForeignKey(h => h.ComponentId);
+        });
+
         modelBuilder.Entity<Incident>(e =>
         {
             e.Property(i => i.Title).HasMaxLength(500);

@@ -23,7 +23,9 @@ public static class CommsHubServices
     public const string ReadyTag = "ready";
 
     /// <summary>Everything both hosts share: data, channels, the bus, the outbox dispatcher.</summary>
-    public static IServiceCollection AddCommsHub(this IServiceCollection services, IConfiguration configuration, CommsHubRoles roles)
+    /// <param name="configureBus">Consumers a host adds for itself (the API's status-page refresher).</param>
+    public static IServiceCollection AddCommsHub(this IServiceCollection services, IConfiguration configuration, CommsHubRoles roles,
+        Action<MassTransit.IBusRegistrationConfigurator>? configureBus = null)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(roles);
@@ -72,6 +74,7 @@ public static class CommsHubServices
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
+        services.AddSingleton<StatusPage.StatusChangeSignal>();
         services.AddScoped<SubscriberService>();
         services.AddSingleton<SubscriberSecrets>();
         services.AddSingleton<SubscriberAddresses>();
@@ -93,7 +96,12 @@ public static class CommsHubServices
             services.AddHostedService(sp => sp.GetRequiredService<DeliveryRedrive>());
         }
 
-        services.AddCommsHubBus(configuration, roles);
+        services.AddOptions<StatusPage.StatusPageOptions>().BindConfiguration(StatusPage.StatusPageOptions.Section)
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "StatusPage:TimeZone must be an IANA time zone such as Europe/Berlin or Etc/UTC.")
+            .ValidateOnStart();
+        services.AddScoped<StatusPage.StatusDataLoader>();
+
+        services.AddCommsHubBus(configuration, roles, configureBus);
         services.AddHealthChecks().AddDbContextCheck<CommsHubDbContext>("database", HealthStatus.Unhealthy, [ReadyTag]);
         return services;
     }

@@ -11,7 +11,7 @@ namespace CommsHub.Core.Incidents;
 /// Opens incidents and posts updates. The update, its component changes and the outbox row that
 /// announces it commit in one transaction; the API answers without waiting for any send.
 /// </summary>
-public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, TimeProvider time)
+public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, StatusPage.StatusChangeSignal statusChanged, TimeProvider time)
 {
     public const int MaxTitleLength = 500;
     public const int MaxMessageLength = 20_000;
@@ -114,6 +114,10 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, T
             {
                 UpdateId = update.Id, ComponentId = component.Id, OldStatus = component.Status, NewStatus = newStatus,
             });
+            if (component.Status != newStatus)
+            {
+                ComponentStatusHistory.Record(db, component.Id, newStatus, now);
+            }
             component.Status = newStatus;
             component.UpdatedAt = now;
             var affected = incident.Components.FirstOrDefault(c => c.ComponentId == component.Id);
@@ -140,6 +144,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, T
         Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);
         await db.SaveChangesAsync(cancellationToken);
         outbox.Notify();
+        statusChanged.Notify();
         return update;
     }
 

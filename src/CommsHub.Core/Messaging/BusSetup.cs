@@ -16,7 +16,8 @@ public static class BusSetup
     /// MassTransit on RabbitMQ when <c>ConnectionStrings:RabbitMq</c> is set, else its in-memory
     /// transport. Consumers are registered only in the worker role; the api role only publishes.
     /// </summary>
-    public static IServiceCollection AddCommsHubBus(this IServiceCollection services, IConfiguration configuration, CommsHubRoles roles)
+    public static IServiceCollection AddCommsHubBus(this IServiceCollection services, IConfiguration configuration, CommsHubRoles roles,
+        Action<IBusRegistrationConfigurator>? configure = null)
     {
         var rabbit = configuration.GetConnectionString("RabbitMq");
         services.AddMassTransit(x =>
@@ -33,6 +34,8 @@ public static class BusSetup
                 x.AddConsumer<Channels.Chat.SendChatPostConsumer>();
                 x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint));
             }
+
+            configure?.Invoke(x);
 
             if (string.IsNullOrWhiteSpace(rabbit))
             {

@@ -119,6 +119,36 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.ToTable("components", (string)null);
                 });
 
+            modelBuilder.Entity("CommsHub.Core.Components.ComponentStatusHistory", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<Guid>("ComponentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("component_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_component_status_history");
+
+                    b.HasIndex("ComponentId", "At")
+                        .HasDatabaseName("ix_component_status_history_component_id_at");
+
+                    b.ToTable("component_status_history", (string)null);
+                });
+
             modelBuilder.Entity("CommsHub.Core.Deliveries.Delivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -592,6 +622,16 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasName("pk_data_protection_keys");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Components.ComponentStatusHistory", b =>
+                {
+                    b.HasOne("CommsHub.Core.Components.Component", null)
+                        .WithMany()
+                        .HasForeignKey("ComponentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_component_status_history_components_component_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.ComponentChange", b =>

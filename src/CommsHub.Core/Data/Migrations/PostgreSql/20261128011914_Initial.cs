@@ -186,6 +186,27 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
+                name: "component_status_history",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    component_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_component_status_history", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_component_status_history_components_component_id",
+                        column: x => x.component_id,
+                        principalTable: "components",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "incident_components",
                 columns: table => new
                 {
@@ -295,6 +316,11 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 column: "component_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_component_status_history_component_id_at",
+                table: "component_status_history",
+                columns: new[] { "component_id", "at" });
+
+            migrationBuilder.CreateIndex(
                 name: "ix_deliveries_incident_id_id",
                 table: "deliveries",
                 columns: new[] { "incident_id", "id" });
@@ -380,6 +406,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "component_changes");
+
+            migrationBuilder.DropTable(
+                name: "component_status_history");
 
             migrationBuilder.DropTable(
                 name: "data_protection_keys");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CommsHub.Core.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlCommsHubDbContext))]
-    [Migration("20261128010419_Initial")]
+    [Migration("20261128011914_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -125,6 +125,38 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasName("pk_components");
 
                     b.ToTable("components", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Components.ComponentStatusHistory", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<Guid>("ComponentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("component_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_component_status_history");
+
+                    b.HasIndex("ComponentId", "At")
+                        .HasDatabaseName("ix_component_status_history_component_id_at");
+
+                    b.ToTable("component_status_history", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Deliveries.Delivery", b =>
@@ -604,6 +636,16 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasName("pk_data_protection_keys");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Components.ComponentStatusHistory", b =>
+                {
+                    b.HasOne("CommsHub.Core.Components.Component", null)
+                        .WithMany()
+                        .HasForeignKey("ComponentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_component_status_history_components_component_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.ComponentChange", b =>

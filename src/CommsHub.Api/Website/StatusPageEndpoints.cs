@@ -1,0 +1,119 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using CommsHub.Core.Common;
+using CommsHub.Core.Hosting;
+using CommsHub.Core.Subscribers;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace CommsHub.Api.Website;
+
+/// <summary>The public status website, Statuspage's API v2, feeds, live events and the embeddable banner.</summary>
+internal static class StatusPageEndpoints
+{
+    private static readonly string[] Paths =
+    [
+        "/", "/history", "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
+        "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",
+        "/api/v2/scheduled-maintenances/active.json", "/history.atom", "/history.rss", "/maintenances.ics", "/embed.js",
+    ];
+
+    public static IEndpointRouteBuilder MapStatusPageEndpoints(this IEndpointRouteBuilder app)
+    {
+        foreach (var path in Paths)
+        {
+            app.MapGet(path, (HttpContext http, StatusSnapshot snapshot) => Serve(http, snapshot.Get(path))).WithTags("Status page");
+        }
+        app.MapGet("/incidents/{id:guid}", (Guid id, HttpContext http, StatusSnapshot snapshot) => Serve(http, snapshot.Incident(id))).WithTags("Status page");
+        app.MapGet("/events", (StatusSnapshot snapshot, CancellationToken ct) => TypedResults.ServerSentEvents(Changes(snapshot, ct))).WithTags("Status page");
+        app.MapPost("/subscribe", Subscribe).WithTags("Status page").DisableAntiforgery()
+            .RequireRateLimiting(Endpoints.SubscriptionEndpoints.RateLimitPolicy);
+        return app;
+    }
+
+    private static IResult Serve(HttpContext http, Resource? resource)
+    {
+        if (resource is null)
+        {
+            return Results.NotFound();
+        }
+        var headers = http.Response.Headers;
+        headers.ETag = resource.ETag;
+        headers.LastModified = resource.LastModified.ToString("R");
+        // Short: the page must show a new update within seconds, yet a stampede is absorbed by revalidation.
+        headers.CacheControl = "public, max-age=5, must-revalidate";
+        if (resource.Cors)
+        {
+            headers.AccessControlAllowOrigin = "*";
+        }
+        var request = http.Request.GetTypedHeaders();
+        if (request.IfNoneMatch.Any(t => t.Tag == resource.ETag || t == EntityTagHeaderValue.Any)
+            || (request.IfNoneMatch.Count == 0 && request.IfModifiedSince is { } since && resource.LastModified <= since.AddSeconds(1)))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return Results.Bytes(resource.Body, resource.ContentType);
+    }
+
+    /// <summary>One <c>update</c> event per rebuild (the new version), and a ping every 15 s to keep proxies from closing the stream.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> Changes(StatusSnapshot snapshot, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var versions = System.Threading.Channels.Channel.CreateBounded<long>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest });
+        void OnRebuilt(long v) => versions.Writer.TryWrite(v);
+        snapshot.Rebuilt += OnRebuilt;
+        try
+        {
+            yield return new SseItem<string>(snapshot.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "version") { ReconnectionInterval = TimeSpan.FromSeconds(3) };
+            while (!ct.IsCancellationRequested)
+            {
+                using var ping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                ping.CancelAfter(TimeSpan.FromSeconds(15));
+                long? version = null;
+                try
+                {
+                    version = await versions.Reader.ReadAsync(ping.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                }
+                if (ct.IsCancellationRequested)
+                {
+                    yield break;
+                }
+                yield return version is { } v
+                    ? new SseItem<string>(v.ToString(System.Globalization.CultureInfo.InvariantCulture), "update")
+                    : new SseItem<string>("", "ping");
+            }
+        }
+        finally
+        {
+            snapshot.Rebuilt -= OnRebuilt;
+        }
+    }
+
+    /// <summary>The website's subscribe form (works without JavaScript): the same flow as the public API.</summary>
+    private static async Task<IResult> Subscribe(HttpRequest request, SubscriberService subscribers, IOptions<CommsHubOptions> options, CancellationToken ct)
+    {
+        var o = options.Value;
+        var form = request.HasFormContentType ? await request.ReadFormAsync(ct) : null;
+        string? Field(string name) => form?[name].ToString() is { Length: > 0 } v ? v : null;
+        var components = (form?["components"] ?? default).Select(v => Guid.TryParse(v, out var id) ? id : Guid.Empty).ToList();
+        try
+        {
+            var secret = await subscribers.SubscribeAsync(Field("email"), Field("phone"), Field("webhookUrl"), components, ct);
+            var how = Field("email") is not null ? "We sent you an email: open its link to confirm."
+                : Field("phone") is not null ? "We sent you a text message: reply YES to confirm."
+                : "We posted a confirmation event to your endpoint: open its confirm_url to confirm.";
+            var secretHtml = secret is null ? "" :
+                $"<p>Your signing secret (shown once): <code>{SitePage.Encode(secret)}</code></p>";
+            return SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status200OK, "Almost done", "📬",
+                $"<p>{SitePage.Encode(how)}</p>{secretHtml}<p><a href=\"/\">Back to the status page</a></p>");
+        }
+        catch (ValidationException invalid)
+        {
+            var list = string.Join("", invalid.Errors.SelectMany(e => e.Value).Select(m => $"<li>{SitePage.Encode(m)}</li>"));
+            return SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status400BadRequest, "Please check the form", "⚠️",
+                $"<ul>{list}</ul><p><a href=\"/#subscribe\">Back to the form</a></p>");
+        }
+    }
+}

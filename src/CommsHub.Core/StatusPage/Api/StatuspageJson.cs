@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.StatusPage.Api;
+
+/// <summary>Which scheduled maintenances a document lists, as Statuspage's endpoints split them.</summary>
+internal enum MaintenanceView { All, Upcoming, Active, UpcomingOrActive }
+
+/// <summary>The Statuspage v2 objects (page, component, incident, incident update) for one snapshot.</summary>
+internal sealed class StatuspageJson(StatusData data)
+{
+    private readonly IReadOnlyList<StatuspageComponent> _components = ComponentLayout.Arrange(data.Page.Id, data.Components);
+
+    private Dictionary<Guid, StatuspageComponent>? _byId;
+
+    public JsonObject Page() => new()
+    {
+        ["id"] = data.Page.Id,
+        ["name"] = data.Page.Name,
+        ["url"] = data.Page.Url,
+        ["time_zone"] = data.Page.TimeZone,
+        ["updated_at"] = Time(data.Page.UpdatedAt),
+    };
+
+    public JsonObject Status() => new()
+    {
+        ["indicator"] = data.Indicator.Indicator,
+        ["description"] = data.Indicator.Description,
+    };
+
+    public JsonArray Components() => [.. _components.Select(Component)];
+
+    public JsonArray Incidents(IEnumerable<IncidentData> incidents) => [.. incidents.Select(Incident)];
+
+    /// <summary>
+    /// There are no maintenances in the snapshot yet, so every view is empty. When StatusData gains its
+    /// maintenance list, this becomes an instance method that filters it by <paramref name="view"/> and
+    /// renders each window as an incident object plus <c>scheduled_for</c>, <c>scheduled_until</c> and the
+    /// <c>scheduled_*</c> fields; the endpoints already ask for the right view.
+    /// </summary>
+    public static JsonArray Maintenances(MaintenanceView view) => [];
+
+    private JsonObject Component(StatuspageComponent component)
+    {
+        var json = new JsonObject
+        {
+            ["id"] = component.Id,
+            ["name"] = component.Name,
+            ["status"] = component.Status.ToWire(),
+            ["created_at"] = Time(component.CreatedAt),
+            ["updated_at"] = Time(component.UpdatedAt),
+            ["position"] = component.Position,
+            ["description"] = component.Description,
+            ["showcase"] = component.Showcase,
+            ["start_date"] = component.StartDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["group_id"] = component.GroupId,
+            ["page_id"] = data.Page.Id,
+            ["group"] = component.IsGroup,
+            ["only_show_if_degraded"] = false,
+        };
+        if (component.MemberIds is { } members)
+        {
+            json["components"] = new JsonArray([.. members.Select(id => (JsonNode?)id)]);
+        }
+        return json;
+    }
+
+    private JsonObject Incident(IncidentData incident)
+    {
+        var id = Id(incident.Id);
+        return new JsonObject
+        {
+            ["id"] = id,
+            ["name"] = incident.Title,
+            ["status"] = incident.Status.ToWire(),
+            ["created_at"] = Time(incident.CreatedAt),
+            ["updated_at"] = Time(incident.UpdatedAt),
+            ["monitoring_at"] = Time(incident.MonitoringAt),
+            ["resolved_at"] = Time(incident.ResolvedAt),
+            ["impact"] = incident.Impact.ToWire(),
+            ["shortlink"] = incident.Shortlink,
+            // Statuspage lets an operator backdate the start; ours always starts when it was opened.
+            ["started_at"] = Time(incident.CreatedAt),
+            ["page_id"] = data.Page.Id,
+            ["incident_updates"] = new JsonArray([.. incident.Updates.Select(u => Update(id, u))]),
+            ["components"] = new JsonArray([.. incident.Components.Select(c => AffectedComponent(incident, c))]),
+        };
+    }
+
+    private static JsonObject Update(string incidentId, IncidentUpdateData update) => new()
+    {
+        ["id"] = Id(update.Id),
+        ["status"] = update.Status.ToWire(),
+        ["body"] = update.Body,
+        ["incident_id"] = incidentId,
+        ["created_at"] = Time(update.CreatedAt),
+        // Updates are never edited or backdated here, so all three times are the posting time.
+        ["updated_at"] = Time(update.CreatedAt),
+        ["display_at"] = Time(update.CreatedAt),
+        ["affected_components"] = update.AffectedComponents.Count == 0
+            ? null
+            : new JsonArray([.. update.AffectedComponents.Select(c => (JsonNode)new JsonObject
+            {
+                ["code"] = Id(c.Id),
+                ["name"] = c.Name,
+                ["old_status"] = c.OldStatus.ToWire(),
+                ["new_status"] = c.NewStatus.ToWire(),
+            })]),
+        ["deliver_notifications"] = true,
+        // Statuspage's own Twitter fields: always present in its documents, never set by CommsHub.
+        ["custom_tweet"] = null,
+        ["tweet_id"] = null,
+    };
+
+    /// <summary>
+    /// The page's own component object, so an incident shows the component's current status, group and
+    /// position; a component deleted since keeps what the incident recorded about it.
+    /// </summary>
+    private JsonObject AffectedComponent(IncidentData incident, AffectedComponent affected)
+    {
+        _byId ??= _components.Where(c => c.SourceId is not null).ToDictionary(c => c.SourceId!.Value);
+        return Component(_byId.TryGetValue(affected.Id, out var component)
+            ? component
+            : StatuspageComponent.Orphan(affected, incident.CreatedAt, incident.UpdatedAt));
+    }
+
+    internal static string Id(Guid id) => id.ToString("D");
+
+    /// <summary>Statuspage's timestamp style: ISO 8601 with milliseconds, here always in UTC.</summary>
+    internal static string Time(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static string? Time(DateTimeOffset? time) => time is { } value ? Time(value) : null;
+}

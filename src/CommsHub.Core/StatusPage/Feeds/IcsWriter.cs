@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text;
+
+namespace CommsHub.Core.StatusPage.Feeds;
+
+/// <summary>
+/// Writes iCalendar content lines as RFC 5545 §3.1 requires: CRLF after every line, lines longer than
+/// 75 octets folded (CRLF then one space), never inside a UTF-8 sequence, and TEXT values escaped.
+/// </summary>
+internal sealed class IcsWriter
+{
+    private const int MaxOctets = 75;
+
+    private readonly StringBuilder _text = new();
+
+    /// <summary>A property whose value is written as given (URIs, enumerated values, integers).</summary>
+    public IcsWriter Raw(string name, string value)
+    {
+        Line(name + ":" + value);
+        return this;
+    }
+
+    /// <summary>A TEXT property (§3.3.11): backslash, semicolon, comma and line breaks escaped.</summary>
+    public IcsWriter Text(string name, string value) => Raw(name, Escape(value));
+
+    /// <summary>A DATE-TIME in UTC form (§3.3.5, "FORM #2"), which needs no VTIMEZONE.</summary>
+    public IcsWriter Time(string name, DateTimeOffset value) =>
+        Raw(name, value.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture));
+
+    public override string ToString() => _text.ToString();
+
+    internal static string Escape(string value)
+    {
+        var escaped = new StringBuilder(value.Length);
+        foreach (var c in value.ReplaceLineEndings("\n"))
+        {
+            switch (c)
+            {
+                case '\\' or ';' or ',':
+                    escaped.Append('\\').Append(c);
+                    break;
+                case '\n':
+                    escaped.Append("\\n");
+                    break;
+                // TEXT admits no control characters but the tab (§3.3.11).
+                case < ' ' and not '\t':
+                case '\u007f':
+                    break;
+                default:
+                    escaped.Append(c);
+                    break;
+            }
+        }
+        return escaped.ToString();
+    }
+
+    private void Line(string line)
+    {
+        var octets = 0;
+        foreach (var rune in line.EnumerateRunes())
+        {
+            if (octets + rune.Utf8SequenceLength > MaxOctets)
+            {
+                _text.Append("\r\n ");
+                octets = 1;
+            }
+            _text.Append(rune.ToString());
+            octets += rune.Utf8SequenceLength;
+        }
+        _text.Append("\r\n");
+    }
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Net;
+using System.ServiceModel.Syndication;
+using System.Text;
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.StatusPage.Feeds;
+
+/// <summary>
+/// One feed entry per incident whose content is every update so far, newest first, and whose updated
+/// time moves with each update: readers show the incident again as it progresses, under the same id.
+/// </summary>
+internal static class IncidentFeed
+{
+    public enum Format { Atom, Rss }
+
+    public static SyndicationFeed Build(StatusData data, Format format)
+    {
+        var page = StatusFeeds.SiteRoot(data.Page.Url);
+        var history = new Uri(page, "history");
+        var incidents = data.Incidents.Take(StatusFeeds.EntryLimit).ToList();
+        var feed = new SyndicationFeed(
+            $"{data.Page.Name} - Incident History", $"Incidents on the {data.Page.Name} status page", history,
+            history.AbsoluteUri, incidents.Count == 0 ? data.Page.UpdatedAt : incidents.Max(LastChange))
+        {
+            Items = [.. incidents.Select(i => Entry(page, i, format))],
+        };
+        feed.Links.Add(SyndicationLink.CreateSelfLink(new Uri(page, format == Format.Atom ? "history.atom" : "history.rss")));
+        if (format == Format.Atom)
+        {
+            // Atom wants an author on every entry or on the feed; RSS has no author without an email address.
+            feed.Authors.Add(new SyndicationPerson { Name = data.Page.Name, Uri = page.AbsoluteUri });
+        }
+        return feed;
+    }
+
+    /// <summary>The newest thing that changed the incident: its latest update, or an edit made after it.</summary>
+    public static DateTimeOffset LastChange(IncidentData incident) =>
+        incident.Updates.Select(u => u.CreatedAt).Append(incident.UpdatedAt).Max();
+
+    /// <summary>
+    /// A tag URI (RFC 4151) on the page's host and the incident's opening day: unlike the incident's link,
+    /// it cannot change if the shortlink or the site's paths do.
+    /// </summary>
+    public static string EntryId(Uri page, IncidentData incident) =>
+        FormattableString.Invariant($"tag:{page.Host},{incident.CreatedAt.UtcDateTime:yyyy-MM-dd}:incident/{incident.Id:D}");
+
+    private static SyndicationItem Entry(Uri page, IncidentData incident, Format format)
+    {
+        var html = Html(incident);
+        var item = new SyndicationItem
+        {
+            Id = EntryId(page, incident),
+            Title = new TextSyndicationContent(incident.Title),
+            LastUpdatedTime = LastChange(incident),
+            // RSS readers have only pubDate to notice a change by, so it moves with the updates there.
+            PublishDate = format == Format.Rss ? LastChange(incident) : incident.CreatedAt,
+        };
+        item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(page, incident.Shortlink), "text/html"));
+        if (format == Format.Atom)
+        {
+            item.Content = SyndicationContent.CreateHtmlContent(html);
+        }
+        else
+        {
+            item.Summary = new TextSyndicationContent(html, TextSyndicationContentKind.Html);
+        }
+        return item;
+    }
+
+    /// <summary>Statuspage's layout: one paragraph per update with its time, its status in bold, then the text.</summary>
+    private static string Html(IncidentData incident)
+    {
+        var html = new StringBuilder();
+        foreach (var update in incident.Updates)
+        {
+            var body = WebUtility.HtmlEncode(update.Body.ReplaceLineEndings("\n")).Replace("\n", "<br>", StringComparison.Ordinal);
+            html.Append(CultureInfo.InvariantCulture,
+                $"<p><small>{update.CreatedAt.UtcDateTime:d MMM yyyy, HH:mm} UTC</small><br><strong>{WebUtility.HtmlEncode(Labels.Of(update.Status))}</strong> - {body}</p>");
+        }
+        return html.ToString();
+    }
+}

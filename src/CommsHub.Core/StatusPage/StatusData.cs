@@ -1,0 +1,41 @@
+using CommsHub.Core.Common;
+
+namespace CommsHub.Core.StatusPage;
+
+/// <summary>
+/// Everything the public surface shows, read from the database in one go when something changes.
+/// The pages, Statuspage's API v2 JSON and the feeds are all rendered from this, never from a
+/// query per request.
+/// </summary>
+public sealed record StatusData(
+    PageInfo Page,
+    PageIndicator Indicator,
+    IReadOnlyList<ComponentData> Components,
+    IReadOnlyList<IncidentData> Incidents,
+    DateTimeOffset GeneratedAt)
+{
+    public IEnumerable<IncidentData> Unresolved => Incidents.Where(i => i.Status is not (IncidentStatus.Resolved or IncidentStatus.Postmortem));
+}
+
+/// <param name="Id">A stable page id (Statuspage's <c>page.id</c>).</param>
+/// <param name="TimeZone">IANA time zone used to show times on the website (Statuspage's <c>time_zone</c>).</param>
+public sealed record PageInfo(string Id, string Name, string Url, string TimeZone, string? LogoUrl, DateTimeOffset UpdatedAt);
+
+public sealed record ComponentData(
+    Guid Id, string Name, string? Description, string? Group, ComponentStatus Status, int Position,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<DayUptime> Uptime);
+
+/// <summary>One day of a component's 90-day bar: the share of the day it was operational, and its worst status.</summary>
+public sealed record DayUptime(DateOnly Day, double Operational, ComponentStatus Worst);
+
+/// <param name="Updates">Newest first.</param>
+public sealed record IncidentData(
+    Guid Id, string Title, IncidentStatus Status, Impact Impact,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? MonitoringAt, DateTimeOffset? ResolvedAt,
+    string Shortlink, IReadOnlyList<IncidentUpdateData> Updates, IReadOnlyList<AffectedComponent> Components);
+
+public sealed record IncidentUpdateData(Guid Id, IncidentStatus Status, string Body, DateTimeOffset CreatedAt, IReadOnlyList<ComponentChangeData> AffectedComponents);
+
+public sealed record ComponentChangeData(Guid Id, string Name, ComponentStatus OldStatus, ComponentStatus NewStatus);
+
+public sealed record AffectedComponent(Guid Id, string Name, ComponentStatus Status);
