@@ -90,6 +90,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         modelBuilder.Entity<Subscriber>(e =>
         {
             e.Property(s => s.Address).HasMaxLength(2048);
+            // A database default too, so bulk and hand-written inserts need not name it.
+            e.Property(s => s.ConfirmationsInWindow).HasDefaultValue(0);
             e.HasIndex(s => new { s.Channel, s.Address }).IsUnique();
             // The planner pages confirmed subscribers of a channel by id.
             e.HasIndex(s => new { s.Channel, s.Status, s.Id });

@@ -71,6 +71,7 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOpti
                         && (d.NextAttemptAt <= now || (d.NextAttemptAt == null && d.CreatedAt < stuckBefore)))
             .Select(d => new { d.UpdateId, d.Channel, d.Batch })
             .Distinct()
+            .OrderBy(d => d.UpdateId).ThenBy(d => d.Batch)
             .Take(500)
             .ToListAsync(cancellationToken);
 

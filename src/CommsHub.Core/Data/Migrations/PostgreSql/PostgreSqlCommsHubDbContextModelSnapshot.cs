@@ -516,7 +516,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnName("confirmation_window_start");
 
                     b.Property<int>("ConfirmationsInWindow")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
+                        .HasDefaultValue(0)
                         .HasColumnName("confirmations_in_window");
 
                     b.Property<DateTimeOffset?>("ConfirmedAt")

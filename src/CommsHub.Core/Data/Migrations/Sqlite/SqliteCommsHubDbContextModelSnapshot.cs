@@ -507,7 +507,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("confirmation_window_start");
 
                     b.Property<int>("ConfirmationsInWindow")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
+                        .HasDefaultValue(0)
                         .HasColumnName("confirmations_in_window");
 
                     b.Property<long?>("ConfirmedAt")

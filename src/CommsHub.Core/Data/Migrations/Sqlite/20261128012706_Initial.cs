@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace CommsHub.Core.Data.Migrations.PostgreSql
+namespace CommsHub.Core.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -16,10 +15,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "api_keys",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    name = table.Column<string>(type: "text", nullable: false),
-                    hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", nullable: false),
+                    hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -30,9 +29,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "app_secrets",
                 columns: table => new
                 {
-                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    value = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    value = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -43,14 +42,14 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "components",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    description = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    group = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    position = table.Column<int>(type: "integer", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    description = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    group = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    position = table.Column<int>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -61,10 +60,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "data_protection_keys",
                 columns: table => new
                 {
-                    id = table.Column<int>(type: "integer", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    friendly_name = table.Column<string>(type: "text", nullable: true),
-                    xml = table.Column<string>(type: "text", nullable: true)
+                    id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    friendly_name = table.Column<string>(type: "TEXT", nullable: true),
+                    xml = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -75,24 +74,24 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "deliveries",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    update_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    incident_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    subscriber_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    recipient = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
-                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    provider = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
-                    provider_message_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    attempts = table.Column<int>(type: "integer", nullable: false),
-                    last_error = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    delivered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    batch = table.Column<int>(type: "integer", nullable: false),
-                    next_attempt_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    lease_token = table.Column<Guid>(type: "uuid", nullable: true),
-                    lease_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    update_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    incident_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    subscriber_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    recipient = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    provider_message_id = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    last_error = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    sent_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    delivered_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    batch = table.Column<int>(type: "INTEGER", nullable: false),
+                    next_attempt_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    lease_token = table.Column<Guid>(type: "TEXT", nullable: true),
+                    lease_until = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -103,9 +102,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "inbound_messages",
                 columns: table => new
                 {
-                    provider = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    message_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    received_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    message_id = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    received_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -116,13 +115,13 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "incidents",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
-                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    impact = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    resolved_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    title = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    impact = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    resolved_at = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -133,15 +132,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "outbox_messages",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    message_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    message_type = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
-                    payload = table.Column<string>(type: "text", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    published_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    attempts = table.Column<int>(type: "integer", nullable: false),
-                    last_error = table.Column<string>(type: "text", nullable: true)
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    message_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    message_type = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    payload = table.Column<string>(type: "TEXT", nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    published_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    last_error = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -152,18 +151,18 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "subscribers",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    address = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
-                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    confirmed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    unsubscribed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    confirmation_requested_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    confirmation_sent_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    confirmations_in_window = table.Column<int>(type: "integer", nullable: false),
-                    confirmation_window_start = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    protected_secret = table.Column<string>(type: "text", nullable: true)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    address = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    confirmed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    unsubscribed_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    confirmation_requested_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    confirmation_sent_at = table.Column<long>(type: "INTEGER", nullable: true),
+                    confirmations_in_window = table.Column<int>(type: "INTEGER", nullable: false, defaultValue: 0),
+                    confirmation_window_start = table.Column<long>(type: "INTEGER", nullable: true),
+                    protected_secret = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -174,11 +173,11 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "suppressions",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    channel = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    address_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    address_hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    reason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -189,11 +188,11 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "component_status_history",
                 columns: table => new
                 {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    component_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    component_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    at = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -210,9 +209,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "incident_components",
                 columns: table => new
                 {
-                    incident_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    component_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
+                    incident_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    component_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -235,13 +234,13 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "incident_updates",
                 columns: table => new
                 {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    incident_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    message = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    notify = table.Column<bool>(type: "boolean", nullable: false),
-                    channels = table.Column<string[]>(type: "text[]", nullable: false)
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    incident_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    message = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    created_at = table.Column<long>(type: "INTEGER", nullable: false),
+                    notify = table.Column<bool>(type: "INTEGER", nullable: false),
+                    channels = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -258,8 +257,8 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "subscriber_components",
                 columns: table => new
                 {
-                    subscriber_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    component_id = table.Column<Guid>(type: "uuid", nullable: false)
+                    subscriber_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    component_id = table.Column<Guid>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -282,10 +281,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 name: "component_changes",
                 columns: table => new
                 {
-                    update_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    component_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    old_status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    new_status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false)
+                    update_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    component_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    old_status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    new_status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false)
                 },
                 constraints: table =>
                 {

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CommsHub.Core.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlCommsHubDbContext))]
-    [Migration("20261128011914_Initial")]
+    [Migration("20261128012609_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -519,7 +519,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnName("confirmation_window_start");
 
                     b.Property<int>("ConfirmationsInWindow")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
+                        .HasDefaultValue(0)
                         .HasColumnName("confirmations_in_window");
 
                     b.Property<DateTimeOffset?>("ConfirmedAt")

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CommsHub.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCommsHubDbContext))]
-    [Migration("20261128012027_Initial")]
+    [Migration("20261128012706_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -510,7 +510,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnName("confirmation_window_start");
 
                     b.Property<int>("ConfirmationsInWindow")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
+                        .HasDefaultValue(0)
                         .HasColumnName("confirmations_in_window");
 
                     b.Property<long?>("ConfirmedAt")
