@@ -17,7 +17,11 @@ builder.Services.AddCommsHub(builder.Configuration, roles, bus =>
     if (roles.Api)
     {
         // Each API process refreshes its own copy of the status page: a temporary queue per process.
-        bus.AddConsumer<StatusPageRefresher>().Endpoint(e => e.Temporary = true);
+        bus.AddConsumer<StatusPageRefresher>().Endpoint(e =>
+        {
+            e.InstanceId = Guid.NewGuid().ToString("N")[..12];
+            e.Temporary = true;
+        });
     }
 });
 if (roles.Api)
