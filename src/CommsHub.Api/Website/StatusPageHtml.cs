@@ -194,7 +194,7 @@ internal static class StatusPageHtml
             .Append($"<main>{main}</main>")
             .Append("<footer><a href=\"/history\">Incident history</a> · <a href=\"/history.atom\">Atom</a> · <a href=\"/history.rss\">RSS</a> · ")
             .Append("<a href=\"/maintenances.ics\">Maintenance calendar</a> · <a href=\"/api/v2/summary.json\">API</a>")
-            .Append($"<br>Times in {E(data.Page.TimeZone)}. Updated <time datetime=\"{Iso(data.GeneratedAt)}\">{data.GeneratedAt.UtcDateTime:HH:mm:ss} UTC</time>.</footer>")
+            .Append($"<br>Times in {E(data.Page.TimeZone)}. Last change <time datetime=\"{Iso(data.Page.UpdatedAt)}\">{Time(data.Page.UpdatedAt, TimeZoneInfo.FindSystemTimeZoneById(data.Page.TimeZone))}</time>.</footer>")
             .Append($"<script>{LiveScript}</script></body></html>")
             .ToString();
 

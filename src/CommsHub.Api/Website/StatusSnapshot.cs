@@ -124,7 +124,14 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
             ["/maintenances.ics"] = Text(StatusFeeds.Ics(data), "text/calendar; charset=utf-8", data),
             ["/embed.js"] = Text(EmbedScript.For(hub.Value.Link("/").TrimEnd('/')), "text/javascript; charset=utf-8", data, cors: true),
         };
-        var version = (_built?.Version ?? 0) + 1;
+        // Nothing changed (the periodic refresh, mostly): keep the build, its ETags and its version, so
+        // clients revalidate to 304 and open pages are not told to refetch for nothing.
+        var previous = _built;
+        if (previous is not null && resources.All(r => previous.Resources.TryGetValue(r.Key, out var old) && old.ETag == r.Value.ETag))
+        {
+            return;
+        }
+        var version = (previous?.Version ?? 0) + 1;
         _built = new Built(version, data, resources, new ConcurrentDictionary<Guid, Resource>());
         Rebuilt?.Invoke(version);
     }
