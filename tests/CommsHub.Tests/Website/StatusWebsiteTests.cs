@@ -5,6 +5,7 @@ using CommsHub.Core.Common;
 using CommsHub.Testing;
 using CommsHub.Tests.Api;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Tests.Website;
 
@@ -84,6 +85,22 @@ public sealed class StatusWebsiteTests : SqliteAppTest
             using var response = await client.SendAsync(again);
             return response.StatusCode == HttpStatusCode.OK;
         }, "a change produces a new ETag");
+    }
+
+    [Fact]
+    public async Task A_rebuild_that_changes_nothing_keeps_the_etag_and_tells_no_open_page()
+    {
+        await Admin.PostAsync("/api/incidents", new { title = "Outage", message = "Investigating" });
+        var snapshot = App.Services.GetRequiredService<CommsHub.Api.Website.StatusSnapshot>();
+        await ShowsAsync("/", "Outage");
+        using var client = Public();
+        var etag = (await client.GetAsync("/")).Headers.ETag;
+        var version = snapshot.Version;
+
+        snapshot.Wake();
+        await Task.Delay(1000);
+        Assert.Equal(version, snapshot.Version);
+        Assert.Equal(etag, (await client.GetAsync("/")).Headers.ETag);
     }
 
     [Fact]
