@@ -152,12 +152,17 @@ internal static class StatusPageHtml
         {
             var uptime = c.Uptime.Average(u => u.Operational) * 100;
             s.Append($"<div class=\"bars\" role=\"img\" aria-label=\"{E(c.Name)}: {uptime:0.00}% uptime over the last {c.Uptime.Count} days\">");
+            // Always 90 slots: the days before the component existed are shown as "no data", not stretched away.
+            for (var i = c.Uptime.Count; i < StatusPageOptions.UptimeDays; i++)
+            {
+                s.Append("<span class=\"d-none\" title=\"No data\"></span>");
+            }
             foreach (var day in c.Uptime)
             {
                 var label = $"{day.Day:d MMM yyyy}: {day.Operational * 100:0.##}% up{(day.Worst == ComponentStatus.Operational ? "" : " — " + Labels.Of(day.Worst))}";
                 s.Append($"<span class=\"{DayClass(day)}\" title=\"{E(label)}\"></span>");
             }
-            s.Append($"</div><div class=\"row muted\"><span>{c.Uptime.Count} days ago</span><span>{uptime:0.00}% uptime</span><span>Today</span></div>");
+            s.Append($"</div><div class=\"row muted\"><span>{StatusPageOptions.UptimeDays} days ago</span><span>{uptime:0.00}% uptime</span><span>Today</span></div>");
         }
         return s.Append("</div>").ToString();
     }
