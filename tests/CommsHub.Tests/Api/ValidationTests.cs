@@ -21,7 +21,7 @@ public sealed class ValidationTests : SqliteAppTest
     {
         Assert.Equal(0, await WithDbAsync(db => db.Incidents.CountAsync()));
         Assert.Equal(0, await WithDbAsync(db => db.IncidentUpdates.CountAsync()));
-        Assert.Equal(0, await WithDbAsync(db => db.OutboxMessages.CountAsync()));
+        Assert.Equal(0, await WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.MessageType == typeof(CommsHub.Contracts.IncidentUpdatePublished).FullName)));
     }
 
     [Fact]

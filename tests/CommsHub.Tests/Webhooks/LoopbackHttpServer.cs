@@ -36,8 +36,9 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
                 _ = ServeAsync(client);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
+            // Stopping: the pending accept ends with a cancellation, or with "not listening" when Stop won the race.
         }
     }
 
