@@ -5,6 +5,7 @@
 #
 # 1. starts (or reuses) the local PostgreSQL + RabbitMQ (deploy/local-infra.sh)
 #    and exports the COMMSHUB_TEST_* variables the integration tests read;
+#    installs Debian's chromium for the browser tests if it is missing;
 # 2. builds CommsHub.sln once in Release;
 # 3. runs `dotnet test --no-build` on each tests/*/ project in turn, streaming its
 #    output and keeping it (and a TRX file) in TestResults/test.sh/;
@@ -68,6 +69,11 @@ trap 'exit 143' TERM
 say "starting test infrastructure"
 COMMSHUB_INFRA_STARTED_FILE="$STARTED_FILE" "$INFRA" start
 eval "$("$INFRA" env)"
+
+# The browser tests need Debian's chromium. Without it they fail (with the way to
+# install it) rather than skip, so a failed install is not fatal here.
+say "checking chromium for the browser tests"
+"$INFRA" browser || say "warning: chromium could not be installed: the browser tests will fail"
 
 # ---------------------------------------------------------------------- build
 say "building CommsHub.sln (Release)"

@@ -14,6 +14,8 @@
 #   rabbit-start-app           rabbitmqctl start_app, then wait until ready
 #   pg-stop-immediate          pg_ctl stop -m immediate (simulates a crash)
 #   pg-start                   start PostgreSQL again and wait until ready
+#   browser                    install Debian's chromium and the fonts the status page uses
+#                              (for tests/CommsHub.BrowserTests) if missing; nothing to start or stop
 #
 # Ports (all 127.0.0.1):
 #   55432 PostgreSQL      55672 AMQP             55673 RabbitMQ management (HTTP)
@@ -99,6 +101,41 @@ ensure_installed() {
     log "installed ${want[*]} in $((SECONDS - started)) s"
     [[ -n "$(pg_bin_dir)" ]] || die "PostgreSQL binaries not found after install"
     [[ -x "$RMQ_LIB/rabbitmq-server" ]] || die "RabbitMQ not found after install"
+}
+
+# The browser tests drive Debian's chromium through Playwright: Playwright's own
+# browser download cannot reach its servers from here (nor from CI). The fonts are
+# what the status page asks for (Helvetica/Arial: Liberation Sans has their metrics)
+# and its status icons (emoji): without them screenshots show empty boxes.
+CHROMIUM=/usr/bin/chromium
+BROWSER_PACKAGES=(chromium fonts-liberation fonts-noto-color-emoji)
+
+apt_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >&2
+}
+
+browser_install() {
+    local want=() p
+    for p in "${BROWSER_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+    done
+    [[ -x "$CHROMIUM" ]] || [[ " ${want[*]} " == *" chromium "* ]] || want+=(chromium)
+    if ((${#want[@]} == 0)); then
+        log "chromium and its fonts are installed ($CHROMIUM)"
+        return 0
+    fi
+    [[ "$(id -u)" == 0 ]] || die "missing ${want[*]}; run as root (or apt-get install ${want[*]})"
+    log "installing ${want[*]} (apt-get)..."
+    local started=$SECONDS
+    # A fresh machine may have no package lists yet (or stale ones): update only then.
+    if ! apt_install "${want[@]}"; then
+        log "apt-get install failed: updating the package lists and trying again"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
+        apt_install "${want[@]}" || die "apt-get install ${want[*]} failed"
+    fi
+    [[ -x "$CHROMIUM" ]] || die "chromium was installed but $CHROMIUM is missing"
+    log "installed ${want[*]} in $((SECONDS - started)) s"
 }
 
 # ------------------------------------------------------------------ utilities
@@ -572,6 +609,7 @@ main() {
             log "RabbitMQ app started" ;;
         pg-stop-immediate) pg_stop immediate ;;
         pg-start) ensure_installed; pg_start ;;
+        browser) browser_install ;;
         -h|--help|help) usage ;;
         *) usage >&2; exit 2 ;;
     esac
