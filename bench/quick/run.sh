@@ -5,7 +5,7 @@
 #
 #   bench/quick/run.sh [--worktree] [--skip-test-sh] [--sizes 1000,10000] [--runs 3]
 #                      [--fake-latency-ms 0] [--test-sh-runs 2] [--quiet-wait 60] [--trace-sql]
-#                      [--history 1000000]
+#                      [--history 1000000] [-- <more scenarios.py options, e.g. --warmup 300>]
 #
 #   --worktree          measure the working tree (copied) instead of the committed HEAD
 #   --skip-test-sh      do not time ./test.sh
@@ -26,14 +26,19 @@
 #     (Release) from there, so the repo's bin/ and obj/ are never touched;
 #  2. starts (or reuses) the local infrastructure, and leaves it running afterwards;
 #  3. drops and recreates database commshub_bench and RabbitMQ vhost "bench";
-#  4. starts the SendGrid fake, the API (Roles=api) and the Worker, waits until the API is ready
-#     and the worker consumes;
+#  4. starts the SendGrid fake, the API (Roles=api), and once the API is ready (it has migrated
+#     the database) the Worker; waits until the worker consumes;
 #  5. runs bench/quick/scenarios.py (publish latency, fan-out to 1,000 and 10,000, exactly-once,
 #     then the 10,000 fan-out again with --history older deliveries in the table);
 #  6. stops the API, the worker and the fake (only those, by pid), scans their logs;
-#  7. times ./test.sh in the copied source (infra already up, so it is reused, not restarted).
+#  7. times ./test.sh in the copied source, in a clean environment (infra already up, so it is
+#     reused, not restarted), with bench/quick/timed.py: wall time, CPU of ./test.sh and its
+#     children, and CPU the rest of the machine used meanwhile.
 # Results: bench/results/<timestamp>/ (git-ignored): summary.md, results.json, logs, machine.txt.
 set -euo pipefail
+# The whole script is one function, parsed before it runs: editing this file while it runs
+# cannot change what a run in progress does.
+main() {
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -55,6 +60,7 @@ FAKE_LATENCY_MS=0
 QUIET_WAIT=60
 HISTORY=1000000
 TRACE_ENV=()
+EXTRA=()
 while (($#)); do
     case "$1" in
         --worktree) SOURCE=worktree ;;
@@ -66,6 +72,7 @@ while (($#)); do
         --quiet-wait) QUIET_WAIT="$2"; shift ;;
         --history) HISTORY="$2"; shift ;;
         --trace-sql) TRACE_ENV=('Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command=Information') ;;
+        --) shift; EXTRA=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -86,7 +93,13 @@ say "results: $OUT"
 FAKE_PID=""; API_PID=""; WORKER_PID=""
 stop_pid() {  # name pid: TERM, wait up to 15 s, then KILL
     local name="$1" pid="$2"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+    [[ -n "$pid" ]] || return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+        local rc=0
+        wait "$pid" 2>/dev/null || rc=$?
+        say "WARNING: $name (pid $pid) had already exited (status $rc) before the bench stopped it: see its log"
+        return 0
+    fi
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; say "stopped $name (pid $pid)"; return 0; }; sleep 0.5; done
     say "$name (pid $pid) did not stop in 15 s: SIGKILL"
@@ -136,8 +149,7 @@ say "built in $((SECONDS - build_start)) s"
 timeout 300 "$REPO/deploy/local-infra.sh" start
 
 # ------------------------------------------------------------------ 3. database and vhost
-export PGPASSWORD=commshub PGCONNECT_TIMEOUT=10
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 55432 -U commshub -d postgres "$@"; }
+psql_admin() { PGPASSWORD=commshub PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 55432 -U commshub -d postgres "$@"; }
 psql_admin -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null
 MGMT=http://127.0.0.1:55673
 curl -fsS -m 10 -u guest:guest -X DELETE "$MGMT/api/vhosts/$VHOST" >/dev/null 2>&1 || true
@@ -176,29 +188,34 @@ for _ in $(seq 1 50); do curl -fsS -m 2 "$FAKE/health" >/dev/null 2>&1 && break;
 curl -fsS -m 2 "$FAKE/health" >/dev/null || die "SendGrid fake did not start (log: $OUT/fake.log)"
 say "SendGrid fake on $FAKE (pid $FAKE_PID)"
 
-export Database__Provider=PostgreSql
-export ConnectionStrings__CommsHub="Host=127.0.0.1;Port=55432;Username=commshub;Password=commshub;Database=$PG_DB"
-export ConnectionStrings__RabbitMq="amqp://guest:guest@127.0.0.1:55672/$VHOST"
-export Auth__AdminApiKeys__0="$KEY"
-export Channels__Email__SendGrid__ApiKey=SG.bench
-export Channels__Email__SendGrid__BaseUrl="$FAKE"
-export Channels__Email__From="Bench <bench@example.com>"
-export PublicBaseUrl="http://localhost:$API_PORT"
-# Log format only: UTC millisecond timestamps on one line, to read where the time goes.
-export Logging__Console__FormatterName=simple
-export Logging__Console__FormatterOptions__SingleLine=true
-export Logging__Console__FormatterOptions__UseUtcTimestamp=true
-export Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff "
-export DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+# The product's configuration goes to the API and the worker only (env "${PRODUCT_ENV[@]}"), never
+# into this shell: exported, it would also reach ./test.sh below, whose in-process test hosts read
+# the same keys and would then run against the bench database, vhost and the stopped fake.
+PRODUCT_ENV=(
+    Database__Provider=PostgreSql
+    "ConnectionStrings__CommsHub=Host=127.0.0.1;Port=55432;Username=commshub;Password=commshub;Database=$PG_DB"
+    "ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:55672/$VHOST"
+    "Auth__AdminApiKeys__0=$KEY"
+    Channels__Email__SendGrid__ApiKey=SG.bench
+    "Channels__Email__SendGrid__BaseUrl=$FAKE"
+    "Channels__Email__From=Bench <bench@example.com>"
+    "PublicBaseUrl=http://localhost:$API_PORT"
+    # Log format only: UTC millisecond timestamps on one line, to read where the time goes.
+    Logging__Console__FormatterName=simple
+    Logging__Console__FormatterOptions__SingleLine=true
+    Logging__Console__FormatterOptions__UseUtcTimestamp=true
+    "Logging__Console__FormatterOptions__TimestampFormat=HH:mm:ss.fff "
+    DOTNET_ENVIRONMENT=Production ASPNETCORE_ENVIRONMENT=Production
+    # MassTransit 8.4+ reports usage telemetry to a host on the internet some minutes after the
+    # bus starts; the bench never leaves loopback.
+    MASSTRANSIT_USAGE_TELEMETRY=false
+    "${TRACE_ENV[@]}"
+)
 
 # Each runs from its publish directory, as in the image (WORKDIR /app): the content root is the
 # current directory, and from anywhere else appsettings.json (log levels) would not be loaded.
-(cd "$BENCH_DIR/api" && Roles=api exec env "${TRACE_ENV[@]}" dotnet CommsHub.Api.dll --urls "http://127.0.0.1:$API_PORT") </dev/null >"$OUT/api.log" 2>&1 &
+(cd "$BENCH_DIR/api" && exec env "${PRODUCT_ENV[@]}" Roles=api dotnet CommsHub.Api.dll --urls "http://127.0.0.1:$API_PORT") </dev/null >"$OUT/api.log" 2>&1 &
 API_PID=$!
-(cd "$BENCH_DIR/worker" && exec env "${TRACE_ENV[@]}" dotnet CommsHub.Worker.dll) </dev/null >"$OUT/worker.log" 2>&1 &
-WORKER_PID=$!
-say "API pid $API_PID, worker pid $WORKER_PID; waiting for readiness"
-
 deadline=$((SECONDS + 90))
 until [[ "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$API_PORT/health/ready" || true)" == 200 ]]; do
     kill -0 "$API_PID" 2>/dev/null || { tail -n 40 "$OUT/api.log"; die "the API exited"; }
@@ -206,27 +223,36 @@ until [[ "$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$API_P
     sleep 0.5
 done
 say "API ready"
-# The worker is ready when both of its receive endpoints have a consumer on the broker: publishing
-# earlier would drop events (no queue bound yet).
+# The worker starts once the API is ready, i.e. once the API has migrated the new database: started
+# together on an empty database, the two migrate concurrently and one of them can die applying a
+# migration the other already applied (42701 "column ... already exists"; seen in 2 of 6 tries).
+(cd "$BENCH_DIR/worker" && exec env "${PRODUCT_ENV[@]}" dotnet CommsHub.Worker.dll) </dev/null >"$OUT/worker.log" 2>&1 &
+WORKER_PID=$!
+say "worker pid $WORKER_PID"
+# The worker is ready when the planner's and the email sender's receive endpoints (MassTransit's
+# kebab-case queue names) have a consumer on the broker: publishing earlier would drop events
+# (no queue bound yet).
+BENCH_QUEUES="${BENCH_QUEUES:-audience-planner,send-email-batch}"
+deadline=$((SECONDS + 90))
 consumers_ready() {
     curl -fsS -m 5 -u guest:guest "$MGMT/api/queues/$VHOST" 2>/dev/null | python3 -c '
 import json, sys
-qs = [q for q in json.load(sys.stdin) if not q["name"].endswith(("_error", "_skipped"))]
-ready = [q["name"] for q in qs if q.get("consumers", 0) > 0]
-sys.exit(0 if len(ready) >= 2 else 1)'
+want = set(sys.argv[1].split(","))
+ready = {q["name"] for q in json.load(sys.stdin) if q.get("consumers", 0) > 0}
+sys.exit(0 if want <= ready else 1)' "$BENCH_QUEUES"
 }
 until consumers_ready; do
     kill -0 "$WORKER_PID" 2>/dev/null || { tail -n 40 "$OUT/worker.log"; die "the worker exited"; }
-    ((SECONDS < deadline)) || { tail -n 40 "$OUT/worker.log"; die "the worker has no consumers after 90 s"; }
+    ((SECONDS < deadline)) || { tail -n 40 "$OUT/worker.log"; die "no consumer on $BENCH_QUEUES after 90 s (queue names changed? set BENCH_QUEUES)"; }
     sleep 1
 done
 say "worker consuming"
 
 # ------------------------------------------------------------------ 5. scenarios
 set +e
-timeout 1800 python3 "$HERE/scenarios.py" --api "http://127.0.0.1:$API_PORT" --key "$KEY" --fake "$FAKE" \
+timeout $((1800 + 20 * QUIET_WAIT)) python3 "$HERE/scenarios.py" --api "http://127.0.0.1:$API_PORT" --key "$KEY" --fake "$FAKE" \
     --pg-db "$PG_DB" --vhost "$VHOST" --api-pid "$API_PID" --worker-pid "$WORKER_PID" --fake-pid "$FAKE_PID" \
-    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --history "$HISTORY" --out "$OUT"
+    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --history "$HISTORY" --out "$OUT" "${EXTRA[@]}"
 scen_rc=$?
 set -e
 
@@ -250,16 +276,22 @@ if ((RUN_TEST_SH)); then
     for i in $(seq 1 "$TEST_SH_RUNS"); do
         what=$([[ $i == 1 ]] && echo "clean build" || echo "incremental build")
         say "timing ./test.sh run $i ($what)"
-        t0=$(date +%s.%N)
         set +e
-        (cd "$SRC" && COMMSHUB_INFRA_DIR="$REPO/.local/infra" timeout 1200 ./test.sh) </dev/null >"$OUT/test-sh-$i.log" 2>&1
+        # A clean environment (as a developer's shell): nothing of the bench's configuration.
+        (cd "$SRC" && env -i HOME="$HOME" PATH="$PATH" LANG="${LANG:-C.UTF-8}" TERM="${TERM:-dumb}" \
+            COMMSHUB_INFRA_DIR="$REPO/.local/infra" timeout 1200 python3 "$HERE/timed.py" ./test.sh) \
+            </dev/null >"$OUT/test-sh-$i.log" 2>&1
         rc=$?
         set -e
-        t1=$(date +%s.%N)
-        printf -- '- run %d (%s): %.1f s, exit %d, "%s"\n' "$i" "$what" "$(echo "$t1 - $t0" | bc)" "$rc" \
-            "$(tail -n1 "$OUT/test-sh-$i.log")" | tee -a "$OUT/summary.md"
+        printf -- '- run %d (%s): exit %d, "%s"; %s\n' "$i" "$what" "$rc" \
+            "$(grep -E '^[0-9]+ passed' "$OUT/test-sh-$i.log" | tail -n1)" \
+            "$(grep -E '^wall [0-9.]+ s; CPU' "$OUT/test-sh-$i.log" | tail -n1)" | tee -a "$OUT/summary.md"
     done
 fi
 
 say "done: $OUT/summary.md"
 exit "$scen_rc"
+}
+
+main "$@"
+exit $?

@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -177,13 +178,17 @@ def foreign_ticks(own_pids):
 
 
 def foreign_seconds(a, b):
-    """CPU seconds used between snapshots a and b by processes outside the benchmark (a process
-    that appeared meanwhile counts in full; one that came and went is seen through its parent's
-    children times)."""
+    """CPU seconds used between snapshots a and b by processes outside the benchmark. A process
+    that appeared meanwhile counts in full. One that exited meanwhile shows up again, whole life,
+    in its parent's children times when it is reaped: what it had used before a is taken off."""
     total = 0
     for pid, (start, ticks) in b.items():
         before = a.get(pid)
         total += ticks - before[1] if before and before[0] == start else ticks
+    for pid, (start, ticks) in a.items():
+        after = b.get(pid)
+        if after is None or after[0] != start:
+            total -= ticks
     return max(0, total) / CLK_TCK
 
 
@@ -354,14 +359,40 @@ class Bench:
 
     # ---- scenario 2 + 3
 
+    ZERO = {"integer": "0", "bigint": "0", "smallint": "0", "boolean": "false", "text": "''", "character varying": "''",
+            "timestamp with time zone": "now()", "uuid": "gen_random_uuid()", "jsonb": "'{}'", "numeric": "0"}
+
+    def columns_for(self, table, known):
+        """known (column -> SQL expression), plus a zero value for each NOT NULL column without default
+        that it lacks (the schema moves on); those are recorded in the results."""
+        others = self.db.query(f"""
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'public' AND table_name = '{table}' AND is_nullable = 'NO'
+              AND column_default IS NULL AND is_identity = 'NO'""")
+        filled = {}
+        for name, dtype in others:
+            if name not in known:
+                if dtype not in self.ZERO:
+                    raise RuntimeError(f"{table}.{name} ({dtype}) is NOT NULL without default: teach scenarios.py its value")
+                filled[name] = self.ZERO[dtype]
+        if filled:
+            self.results.setdefault("zero_filled_columns", {})[table] = sorted(filled)
+            log(f"  {table}: zero-filled NOT NULL columns the bench does not know: {', '.join(sorted(filled))}")
+        return {**known, **filled}
+
     def ensure_subscribers(self, n):
+        """Inserts confirmed email subscribers with one SQL statement, as the API would store them. A NOT NULL
+        column without a default that the bench does not know (the schema moves on) gets its type's zero
+        value, and is named in the results."""
         have = int(self.db.scalar("SELECT count(*) FROM subscribers WHERE channel='email' AND status='confirmed'"))
         if have < n:
+            known = {"id": "gen_random_uuid()", "channel": "'email'", "address": "'bench-user-' || g || '@example.com'",
+                     "status": "'confirmed'", "created_at": "now()", "confirmed_at": "now()"}
+            cols = self.columns_for("subscribers", known)
             t = time.monotonic()
             self.db.query(
-                "INSERT INTO subscribers (id, channel, address, status, created_at, confirmed_at) "
-                f"SELECT gen_random_uuid(), 'email', 'bench-user-' || g || '@example.com', 'confirmed', now(), now() "
-                f"FROM generate_series({have + 1}, {n}) AS g")
+                f"INSERT INTO subscribers ({', '.join(cols)}) "
+                f"SELECT {', '.join(cols.values())} FROM generate_series({have + 1}, {n}) AS g")
             self.db.query("ANALYZE subscribers")
             log(f"  inserted {n - have} confirmed email subscribers by SQL in {time.monotonic() - t:.2f}s (now {n})")
         have = int(self.db.scalar("SELECT count(*) FROM subscribers WHERE channel='email' AND status='confirmed'"))
@@ -475,16 +506,15 @@ class Bench:
                 # the SendGrid SDK and the templates: reported apart, not in the median.
                 log("  cold run (first fan-out since the worker started), reported apart")
                 self.results["fanout_cold"].append(self.fanout_run(n, incident, 0))
-            kept, attempt = [], 0
-            while len(kept) < a.runs and attempt < a.runs + a.attempts - 1:
-                attempt += 1
+            kept, retries = [], a.attempts - 1
+            while len(kept) < a.runs:
                 r = self.fanout_run(n, incident, len(kept) + 1)
-                r["attempt"] = attempt
-                if r["disturbed"] and attempt < a.runs + a.attempts - 1:
+                if r["disturbed"] and retries > 0:
+                    retries -= 1
                     log(f"    DISTURBED by other processes ({r['cpu_seconds']['other processes']} CPU-s): run repeated")
                     self.results["fanout_discarded"].append(r)
                     continue
-                kept.append(r)
+                kept.append(r)  # undisturbed, or disturbed with no retry left (flagged in the summary)
             self.results["fanout"].extend(kept)
 
     def history(self):
@@ -495,13 +525,16 @@ class Bench:
         t = time.monotonic()
         # Rows like those of past updates: already sent, ids time-ordered (UUIDv7 layout) and older
         # than every current row, 10,000 per past update.
+        cols = self.columns_for("deliveries", {
+            "id": "(lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') || '7' "
+                  "|| substr(md5(g::text), 1, 3) || '8' || substr(md5(g::text), 4, 15))::uuid",
+            "update_id": "md5('update' || (g / 10000))::uuid", "incident_id": "md5('incident' || (g / 10000))::uuid",
+            "subscriber_id": "md5('subscriber' || g)::uuid", "channel": "'email'", "recipient": "'old-' || g || '@example.com'",
+            "status": "'sent'", "provider": "'sendgrid'", "provider_message_id": "'hist-' || g", "attempts": "1",
+            "created_at": "ts", "sent_at": "ts", "batch": "1 + (g % 10000) / 1000"})
         self.db.query(f"""
-            INSERT INTO deliveries (id, update_id, incident_id, subscriber_id, channel, recipient, status, provider,
-                                    provider_message_id, attempts, created_at, sent_at, batch)
-            SELECT (lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') || '7'
-                    || substr(md5(g::text), 1, 3) || '8' || substr(md5(g::text), 4, 15))::uuid,
-                   md5('update' || (g / 10000))::uuid, md5('incident' || (g / 10000))::uuid, md5('subscriber' || g)::uuid,
-                   'email', 'old-' || g || '@example.com', 'sent', 'sendgrid', 'hist-' || g, 1, ts, ts, 1 + (g % 10000) / 1000
+            INSERT INTO deliveries ({', '.join(cols)})
+            SELECT {', '.join(cols.values())}
             FROM (SELECT g, now() - interval '30 days' + g * interval '1 ms' AS ts
                   FROM generate_series(1, {a.history}) AS g) AS h""", timeout=900)
         self.db.query("VACUUM ANALYZE deliveries", timeout=900)
@@ -513,10 +546,21 @@ class Bench:
         for run in range(1, a.runs + 1):
             r = self.fanout_run(n, incident, run)
             self.results["history"]["runs"].append(r)
+        # How the sender finds the rows of its lease (the same predicate as DeliveryLeases).
+        plan = self.db.query("EXPLAIN (ANALYZE, COSTS OFF) SELECT id, recipient FROM deliveries "
+                             "WHERE lease_token = '00000000-0000-0000-0000-000000000001' ORDER BY id")
+        self.results["history"]["lease_lookup_plan"] = [row[0] for row in plan]
+        log("  lease lookup plan: " + " / ".join(row[0].strip() for row in plan))
 
     def final_checks(self):
-        time.sleep(1)
-        backlog, errors = self.rabbit_backlog()
+        # The management API's counters are refreshed every 5 s: a message it still shows may
+        # already be consumed, so a backlog counts only if it stays for 15 s.
+        deadline = time.monotonic() + 15
+        while True:
+            time.sleep(1)
+            backlog, errors = self.rabbit_backlog()
+            if backlog == 0 or time.monotonic() > deadline:
+                break
         self.results["rabbit_backlog_at_end"] = backlog
         self.results["rabbit_error_queues"] = errors
         dup = self.db.query("""
@@ -572,8 +616,8 @@ def summary_md(res):
     if fan:
         out.append("Fan-out, publish call -> last SendGrid request received by the fake (s):\n")
         out.append("| subscribers | runs | median | min | max | first request (median) | all outcomes recorded (median) "
-                   "| requests/run | recipients total / unique (every run) | exactly once |")
-        out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+                   "| requests/run | recipients total / unique (every run) | exactly once | runs disturbed by other processes |")
+        out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |")
         for n in sorted({r["n"] for r in fan}):
             rs = [r for r in fan if r["n"] == n]
             last = [r["publish_to_last_send_s"] for r in rs]
@@ -583,7 +627,7 @@ def summary_md(res):
             tu = ", ".join(f"{r['fake']['recipients_total']}/{r['fake']['recipients_unique']}" for r in rs)
             out.append(f"| {n} | {len(rs)} | {statistics.median(last):.3f} | {min(last):.3f} | {max(last):.3f} | "
                        f"{statistics.median(first):.3f} | {statistics.median(rec):.3f} | {'/'.join(map(str, reqs))} | {tu} | "
-                       f"{'yes' if all(r['exactly_once'] for r in rs) else 'NO'} |")
+                       f"{'yes' if all(r['exactly_once'] for r in rs) else 'NO'} | {sum(1 for r in rs if r.get('disturbed'))} |")
         cold = res.get("fanout_cold") or []
         for r in cold:
             out.append(f"\nCold run (first fan-out after the worker started, not in the table): {r['n']} subscribers, "
@@ -616,13 +660,18 @@ def summary_md(res):
                    f"(first request median {statistics.median(r['publish_to_first_send_s'] for r in rs):.3f} s; "
                    f"recipients total/unique {', '.join(str(r['fake']['recipients_total']) + '/' + str(r['fake']['recipients_unique']) for r in rs)}; "
                    f"other processes {', '.join(str(r['cpu_seconds']['other processes']) for r in rs)} CPU-s; "
-                   f"CPU s worker/postgres {', '.join(str(r['cpu_seconds']['worker']) + '/' + str(r['cpu_seconds']['postgres (all)']) for r in rs)}).\n")
+                   f"CPU s worker/postgres {', '.join(str(r['cpu_seconds']['worker']) + '/' + str(r['cpu_seconds']['postgres (all)']) for r in rs)}).")
+        if hist.get("lease_lookup_plan"):
+            out.append("Lease lookup (`WHERE lease_token = ...`, as the sender runs it twice per batch): "
+                       + " / ".join(x.strip() for x in hist["lease_lookup_plan"]) + "\n")
     every = ((res.get("fanout_cold") or []) + (res.get("fanout") or []) + (res.get("fanout_discarded") or [])
              + ((res.get("history") or {}).get("runs") or []))
     if every:
         bad = [f"{r['n']}#{r['run']}" for r in every if not r["exactly_once"]]
         out.append(f"Exactly-once over every fan-out run, including cold and discarded ones ({len(every)} runs): "
                    f"{'all exactly once' if not bad else 'NOT exactly once: ' + ', '.join(bad)}.")
+    if res.get("zero_filled_columns"):
+        out.append(f"Rows inserted by SQL got zero values in NOT NULL columns the bench does not know: {res['zero_filled_columns']}.")
     out.append(f"End state: RabbitMQ backlog {res.get('rabbit_backlog_at_end')}, error/skipped queues "
                f"{res.get('rabbit_error_queues') or 'empty'}, duplicate delivery keys {res.get('db_duplicate_delivery_keys')}, "
                f"deliveries not 'sent' {res.get('db_not_sent') or 'none'}, outbox unpublished {res.get('outbox_unpublished')} "
@@ -654,7 +703,7 @@ def main():
     ap.add_argument("--fanout-timeout", type=float, default=300)
     ap.add_argument("--settle", type=float, default=2.0)
     ap.add_argument("--attempts", type=int, default=3,
-                    help="latency: up to this many attempts; fan-out: up to runs+attempts-1 runs per size, "
+                    help="latency: up to this many attempts; fan-out: up to attempts-1 extra runs per size, "
                          "to replace runs disturbed by processes outside the benchmark")
     ap.add_argument("--disturbed-limit", type=float, default=0.10,
                     help="a measurement is 'disturbed' if other processes used more than this share of all CPUs")
@@ -669,6 +718,10 @@ def main():
     a.sizes = [int(x) for x in a.sizes.split(",") if x]
     a.scenarios = [x for x in a.scenarios.split(",") if x]
 
+    def terminated(signum, frame):
+        raise RuntimeError(f"terminated by signal {signum} (run.sh's timeout?)")
+
+    signal.signal(signal.SIGTERM, terminated)  # keep what was measured so far
     bench = Bench(a)
     failed = None
     try:

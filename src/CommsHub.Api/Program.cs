@@ -9,7 +9,8 @@ using CommsHub.Core.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json sits beside the executable: read it from there whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var roles = CommsHubRoles.From(builder.Configuration);
 
 builder.Services.AddCommsHub(builder.Configuration, roles, bus =>

@@ -2,7 +2,8 @@ using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
 
 // The worker host: bus consumers (and the outbox dispatcher), no HTTP. Same configuration keys as the Api.
-var builder = Host.CreateApplicationBuilder(args);
+// appsettings.json sits beside the executable: read it from there whatever the working directory.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var roles = CommsHubRoles.From(builder.Configuration, fallback: new CommsHubRoles(Api: false, Worker: true));
 if (roles.Api)
 {

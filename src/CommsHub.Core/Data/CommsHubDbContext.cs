@@ -115,6 +115,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(d => new { d.IncidentId, d.Id });
             e.HasIndex(d => d.ProviderMessageId);
             e.HasIndex(d => new { d.Status, d.NextAttemptAt });
+            // Senders find what they hold by lease token; only leased rows have one.
+            e.HasIndex(d => d.LeaseToken).HasFilter("lease_token IS NOT NULL");
         });
 
         modelBuilder.Entity<OutboxMessage>(e =>

@@ -23,6 +23,8 @@ public static class BusSetup
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // A self-hosted product does not phone home: MassTransit's usage report to its vendor is off.
+            x.DisableUsageTelemetry();
             if (roles.Worker)
             {
                 x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();

@@ -243,6 +243,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
+                    b.HasIndex("LeaseToken")
+                        .HasDatabaseName("ix_deliveries_lease_token")
+                        .HasFilter("lease_token IS NOT NULL");
+
                     b.HasIndex("ProviderMessageId")
                         .HasDatabaseName("ix_deliveries_provider_message_id");
 

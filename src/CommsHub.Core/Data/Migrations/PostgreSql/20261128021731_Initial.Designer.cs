@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace CommsHub.Core.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlCommsHubDbContext))]
-    [Migration("20261128012609_Initial")]
+    [Migration("20261128021731_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -245,6 +245,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
 
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
+
+                    b.HasIndex("LeaseToken")
+                        .HasDatabaseName("ix_deliveries_lease_token")
+                        .HasFilter("lease_token IS NOT NULL");
 
                     b.HasIndex("ProviderMessageId")
                         .HasDatabaseName("ix_deliveries_provider_message_id");

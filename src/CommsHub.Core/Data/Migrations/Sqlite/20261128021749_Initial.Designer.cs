@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace CommsHub.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCommsHubDbContext))]
-    [Migration("20261128012706_Initial")]
+    [Migration("20261128021749_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -238,6 +238,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
+
+                    b.HasIndex("LeaseToken")
+                        .HasDatabaseName("ix_deliveries_lease_token")
+                        .HasFilter("lease_token IS NOT NULL");
 
                     b.HasIndex("ProviderMessageId")
                         .HasDatabaseName("ix_deliveries_provider_message_id");

@@ -326,6 +326,12 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 columns: new[] { "incident_id", "id" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_deliveries_lease_token",
+                table: "deliveries",
+                column: "lease_token",
+                filter: "lease_token IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_deliveries_provider_message_id",
                 table: "deliveries",
                 column: "provider_message_id");
