@@ -12,9 +12,26 @@ public sealed class CommsHubApp(IReadOnlyDictionary<string, string?> settings) :
 {
     public const string AdminKey = "test-admin-key-0123456789";
 
+    private static readonly string[] IsolatedKeys =
+    [
+        "Roles", "Database:Provider", "ConnectionStrings:CommsHub", "ConnectionStrings:RabbitMq",
+        "Channels:Email:From", "Channels:Email:SendGrid:ApiKey", "Channels:Email:SendGrid:EventWebhookPublicKey",
+        "Channels:Sms:From", "Channels:Sms:Twilio:AccountSid", "Channels:Sms:Twilio:AuthToken",
+        "Channels:Social:Mastodon:InstanceUrl", "Channels:Social:Mastodon:AccessToken",
+        "Channels:Social:Bluesky:Identifier", "Channels:Social:Bluesky:AppPassword",
+        "Channels:Social:X:ConsumerKey", "Channels:Social:X:ConsumerSecret", "Channels:Social:X:AccessToken", "Channels:Social:X:AccessTokenSecret",
+        "Channels:Chat:Slack:WebhookUrl", "Channels:Chat:Discord:WebhookUrl", "Channels:Chat:Teams:WebhookUrl",
+    ];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // The machine's environment never reaches a test host: every infrastructure and provider
+        // key starts empty (in-memory bus, sandboxed or unconfigured channels) unless the test sets it.
+        foreach (var key in IsolatedKeys)
+        {
+            builder.UseSetting(key, "");
+        }
         builder.UseSetting("PublicBaseUrl", "https://status.test");
         builder.UseSetting("StatusPage:Name", "Acme Status");
         if (!settings.ContainsKey("Auth:AdminApiKeys:0"))
