@@ -27,7 +27,7 @@ public static class SubscriberEndpoints
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapDelete("/{id:guid}", Erase);
-        group.MapPost("/import", Import).Accepts<string>("text/csv");
+        group.MapPost("/import", Import).Accepts<string>("text/csv"); // POST /api/subscribers/import
         return group;
     }
 

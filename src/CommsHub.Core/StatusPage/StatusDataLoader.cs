@@ -34,7 +34,6 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         var o = options.Value;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone);
         var components = await db.Components.AsNoTracking().OrderBy(c => c.Position).ThenBy(c => c.Name).ToListAsync(cancellationToken);
-        var since = now - TimeSpan.FromDays(StatusPageOptions.UptimeDays + 1);
         var history = (await db.Set<ComponentStatusHistory>().AsNoTracking().OrderBy(h => h.At).ThenBy(h => h.Id).ToListAsync(cancellationToken))
             .GroupBy(h => h.ComponentId).ToDictionary(g => g.Key, g => g.ToList());
         var names = components.ToDictionary(c => c.Id, c => c.Name);
