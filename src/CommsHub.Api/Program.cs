@@ -38,8 +38,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
 });
-builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(ApiKeyAuthenticationHandler.AdminPolicy, p => p.RequireAuthenticatedUser());
@@ -74,11 +75,13 @@ if (roles.Api)
     var admin = app.MapGroup("").RequireAuthorization(ApiKeyAuthenticationHandler.AdminPolicy);
     admin.MapComponentEndpoints();
     admin.MapIncidentEndpoints();
+    admin.MapMaintenanceEndpoints();
     admin.MapSubscriberEndpoints();
     admin.MapDeliveryEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();
+    app.MapSchedulingDashboard();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));

@@ -43,6 +43,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
                 Title = "Suppressed address.",
                 Detail = suppressed.Message,
             },
+            StateConflictException state => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = state.Title,
+                Detail = state.Message,
+            },
             _ => null,
         };
         if (problem is null)

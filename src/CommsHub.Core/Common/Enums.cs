@@ -1,6 +1,12 @@
 namespace CommsHub.Core.Common;
 
-public enum IncidentStatus { Investigating, Identified, Monitoring, Resolved, Postmortem }
+/// <summary>
+/// As Statuspage has it, one status field for both kinds: an incident goes investigating → resolved
+/// (or postmortem); a maintenance scheduled → in_progress → verifying → completed.
+/// </summary>
+public enum IncidentStatus { Investigating, Identified, Monitoring, Resolved, Postmortem, Scheduled, InProgress, Verifying, Completed }
+
+public enum IncidentKind { Incident, Maintenance }
 
 public enum Impact { None, Minor, Major, Critical }
 

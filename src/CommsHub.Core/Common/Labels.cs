@@ -10,6 +10,10 @@ public static class Labels
         IncidentStatus.Monitoring => "Monitoring",
         IncidentStatus.Resolved => "Resolved",
         IncidentStatus.Postmortem => "Postmortem",
+        IncidentStatus.Scheduled => "Scheduled",
+        IncidentStatus.InProgress => "In progress",
+        IncidentStatus.Verifying => "Verifying",
+        IncidentStatus.Completed => "Completed",
         _ => status.ToString(),
     };
 

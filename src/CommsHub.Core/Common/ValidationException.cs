@@ -34,3 +34,9 @@ public sealed class FieldErrors
         }
     }
 }
+
+/// <summary>The request is valid but conflicts with the resource's state (a maintenance already completed). Mapped to a 409 problem.</summary>
+public sealed class StateConflictException(string title, string detail) : Exception(detail)
+{
+    public string Title { get; } = title;
+}

@@ -29,6 +29,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<InboundMessage> InboundMessages => Set<InboundMessage>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Scheduling.ScheduledAction> ScheduledActions => Set<Scheduling.ScheduledAction>();
+    public DbSet<ScheduledUpdate> ScheduledUpdates => Set<ScheduledUpdate>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -40,6 +42,9 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         configurationBuilder.Properties<Channel>().HaveConversion<WireConverter<Channel>>().HaveMaxLength(16);
         configurationBuilder.Properties<DeliveryStatus>().HaveConversion<WireConverter<DeliveryStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<SubscriberStatus>().HaveConversion<WireConverter<SubscriberStatus>>().HaveMaxLength(16);
+        configurationBuilder.Properties<IncidentKind>().HaveConversion<WireConverter<IncidentKind>>().HaveMaxLength(16);
+        configurationBuilder.Properties<ScheduledUpdateState>().HaveConversion<WireConverter<ScheduledUpdateState>>().HaveMaxLength(16);
+        configurationBuilder.Properties<Scheduling.ScheduledActionKind>().HaveConversion<WireConverter<Scheduling.ScheduledActionKind>>().HaveMaxLength(32);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -64,6 +69,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasMany(i => i.Updates).WithOne().HasForeignKey(u => u.IncidentId);
             e.HasMany(i => i.Components).WithOne().HasForeignKey(c => c.IncidentId);
             e.HasIndex(i => new { i.Status, i.CreatedAt });
+            e.PrimitiveCollection(i => i.Reminders);
             e.Ignore(i => i.IsOpen);
         });
         modelBuilder.Entity<IncidentComponent>(e =>
@@ -117,6 +123,30 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(d => new { d.Status, d.NextAttemptAt });
             // Senders find what they hold by lease token; only leased rows have one.
             e.HasIndex(d => d.LeaseToken).HasFilter("lease_token IS NOT NULL");
+        });
+
+        modelBuilder.Entity<StatusPage.ComponentUptimeDay>(e =>
+        {
+            e.ToTable("component_uptime_days");
+            e.HasKey(d => new { d.ComponentId, d.Day });
+            e.HasOne<Component>().WithMany().HasForeignKey(d => d.ComponentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Scheduling.ScheduledAction>(e =>
+        {
+            e.ToTable("scheduled_actions");
+            e.Property(a => a.Outcome).HasMaxLength(2000);
+            e.Property(a => a.JobId).HasMaxLength(100);
+            e.HasIndex(a => new { a.TargetId, a.DueAt });
+            // The reconciler reads the pending ones.
+            e.HasIndex(a => a.DueAt).HasFilter("fired_at IS NULL AND cancelled_at IS NULL");
+            e.Ignore(a => a.IsPending);
+        });
+        modelBuilder.Entity<ScheduledUpdate>(e =>
+        {
+            e.ToTable("scheduled_updates");
+            e.HasIndex(u => new { u.IncidentId, u.PublishAt });
+            e.HasOne<Incident>().WithMany().HasForeignKey(u => u.IncidentId);
         });
 
         modelBuilder.Entity<OutboxMessage>(e =>

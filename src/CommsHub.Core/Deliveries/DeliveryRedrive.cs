@@ -4,7 +4,6 @@ using CommsHub.Core.Data;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,55 +11,41 @@ namespace CommsHub.Core.Deliveries;
 
 public sealed class RedriveOptions
 {
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>How often due deliveries are looked for: the precision of every retry delay.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>A queued delivery without a retry time that nobody has touched for this long lost its command: send it again.</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
 /// The long back-off lives on the delivery (<c>next_attempt_at</c>), not in the broker: this
-/// RabbitMQ has no delayed-message plug-in. This recurring loop finds batches with deliveries due
-/// again (or stranded: queued, untouched, their command lost to an error queue) and publishes
-/// their send command again; the sender's claim decides what is really sent.
+/// RabbitMQ has no delayed-message plug-in. The recurring <c>deliveries-retry</c> Hangfire job
+/// calls this every second: it finds batches with deliveries due again (or stranded: queued,
+/// untouched, their command lost to an error queue) and publishes their send command again; the
+/// sender's claim decides what is really sent.
 /// </summary>
 public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOptions<RedriveOptions> options, TimeProvider time,
-    ILogger<DeliveryRedrive> logger) : BackgroundService
+    ILogger<DeliveryRedrive> logger)
 {
     private readonly Dictionary<(Guid, Channel, int), DateTimeOffset> _recent = [];
+    private int _running;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task<int> RedriveOnceAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Enabled)
+        // Overlapping runs (a slow database) would only re-send the same commands.
+        if (Interlocked.Exchange(ref _running, 1) == 1)
         {
-            return;
+            return 0;
         }
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
-            {
-                await timer.WaitForNextTickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            try
-            {
-                await RedriveOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Delivery redrive failed; trying again in {Interval}", options.Value.Interval);
-            }
+            return await RedriveAsync(cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
         }
     }
 
-    public async Task<int> RedriveOnceAsync(CancellationToken cancellationToken)
+    private async Task<int> RedriveAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var stuckBefore = now - options.Value.StuckAfter;

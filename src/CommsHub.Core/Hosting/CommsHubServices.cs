@@ -10,6 +10,7 @@ using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
 using CommsHub.Core.Messaging;
+using CommsHub.Core.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -90,11 +91,10 @@ public static class CommsHubServices
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
 
         services.AddOptions<RedriveOptions>().BindConfiguration("Deliveries:Redrive");
-        if (roles.Worker)
-        {
-            services.AddSingleton<DeliveryRedrive>();
-            services.AddHostedService(sp => sp.GetRequiredService<DeliveryRedrive>());
-        }
+        services.AddSingleton<DeliveryRedrive>();
+        services.AddOptions<Scheduling.RetentionOptions>().BindConfiguration(Scheduling.RetentionOptions.Section);
+        services.AddScoped<StatusPage.UptimeRollup>();
+        services.AddCommsHubScheduling(configuration, roles);
 
         services.AddOptions<StatusPage.StatusPageOptions>().BindConfiguration(StatusPage.StatusPageOptions.Section)
             .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "StatusPage:TimeZone must be an IANA time zone such as Europe/Berlin or Etc/UTC.")

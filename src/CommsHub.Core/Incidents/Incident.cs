@@ -2,9 +2,14 @@ using CommsHub.Core.Common;
 
 namespace CommsHub.Core.Incidents;
 
+/// <summary>
+/// An incident, or a scheduled maintenance: Statuspage models both as incidents, and so do we, so a
+/// maintenance's announcement, reminders and transitions travel the same publish path as any update.
+/// </summary>
 public sealed class Incident
 {
     public Guid Id { get; init; } = Ids.New();
+    public IncidentKind Kind { get; init; } = IncidentKind.Incident;
     public required string Title { get; set; }
     public IncidentStatus Status { get; set; } = IncidentStatus.Investigating;
     public Impact Impact { get; set; } = Impact.None;
@@ -16,7 +21,25 @@ public sealed class Incident
     public List<IncidentComponent> Components { get; init; } = [];
     public List<IncidentUpdate> Updates { get; init; } = [];
 
-    public bool IsOpen => Status is not (IncidentStatus.Resolved or IncidentStatus.Postmortem);
+    /// <summary>Maintenance only: the announced window.</summary>
+    public DateTimeOffset? ScheduledFor { get; set; }
+    public DateTimeOffset? ScheduledUntil { get; set; }
+
+    /// <summary>Maintenance only: how long before <see cref="ScheduledFor"/> each reminder goes out.</summary>
+    public List<TimeSpan> Reminders { get; set; } = [];
+
+    /// <summary>Maintenance only: start and complete on time without an operator.</summary>
+    public bool AutoTransition { get; set; } = true;
+
+    /// <summary>Maintenance only: when it was called off (its status is then <c>completed</c>).</summary>
+    public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>Incident only: when operators were last reminded that it has gone without a public update.</summary>
+    public DateTimeOffset? OperatorRemindedAt { get; set; }
+
+    public bool IsOpen => !IsClosed(Status);
+
+    public static bool IsClosed(IncidentStatus status) => status is IncidentStatus.Resolved or IncidentStatus.Postmortem or IncidentStatus.Completed;
 }
 
 public sealed class IncidentComponent
@@ -24,4 +47,7 @@ public sealed class IncidentComponent
     public Guid IncidentId { get; init; }
     public Guid ComponentId { get; init; }
     public ComponentStatus Status { get; set; }
+
+    /// <summary>Maintenance only: the status the component had when the window opened, given back when it closes.</summary>
+    public ComponentStatus? RestoreStatus { get; set; }
 }

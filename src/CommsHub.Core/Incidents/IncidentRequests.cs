@@ -12,10 +12,12 @@ public sealed record CreateIncidentRequest(
     List<string>? Channels = null,
     bool? Notify = null);
 
+/// <param name="PublishAt">Later: the update is stored and published at this time; until then it can be changed or withdrawn.</param>
 public sealed record CreateUpdateRequest(
     string? Message,
     string? Status = null,
     string? Impact = null,
     List<ComponentStatusRequest>? Components = null,
     List<string>? Channels = null,
-    bool? Notify = null);
+    bool? Notify = null,
+    DateTimeOffset? PublishAt = null);

@@ -27,7 +27,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         {
             errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
         }
-        var status = ParseOptional(request.Status, IncidentStatus.Investigating, "status", errors);
+        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
         var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
         var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
         errors.ThrowIfAny();
@@ -35,27 +35,46 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         var now = time.GetUtcNow();
         var incident = new Incident { Title = request.Title!.Trim(), Status = status, Impact = impact, CreatedAt = now, UpdatedAt = now };
         db.Incidents.Add(incident);
-        await AddUpdateAsync(incident, status, request.Message!, common, request.Notify ?? true, now, cancellationToken);
+        await AppendAsync(incident, new UpdateDraft(status, request.Message!, common.Components, common.Channels, request.Notify ?? true), now, cancellationToken);
         return incident;
     }
 
     /// <returns>The update, or null when the incident does not exist.</returns>
     public async Task<IncidentUpdate?> AddUpdateAsync(Guid incidentId, CreateUpdateRequest request, CancellationToken cancellationToken)
     {
-        var incident = await db.Incidents.Include(i => i.Components).FirstOrDefaultAsync(i => i.Id == incidentId, cancellationToken);
+        var incident = await db.Incidents.Include(i => i.Components)
+            .FirstOrDefaultAsync(i => i.Id == incidentId && i.Kind == IncidentKind.Incident, cancellationToken);
         if (incident is null)
         {
             return null;
         }
+        var (draft, impact) = await ValidateUpdateAsync(incident, request, cancellationToken);
+        incident.Impact = impact;
+        return await AppendAsync(incident, draft, time.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>Validates an update exactly as posting it would, without posting it: for updates scheduled for later.</summary>
+    /// <returns>false when the incident does not exist.</returns>
+    public async Task<bool> ValidateUpdateAsync(Guid incidentId, CreateUpdateRequest request, CancellationToken cancellationToken)
+    {
+        var incident = await db.Incidents.AsNoTracking().Include(i => i.Components)
+            .FirstOrDefaultAsync(i => i.Id == incidentId && i.Kind == IncidentKind.Incident, cancellationToken);
+        if (incident is null)
+        {
+            return false;
+        }
+        await ValidateUpdateAsync(incident, request, cancellationToken);
+        return true;
+    }
+
+    private async Task<(UpdateDraft Draft, Impact Impact)> ValidateUpdateAsync(Incident incident, CreateUpdateRequest request, CancellationToken cancellationToken)
+    {
         var errors = new FieldErrors();
-        var status = ParseOptional(request.Status, incident.Status, "status", errors);
+        var status = ParseIncidentStatus(request.Status, incident.Status, errors);
         var impact = ParseOptional(request.Impact, incident.Impact, "impact", errors);
         var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
         errors.ThrowIfAny();
-
-        var now = time.GetUtcNow();
-        incident.Impact = impact;
-        return await AddUpdateAsync(incident, status, request.Message!, common, request.Notify ?? true, now, cancellationToken);
+        return (new UpdateDraft(status, request.Message!, common.Components, common.Channels, request.Notify ?? true), impact);
     }
 
     /// <summary>
@@ -72,7 +91,9 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
             return null;
         }
         var errors = new FieldErrors();
-        var status = ParseOptional(request.Status, incident.Status, "status", errors);
+        var status = incident.Kind == IncidentKind.Incident
+            ? ParseIncidentStatus(request.Status, incident.Status, errors)
+            : ParseOptional(request.Status, incident.Status, "status", errors);
         var impact = ParseOptional(request.Impact, incident.Impact, "impact", errors);
         var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
         errors.ThrowIfAny();
@@ -96,19 +117,24 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         return new UpdatePreview(incident, update, components.Select(c => (names[c.Key], c.Value)).ToList());
     }
 
-    private async Task<IncidentUpdate> AddUpdateAsync(Incident incident, IncidentStatus status, string message,
-        ValidatedCommon common, bool notify, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends an update and its component changes to a tracked incident and commits them with the
+    /// outbox row that announces it. Every update, whoever makes it (an operator, a maintenance
+    /// transition, a scheduled update), is written here.
+    /// </summary>
+    internal async Task<IncidentUpdate> AppendAsync(Incident incident, UpdateDraft draft, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var update = new IncidentUpdate
         {
             IncidentId = incident.Id,
-            Status = status,
-            Message = message.Trim(),
+            Status = draft.Status,
+            Message = draft.Message.Trim(),
             CreatedAt = now,
-            Notify = notify,
-            Channels = common.Channels,
+            Notify = draft.Notify,
+            Public = draft.Public,
+            Channels = [.. draft.Channels],
         };
-        foreach (var (component, newStatus) in common.Components)
+        foreach (var (component, newStatus) in draft.Components)
         {
             update.ComponentChanges.Add(new ComponentChange
             {
@@ -135,9 +161,9 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
             }
         }
 
-        incident.Status = status;
+        incident.Status = draft.Status;
         incident.UpdatedAt = now;
-        incident.ResolvedAt = status is IncidentStatus.Resolved or IncidentStatus.Postmortem ? incident.ResolvedAt ?? now : null;
+        incident.ResolvedAt = Incident.IsClosed(draft.Status) ? incident.ResolvedAt ?? now : null;
         db.IncidentUpdates.Add(update);
         incident.Updates.Add(update);
 
@@ -195,29 +221,47 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
             }
         }
 
+        var resolvedChannels = ParseChannels(channels, errors);
+        return new ValidatedCommon(resolvedComponents, resolvedChannels);
+    }
+
+    /// <summary>The channels an update names; empty (left out) means every configured channel.</summary>
+    internal static List<Channel> ParseChannels(List<string>? channels, FieldErrors errors)
+    {
         var resolvedChannels = new List<Channel>();
-        if (channels is not null)
+        if (channels is null)
         {
-            for (var i = 0; i < channels.Count; i++)
+            return resolvedChannels;
+        }
+        for (var i = 0; i < channels.Count; i++)
+        {
+            if (!Wire.TryParse<Channel>(channels[i], out var channel))
             {
-                if (Wire.TryParse<Channel>(channels[i], out var channel))
-                {
-                    if (!resolvedChannels.Contains(channel))
-                    {
-                        resolvedChannels.Add(channel);
-                    }
-                }
-                else
-                {
-                    errors.Add($"channels[{i}]", $"'{channels[i]}' {Wire.OneOf<Channel>()}.");
-                }
+                errors.Add($"channels[{i}]", $"'{channels[i]}' {Wire.OneOf<Channel>()}.");
             }
-            if (channels.Count == 0)
+            else if (!resolvedChannels.Contains(channel))
             {
-                errors.Add("channels", "channels must name at least one channel; leave it out to use every configured channel.");
+                resolvedChannels.Add(channel);
             }
         }
-        return new ValidatedCommon(resolvedComponents, resolvedChannels);
+        if (channels.Count == 0)
+        {
+            errors.Add("channels", "channels must name at least one channel; leave it out to use every configured channel.");
+        }
+        return resolvedChannels;
+    }
+
+    private static readonly IncidentStatus[] IncidentStatuses =
+        [IncidentStatus.Investigating, IncidentStatus.Identified, IncidentStatus.Monitoring, IncidentStatus.Resolved, IncidentStatus.Postmortem];
+
+    private static IncidentStatus ParseIncidentStatus(string? text, IncidentStatus fallback, FieldErrors errors)
+    {
+        var status = ParseOptional(text, fallback, "status", errors);
+        if (text is not null && Wire.TryParse<IncidentStatus>(text, out var parsed) && !IncidentStatuses.Contains(parsed))
+        {
+            errors.Add("status", $"'{text}' is a maintenance status; an incident's status must be one of: {string.Join(", ", IncidentStatuses.Select(s => s.ToWire()))}.");
+        }
+        return status;
     }
 
     private static TEnum ParseOptional<TEnum>(string? text, TEnum fallback, string field, FieldErrors errors) where TEnum : struct, Enum
@@ -234,6 +278,15 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         return fallback;
     }
 }
+
+/// <summary>An update about to be appended: its status, text, component changes and reach.</summary>
+internal sealed record UpdateDraft(
+    IncidentStatus Status,
+    string Message,
+    IReadOnlyList<(Component Component, ComponentStatus Status)> Components,
+    IReadOnlyList<Channel> Channels,
+    bool Notify,
+    bool Public = true);
 
 /// <summary>A hypothetical update and the incident as it would stand after it.</summary>
 public sealed record UpdatePreview(Incident Incident, IncidentUpdate Update, IReadOnlyList<(string Name, Common.ComponentStatus Status)> Components);

@@ -13,6 +13,12 @@ public sealed class IncidentUpdate
     /// <summary>false: the website only, no notification on any channel.</summary>
     public bool Notify { get; init; } = true;
 
+    /// <summary>
+    /// false for messages that are sent but are not part of the public timeline: maintenance
+    /// reminders (the page already shows when the window opens).
+    /// </summary>
+    public bool Public { get; init; } = true;
+
     /// <summary>The channels this update goes to; empty means every configured channel.</summary>
     public List<Channel> Channels { get; init; } = [];
 

@@ -11,7 +11,7 @@ namespace CommsHub.Core.Incidents;
 /// Loads what an update says. Every batch of a fan-out renders the same update, so the content
 /// is cached briefly: one query per update per process, not per batch.
 /// </summary>
-public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache, IOptions<CommsHubOptions> options)
+public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache, IOptions<CommsHubOptions> options, Maintenances.MaintenanceTexts texts)
 {
     public async Task<UpdateContent?> LoadAsync(Guid updateId, CancellationToken cancellationToken)
     {
@@ -34,6 +34,13 @@ public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache
             .ToListAsync(cancellationToken);
 
         var o = options.Value;
+        var message = update.Message;
+        if (incident.Kind == Common.IncidentKind.Maintenance && update.Status == Common.IncidentStatus.Scheduled
+            && texts.Window(incident) is var window && !message.Contains(window, StringComparison.Ordinal))
+        {
+            // Every medium says when: the window goes with each message about a maintenance still to come.
+            message += $"\n\nScheduled {window}.";
+        }
         var content = new UpdateContent(
             o.PageName,
             o.Link("/"),
@@ -42,7 +49,7 @@ public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache
             o.Link($"/incidents/{incident.Id}"),
             update.Status,
             incident.Impact,
-            update.Message,
+            message,
             update.CreatedAt,
             components.Select(c => (c.Name, c.Status)).ToList());
         cache.Set(("update-content", updateId), content, TimeSpan.FromMinutes(5));

@@ -119,6 +119,9 @@ public static partial class SocialRenderer
         IncidentStatus.Monitoring => "🟡",
         IncidentStatus.Resolved => "✅",
         IncidentStatus.Postmortem => "📝",
+        IncidentStatus.Scheduled => "🗓️",
+        IncidentStatus.InProgress or IncidentStatus.Verifying => "🔧",
+        IncidentStatus.Completed => "✅",
         _ => "ℹ️",
     };
 

@@ -45,8 +45,10 @@ public sealed class StatuspageWebhookBody
         PageIndicator page, string publicBaseUrl, string incidentUrl, DateTimeOffset now)
     {
         // The incident as it stood when this update was published: later updates are not in it.
-        var updates = incident.Updates.Where(u => u.CreatedAt <= update.CreatedAt).OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).ToList();
+        // Reminders are sent but are not on the public timeline; a reminder itself still carries its own text.
+        var updates = incident.Updates.Where(u => u.CreatedAt <= update.CreatedAt && (u.Public || u.Id == update.Id)).OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).ToList();
 
+        var maintenance = incident.Kind == IncidentKind.Maintenance;
         var body = new JsonObject
         {
             ["meta"] = new JsonObject
@@ -65,7 +67,7 @@ public sealed class StatuspageWebhookBody
             {
                 ["backfilled"] = false,
                 ["created_at"] = Time(incident.CreatedAt),
-                ["impact"] = incident.Impact.ToWire(),
+                ["impact"] = maintenance ? "maintenance" : incident.Impact.ToWire(),
                 ["impact_override"] = null,
                 ["monitoring_at"] = Time(updates.Where(u => u.Status == IncidentStatus.Monitoring).Select(u => (DateTimeOffset?)u.CreatedAt).Min()),
                 ["postmortem_body"] = null,
@@ -74,12 +76,12 @@ public sealed class StatuspageWebhookBody
                 ["postmortem_notified_subscribers"] = false,
                 ["postmortem_notified_twitter"] = false,
                 ["postmortem_published_at"] = null,
-                ["resolved_at"] = Time(update.Status is IncidentStatus.Resolved or IncidentStatus.Postmortem ? incident.ResolvedAt : null),
-                ["scheduled_auto_transition"] = false,
-                ["scheduled_for"] = null,
-                ["scheduled_remind_prior"] = false,
-                ["scheduled_reminded_at"] = null,
-                ["scheduled_until"] = null,
+                ["resolved_at"] = Time(Incident.IsClosed(update.Status) ? incident.ResolvedAt : null),
+                ["scheduled_auto_transition"] = maintenance && incident.AutoTransition,
+                ["scheduled_for"] = Time(incident.ScheduledFor),
+                ["scheduled_remind_prior"] = maintenance && incident.Reminders.Count > 0,
+                ["scheduled_reminded_at"] = Time(incident.Updates.Where(u => !u.Public && u.CreatedAt <= update.CreatedAt).Select(u => (DateTimeOffset?)u.CreatedAt).Max()),
+                ["scheduled_until"] = Time(incident.ScheduledUntil),
                 ["shortlink"] = incidentUrl,
                 ["status"] = update.Status.ToWire(),
                 ["updated_at"] = Time(update.CreatedAt),

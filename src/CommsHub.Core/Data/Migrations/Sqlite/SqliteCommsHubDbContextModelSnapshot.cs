@@ -297,6 +297,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<bool>("AutoTransition")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("auto_transition");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cancelled_at");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -307,9 +315,32 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("impact");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<long?>("OperatorRemindedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("operator_reminded_at");
+
+                    b.PrimitiveCollection<string>("Reminders")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reminders");
+
                     b.Property<long?>("ResolvedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("resolved_at");
+
+                    b.Property<long?>("ScheduledFor")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("scheduled_for");
+
+                    b.Property<long?>("ScheduledUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("scheduled_until");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -345,6 +376,11 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.Property<Guid>("ComponentId")
                         .HasColumnType("TEXT")
                         .HasColumnName("component_id");
+
+                    b.Property<string>("RestoreStatus")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("restore_status");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -391,6 +427,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("notify");
 
+                    b.Property<bool>("Public")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("public");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -404,6 +444,57 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_incident_updates_incident_id_created_at");
 
                     b.ToTable("incident_updates", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Incidents.ScheduledUpdate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
+                    b.Property<long>("PublishAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("publish_at");
+
+                    b.Property<string>("Request")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<Guid?>("UpdateId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("update_id");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_updates");
+
+                    b.HasIndex("IncidentId", "PublishAt")
+                        .HasDatabaseName("ix_scheduled_updates_incident_id_publish_at");
+
+                    b.ToTable("scheduled_updates", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Messaging.OutboxMessage", b =>
@@ -455,6 +546,92 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_outbox_messages_published_at_id");
 
                     b.ToTable("outbox_messages", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Scheduling.ScheduledAction", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cancelled_at");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("DueAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("due_at");
+
+                    b.Property<long?>("FiredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fired_at");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("job_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<TimeSpan?>("Lead")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid>("TargetId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_actions");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_scheduled_actions_due_at")
+                        .HasFilter("fired_at IS NULL AND cancelled_at IS NULL");
+
+                    b.HasIndex("TargetId", "DueAt")
+                        .HasDatabaseName("ix_scheduled_actions_target_id_due_at");
+
+                    b.ToTable("scheduled_actions", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.StatusPage.ComponentUptimeDay", b =>
+                {
+                    b.Property<Guid>("ComponentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("component_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<double>("Operational")
+                        .HasColumnType("REAL")
+                        .HasColumnName("operational");
+
+                    b.Property<string>("Worst")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("worst");
+
+                    b.HasKey("ComponentId", "Day")
+                        .HasName("pk_component_uptime_days");
+
+                    b.ToTable("component_uptime_days", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Subscribers.InboundMessage", b =>
@@ -682,6 +859,26 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_incident_updates_incidents_incident_id");
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Incidents.ScheduledUpdate", b =>
+                {
+                    b.HasOne("CommsHub.Core.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scheduled_updates_incidents_incident_id");
+                });
+
+            modelBuilder.Entity("CommsHub.Core.StatusPage.ComponentUptimeDay", b =>
+                {
+                    b.HasOne("CommsHub.Core.Components.Component", null)
+                        .WithMany()
+                        .HasForeignKey("ComponentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_component_uptime_days_components_component_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Subscribers.SubscriberComponent", b =>

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CommsHub.Core.Channels.Chat;
+using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Hosting;
+using CommsHub.Core.Maintenances;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Incidents;
+
+public sealed class OperatorOptions
+{
+    public const string Section = "Operators";
+
+    /// <summary>Who hears that an incident has gone quiet. <c>Operators:Emails:0</c>, … or one comma-separated value.</summary>
+    public List<string> Emails { get; set; } = [];
+
+    public IEnumerable<string> Addresses => Emails.SelectMany(e => e.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class IncidentReminderOptions
+{
+    /// <summary><c>Incidents:UpdateReminderAfter</c>: how long an unresolved incident may go without a public update.</summary>
+    public TimeSpan UpdateReminderAfter { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>
+/// Nudges operators when an unresolved incident has had no public update for a while: regular
+/// updates are what users value most during an outage. Once per interval per incident, until
+/// someone posts; the claim on <see cref="Incident.OperatorRemindedAt"/> keeps two workers from both sending.
+/// </summary>
+public sealed class OperatorReminders(
+    CommsHubDbContext db,
+    IEmailSender email,
+    IEnumerable<IChatWebhook> chats,
+    IOptions<OperatorOptions> operators,
+    IOptions<IncidentReminderOptions> options,
+    IOptions<CommsHubOptions> hub,
+    TimeProvider time,
+    ILogger<OperatorReminders> logger)
+{
+    public async Task<int> RemindAsync(CancellationToken cancellationToken)
+    {
+        var after = options.Value.UpdateReminderAfter;
+        if (after <= TimeSpan.Zero)
+        {
+            return 0;
+        }
+        var now = time.GetUtcNow();
+        var quietSince = now - after;
+        var stale = await db.Incidents.AsNoTracking()
+            .Where(i => i.Kind == IncidentKind.Incident && i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem)
+            .Where(i => i.OperatorRemindedAt == null || i.OperatorRemindedAt <= quietSince)
+            .Select(i => new { i.Id, i.Title, i.OperatorRemindedAt, LastUpdate = i.Updates.Where(u => u.Public).Max(u => (DateTimeOffset?)u.CreatedAt) ?? i.CreatedAt })
+            .Where(i => i.LastUpdate <= quietSince)
+            .ToListAsync(cancellationToken);
+
+        var sent = 0;
+        foreach (var incident in stale)
+        {
+            // Claim first: only the process whose update matched sends this interval's reminder.
+            var claimed = await db.Incidents
+                .Where(i => i.Id == incident.Id && i.OperatorRemindedAt == incident.OperatorRemindedAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.OperatorRemindedAt, now), cancellationToken);
+            if (claimed == 0)
+            {
+                continue;
+            }
+            await SendAsync(incident.Id, incident.Title, now - incident.LastUpdate, cancellationToken);
+            sent++;
+        }
+        return sent;
+    }
+
+    private async Task SendAsync(Guid id, string title, TimeSpan quiet, CancellationToken cancellationToken)
+    {
+        var link = hub.Value.Link($"/incidents/{id}");
+        var api = hub.Value.Link($"/api/incidents/{id}/updates");
+        var subject = $"No update for {MaintenanceTexts.Duration(quiet)}: {title}";
+        var text = $"The incident \"{title}\" is unresolved and its last public update was {MaintenanceTexts.Duration(quiet)} ago.\n\n"
+                   + $"Users value regular news most during an outage, even \"still investigating\". Post an update: POST {api}\n\n{link}\n";
+        var html = $"<p>The incident <strong>{WebUtility.HtmlEncode(title)}</strong> is unresolved and its last public update was "
+                   + $"{MaintenanceTexts.Duration(quiet)} ago.</p><p>Users value regular news most during an outage, even “still investigating”. "
+                   + $"Post an update: <code>POST {WebUtility.HtmlEncode(api)}</code></p><p><a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(link)}</a></p>";
+
+        var addresses = operators.Value.Addresses.ToList();
+        if (addresses.Count > 0)
+        {
+            var result = await email.SendAsync(new RenderedEmail(subject, text, html), addresses.Select(a => new EmailRecipient(a)).ToList(), cancellationToken);
+            Log(result.Accepted, "email", id, result.Error);
+        }
+        if (chats.FirstOrDefault(c => c.Name == "slack" && c.IsConfigured) is { } slack)
+        {
+            var body = new JsonObject { ["text"] = $":hourglass: {subject}\n{text}" }.ToJsonString();
+            var result = await slack.PostAsync(body, cancellationToken);
+            Log(result.Accepted, "slack", id, result.Error);
+        }
+        if (addresses.Count == 0 && !chats.Any(c => c.Name == "slack" && c.IsConfigured))
+        {
+            logger.LogWarning("Incident {IncidentId} has had no public update for {Quiet}; set Operators:Emails or a Slack webhook to be reminded", id, quiet);
+        }
+    }
+
+    private void Log(bool accepted, string medium, Guid id, string? error)
+    {
+        if (accepted)
+        {
+            logger.LogInformation("Reminded operators by {Medium} that incident {IncidentId} needs an update", medium, id);
+        }
+        else
+        {
+            logger.LogWarning("Could not remind operators by {Medium} about incident {IncidentId}: {Error}", medium, id, error);
+        }
+    }
+}
