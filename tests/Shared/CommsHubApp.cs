@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Testing;
 
@@ -11,6 +13,9 @@ namespace CommsHub.Testing;
 public sealed class CommsHubApp(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
     public const string AdminKey = "test-admin-key-0123456789";
+
+    /// <summary>Replaces services after the product registered its own (a fake TimeProvider, say).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     private static readonly string[] IsolatedKeys =
     [
@@ -38,9 +43,15 @@ public sealed class CommsHubApp(IReadOnlyDictionary<string, string?> settings) :
         {
             builder.UseSetting("Auth:AdminApiKeys:0", AdminKey);
         }
+        // Hangfire's workers stop quickly: a test host is disposed many times a run.
+        builder.UseSetting("Scheduling:ShutdownTimeout", "00:00:02");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (TestServices is not null)
+        {
+            builder.ConfigureTestServices(TestServices);
         }
     }
 

@@ -11,6 +11,9 @@ namespace CommsHub.Testing;
 /// <summary>One mail/send request as the real SendGrid SDK sent it, with the message id the fake answered.</summary>
 public sealed record SentMail(JsonNode Body, string? Authorization, string? MessageId, int Status)
 {
+    /// <summary>When the fake received it (UTC).</summary>
+    public DateTime At { get; init; }
+
     public string Subject => Body["subject"]!.GetValue<string>();
     public string FromEmail => Body["from"]!["email"]!.GetValue<string>();
     public string? FromName => Body["from"]!["name"]?.GetValue<string>();
@@ -67,7 +70,8 @@ public sealed class SendGridFake : IDisposable
             JsonNode.Parse(e.RequestMessage.Body!)!,
             e.RequestMessage.Headers?.TryGetValue("Authorization", out var auth) == true ? auth.FirstOrDefault() : null,
             e.ResponseMessage.Headers?.TryGetValue("X-Message-Id", out var id) == true ? id.FirstOrDefault() : null,
-            Convert.ToInt32(e.ResponseMessage.StatusCode, System.Globalization.CultureInfo.InvariantCulture)))
+            Convert.ToInt32(e.ResponseMessage.StatusCode, System.Globalization.CultureInfo.InvariantCulture))
+        { At = e.RequestMessage.DateTime.ToUniversalTime() })
         .ToList();
 
     public IReadOnlyList<SentMail> Accepted => Requests.Where(r => r.Status == 202).ToList();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CommsHub.Core.Common;
 using CommsHub.Core.StatusPage;
+using static CommsHub.Api.Website.PageTime;
 
 namespace CommsHub.Api.Website;
 
@@ -24,7 +25,7 @@ internal static class StatusPageHtml
         a{color:var(--accent)}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 16px}
         .banner{font-size:1.2rem;font-weight:600;display:flex;gap:10px;align-items:center}.banner.none{border-left:6px solid var(--ok)}
         .banner.minor{border-left:6px solid var(--minor)}.banner.major{border-left:6px solid var(--major)}.banner.critical{border-left:6px solid var(--critical)}
-        .banner.maintenance{border-left:6px solid var(--maint)}h1{font-size:1.5rem;margin:0 0 8px}h2{font-size:1.15rem;margin:0 0 8px}h3{font-size:1rem;margin:0}
+        .banner.maintenance{border-left:6px solid var(--maint)}.banner p{margin:4px 0 0;font-size:1rem;font-weight:400}h1{font-size:1.5rem;margin:0 0 8px}h2{font-size:1.15rem;margin:0 0 8px}h3{font-size:1rem;margin:0}
         .muted{color:var(--muted);font-size:.9rem}.row{display:flex;justify-content:space-between;gap:12px;flex-wrap:wrap;align-items:baseline}
         .st-operational{color:var(--ok)}.st-degraded_performance{color:var(--minor)}.st-partial_outage{color:var(--major)}.st-major_outage{color:var(--critical)}.st-under_maintenance{color:var(--maint)}
         .component{padding:10px 0;border-top:1px solid var(--line)}.component:first-of-type{border-top:0}
@@ -48,6 +49,7 @@ internal static class StatusPageHtml
         var body = new StringBuilder();
         var i = data.Indicator;
         body.Append($"<section class=\"card banner {i.Indicator}\" aria-live=\"polite\"><span aria-hidden=\"true\">{IndicatorIcon(i.Indicator)}</span><span>{E(i.Description)}</span></section>");
+        body.Append(MaintenanceHtml.ActiveBanners(data, zone));
 
         var open = data.Unresolved.ToList();
         if (open.Count > 0)
@@ -67,6 +69,7 @@ internal static class StatusPageHtml
             }
             body.Append("</section>");
         }
+        body.Append(MaintenanceHtml.Upcoming(data, zone));
 
         body.Append("<section class=\"card\" aria-labelledby=\"components\"><h2 id=\"components\">Components</h2>");
         if (data.Components.Count == 0)
@@ -90,14 +93,22 @@ internal static class StatusPageHtml
         return Layout(data, data.Page.Name, body.ToString());
     }
 
-    public static string Incident(StatusData data, IncidentData incident, TimeZoneInfo zone)
+    /// <param name="maintenance">Set when the page is a maintenance's: its window replaces an incident's impact and duration.</param>
+    public static string Incident(StatusData data, IncidentData incident, TimeZoneInfo zone, MaintenanceData? maintenance = null)
     {
         var body = new StringBuilder();
-        body.Append($"<article class=\"card\"><h1>{E(incident.Title)}</h1>")
-            .Append($"<p><strong>{E(Labels.Of(incident.Status))}</strong> · {ImpactText(incident.Impact)}</p>")
-            .Append($"<p class=\"muted\">Started {Time(incident.CreatedAt, zone)}")
-            .Append(incident.ResolvedAt is { } resolved ? $" · resolved {Time(resolved, zone)} (after {Duration(resolved - incident.CreatedAt)})" : "")
-            .Append("</p>");
+        body.Append($"<article class=\"card\"><h1>{E(incident.Title)}</h1>");
+        if (maintenance is not null)
+        {
+            body.Append(MaintenanceHtml.Summary(maintenance, zone));
+        }
+        else
+        {
+            body.Append($"<p><strong>{E(Labels.Of(incident.Status))}</strong> · {ImpactText(incident.Impact)}</p>")
+                .Append($"<p class=\"muted\">Started {Time(incident.CreatedAt, zone)}")
+                .Append(incident.ResolvedAt is { } resolved ? $" · resolved {Time(resolved, zone)} (after {Duration(resolved - incident.CreatedAt)})" : "")
+                .Append("</p>");
+        }
         if (incident.Components.Count > 0)
         {
             body.Append("<p>Affected: ").Append(string.Join(", ", incident.Components.Select(c => E(c.Name)))).Append("</p>");
@@ -203,7 +214,7 @@ internal static class StatusPageHtml
             .Append($"<script>{LiveScript}</script></body></html>")
             .ToString();
 
-    private static string E(string text) => SitePage.Encode(text);
+    internal static string E(string text) => SitePage.Encode(text);
 
     private static string ImpactText(Impact impact) => impact == Impact.None ? "No impact" : $"{Labels.Of(impact)} impact";
 
@@ -232,21 +243,4 @@ internal static class StatusPageHtml
         ComponentStatus.UnderMaintenance => "d-maint",
         _ => "d-ok",
     };
-
-    private static DateTime Local(DateTimeOffset t, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(t, zone).DateTime;
-
-    private static string Time(DateTimeOffset t, TimeZoneInfo zone) =>
-        E(Local(t, zone).ToString("d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) + " " + Abbreviation(zone, t));
-
-    private static string Abbreviation(TimeZoneInfo zone, DateTimeOffset t)
-    {
-        var offset = TimeZoneInfo.ConvertTime(t, zone).Offset;
-        return offset == TimeSpan.Zero ? "UTC"
-            : "UTC" + (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
-    }
-
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    private static string Duration(TimeSpan span) =>
-        span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min" : $"{Math.Max(1, (int)Math.Round(span.TotalMinutes))} min";
 }

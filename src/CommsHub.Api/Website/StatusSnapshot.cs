@@ -46,9 +46,13 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
         {
             return null;
         }
-        // Only incidents that exist are rendered and kept: unknown ids must not grow the cache.
-        return built.Data.Incidents.FirstOrDefault(i => i.Id == id) is { } incident
-            ? built.Incidents.GetOrAdd(id, _ => Html(StatusPageHtml.Incident(built.Data, incident, _zone), built.Data))
+        // Only incidents and maintenances that exist are rendered and kept: unknown ids must not grow the cache.
+        if (built.Data.Incidents.FirstOrDefault(i => i.Id == id) is { } incident)
+        {
+            return built.Incidents.GetOrAdd(id, _ => Html(StatusPageHtml.Incident(built.Data, incident, _zone), built.Data));
+        }
+        return built.Data.Maintenances.FirstOrDefault(m => m.Id == id) is { } maintenance
+            ? built.Incidents.GetOrAdd(id, _ => Html(StatusPageHtml.Incident(built.Data, maintenance.Incident, _zone, maintenance), built.Data))
             : null;
     }
 

@@ -213,7 +213,10 @@ public sealed class MaintenanceService(CommsHubDbContext db, IncidentService inc
                     return "skipped: the maintenance had already started";
                 }
                 var announcement = maintenance.Updates.Count > 0 ? maintenance.Updates.MinBy(u => u.CreatedAt)!.Message : "";
-                await incidents.AppendAsync(maintenance, new UpdateDraft(IncidentStatus.Scheduled, texts.Reminder(maintenance, announcement, action.Lead ?? maintenance.ScheduledFor!.Value - now),
+                // On time, the planned lead ("1 hour"); late (the worker was down), the time really left.
+                var left = maintenance.ScheduledFor!.Value - now;
+                var lead = action.Lead is { } planned && now - action.DueAt < TimeSpan.FromMinutes(1) ? planned : TimeSpan.FromMinutes(Math.Max(1, Math.Round(left.TotalMinutes)));
+                await incidents.AppendAsync(maintenance, new UpdateDraft(IncidentStatus.Scheduled, texts.Reminder(maintenance, announcement, lead),
                     [], FirstChannels(maintenance), true, Public: false), now, cancellationToken);
                 return "reminder published";
             case ScheduledActionKind.MaintenanceStart:
@@ -255,10 +258,32 @@ public sealed class MaintenanceService(CommsHubDbContext db, IncidentService inc
     {
         var components = await ComponentsOfAsync(maintenance, cancellationToken);
         // Only what the maintenance itself put under maintenance is given back; an outage declared meanwhile stays.
-        var restored = maintenance.Status is IncidentStatus.InProgress or IncidentStatus.Verifying
-            ? components.Where(c => c.Status == ComponentStatus.UnderMaintenance)
-                .Select(c => (c, maintenance.Components.First(a => a.ComponentId == c.Id).RestoreStatus ?? ComponentStatus.Operational)).ToList()
-            : [];
+        var restored = new List<(Component, ComponentStatus)>();
+        if (maintenance.Status is IncidentStatus.InProgress or IncidentStatus.Verifying)
+        {
+            var ids = components.Select(c => c.Id).ToList();
+            // A component another running maintenance also covers stays under maintenance; that one gives it back later.
+            var overlapping = await (
+                    from ic in db.Set<IncidentComponent>()
+                    join i in db.Incidents on ic.IncidentId equals i.Id
+                    where ids.Contains(ic.ComponentId) && ic.IncidentId != maintenance.Id && i.Kind == IncidentKind.Maintenance
+                          && (i.Status == IncidentStatus.InProgress || i.Status == IncidentStatus.Verifying)
+                    select ic)
+                .ToListAsync(cancellationToken);
+            foreach (var component in components.Where(c => c.Status == ComponentStatus.UnderMaintenance))
+            {
+                var restore = maintenance.Components.First(a => a.ComponentId == component.Id).RestoreStatus ?? ComponentStatus.Operational;
+                if (overlapping.FirstOrDefault(o => o.ComponentId == component.Id) is { } other)
+                {
+                    if (other.RestoreStatus is null or ComponentStatus.UnderMaintenance)
+                    {
+                        other.RestoreStatus = restore;
+                    }
+                    continue;
+                }
+                restored.Add((component, restore));
+            }
+        }
         var withdrawn = await CancelPendingAsync(maintenance.Id, outcome, now, cancellationToken);
         var update = await incidents.AppendAsync(maintenance, new UpdateDraft(IncidentStatus.Completed, message, restored, channels, notify), now, cancellationToken);
         scheduler.Withdraw(withdrawn);

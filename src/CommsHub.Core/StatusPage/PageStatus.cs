@@ -16,8 +16,11 @@ public static class PageStatus
     /// </summary>
     public static async Task<PageIndicator> ComputeAsync(CommsHubDbContext db, CancellationToken cancellationToken)
     {
+        // Maintenances count through their components (under_maintenance while open), so a scheduled
+        // window changes nothing until it starts. The statuses are Incident.IsClosed's, spelled out for SQL.
         var impacts = await db.Incidents.AsNoTracking()
-            .Where(i => i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem)
+            .Where(i => i.Kind == IncidentKind.Incident
+                && i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem && i.Status != IncidentStatus.Completed)
             .Select(i => i.Impact).ToListAsync(cancellationToken);
         var statuses = await db.Components.AsNoTracking().Select(c => c.Status).ToListAsync(cancellationToken);
         return From(impacts, statuses);

@@ -1,4 +1,5 @@
 using CommsHub.Core.Common;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.StatusPage;
 
@@ -14,7 +15,20 @@ public sealed record StatusData(
     IReadOnlyList<IncidentData> Incidents,
     DateTimeOffset GeneratedAt)
 {
-    public IEnumerable<IncidentData> Unresolved => Incidents.Where(i => i.Status is not (IncidentStatus.Resolved or IncidentStatus.Postmortem));
+    /// <summary>
+    /// Every maintenance not yet completed, and the most recently scheduled completed ones; latest
+    /// window first. Kept apart from <see cref="Incidents"/>, as Statuspage does, so the incident
+    /// history, <c>incidents.json</c> and the feeds list incidents only.
+    /// </summary>
+    public IReadOnlyList<MaintenanceData> Maintenances { get; init; } = [];
+
+    public IEnumerable<IncidentData> Unresolved => Incidents.Where(i => !Incident.IsClosed(i.Status));
+
+    /// <summary>Windows open now (<c>in_progress</c> or <c>verifying</c>), earliest first.</summary>
+    public IEnumerable<MaintenanceData> ActiveMaintenances => Maintenances.Where(m => m.IsActive).OrderBy(m => m.ScheduledFor).ThenBy(m => m.Id);
+
+    /// <summary>Windows still <c>scheduled</c>, soonest first.</summary>
+    public IEnumerable<MaintenanceData> UpcomingMaintenances => Maintenances.Where(m => m.IsUpcoming).OrderBy(m => m.ScheduledFor).ThenBy(m => m.Id);
 }
 
 /// <param name="Id">A stable page id (Statuspage's <c>page.id</c>).</param>
@@ -39,3 +53,19 @@ public sealed record IncidentUpdateData(Guid Id, IncidentStatus Status, string B
 public sealed record ComponentChangeData(Guid Id, string Name, ComponentStatus OldStatus, ComponentStatus NewStatus);
 
 public sealed record AffectedComponent(Guid Id, string Name, ComponentStatus Status);
+
+/// <summary>
+/// A scheduled maintenance: Statuspage's incident object (its updates are public ones only: reminders
+/// are not part of the timeline) plus the announced window.
+/// </summary>
+/// <param name="CancelledAt">Set when it was called off; its status is then <c>completed</c>.</param>
+public sealed record MaintenanceData(IncidentData Incident, DateTimeOffset ScheduledFor, DateTimeOffset ScheduledUntil, DateTimeOffset? CancelledAt)
+{
+    public Guid Id => Incident.Id;
+
+    public IncidentStatus Status => Incident.Status;
+
+    public bool IsUpcoming => Status == IncidentStatus.Scheduled;
+
+    public bool IsActive => Status is IncidentStatus.InProgress or IncidentStatus.Verifying;
+}

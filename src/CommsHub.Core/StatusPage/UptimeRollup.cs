@@ -1,5 +1,4 @@
 using CommsHub.Core.Common;
-using CommsHub.Core.Components;
 using CommsHub.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -22,27 +21,40 @@ public sealed class ComponentUptimeDay
 /// </summary>
 public sealed class UptimeRollup(CommsHubDbContext db, IOptions<StatusPageOptions> options, TimeProvider time)
 {
+    /// <returns>How many days were stored.</returns>
     public async Task<int> RollUpAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-        var first = today.AddDays(-(StatusPageOptions.UptimeDays - 1));
-        var added = 0;
-        foreach (var component in await db.Components.AsNoTracking().ToListAsync(cancellationToken))
+        var today = UptimeDays.Today(now, zone);
+        var first = UptimeDays.First(today);
+        // Days that left the window are never shown again.
+        await db.Set<ComponentUptimeDay>().Where(d => d.Day < first).ExecuteDeleteAsync(cancellationToken);
+
+        var components = await db.Components.AsNoTracking().ToListAsync(cancellationToken);
+        var done = (await db.Set<ComponentUptimeDay>().AsNoTracking()
+                .Where(d => d.Day >= first)
+                .Select(d => new { d.ComponentId, d.Day }).ToListAsync(cancellationToken))
+            .Select(d => (d.ComponentId, d.Day)).ToHashSet();
+        var missing = components
+            .SelectMany(c => UptimeDays.Window(today)
+                .Where(d => d < today && UptimeDays.Shown(d, c.CreatedAt, now, zone) && !done.Contains((c.Id, d)))
+                .Select(d => (Component: c, Day: d)))
+            .ToList();
+        if (missing.Count == 0)
         {
-            var done = (await db.Set<ComponentUptimeDay>().AsNoTracking()
-                .Where(d => d.ComponentId == component.Id && d.Day >= first)
-                .Select(d => d.Day).ToListAsync(cancellationToken)).ToHashSet();
-            var history = await db.Set<ComponentStatusHistory>().AsNoTracking()
-                .Where(h => h.ComponentId == component.Id).OrderBy(h => h.At).ThenBy(h => h.Id).ToListAsync(cancellationToken);
-            foreach (var day in StatusDataLoader.Uptime(history, component, now, zone).Where(d => d.Day < today && !done.Contains(d.Day)))
-            {
-                db.Add(new ComponentUptimeDay { ComponentId = component.Id, Day = day.Day, Operational = day.Operational, Worst = day.Worst });
-                added++;
-            }
-            await db.SaveChangesAsync(cancellationToken);
+            return 0;
         }
-        return added;
+
+        // The history from the earliest day still to store on, not all of it: normally yesterday only.
+        var history = await UptimeDays.HistoryAsync(db, [.. missing.Select(m => m.Component.Id).Distinct()],
+            UptimeDays.Start(missing.Min(m => m.Day), zone), cancellationToken);
+        foreach (var (component, day) in missing)
+        {
+            var uptime = UptimeDays.Day(history.GetValueOrDefault(component.Id) ?? [], component.CreatedAt, day, now, zone)!;
+            db.Add(new ComponentUptimeDay { ComponentId = component.Id, Day = day, Operational = uptime.Operational, Worst = uptime.Worst });
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return missing.Count;
     }
 }

@@ -18,7 +18,9 @@ public sealed class WireTests
     [Fact]
     public void Every_vocabulary_matches_the_contract()
     {
-        Assert.Equal(["investigating", "identified", "monitoring", "resolved", "postmortem"], Wire.Values<IncidentStatus>());
+        // One field for both, as Statuspage has it: the incident statuses, then the maintenance statuses.
+        Assert.Equal(["investigating", "identified", "monitoring", "resolved", "postmortem", "scheduled", "in_progress", "verifying", "completed"],
+            Wire.Values<IncidentStatus>());
         Assert.Equal(["none", "minor", "major", "critical"], Wire.Values<Impact>());
         Assert.Equal(["email", "sms", "social", "chat", "webhook", "web"], Wire.Values<Channel>());
         Assert.Equal(["queued", "sent", "delivered", "failed", "bounced", "suppressed", "sandboxed"], Wire.Values<DeliveryStatus>());

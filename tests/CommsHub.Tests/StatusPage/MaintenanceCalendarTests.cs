@@ -52,7 +52,7 @@ public sealed class MaintenanceCalendarTests
         Assert.Equal(Window.ScheduledFor.UtcDateTime, calendarEvent.DtStart.AsUtc);
         Assert.Equal(Window.ScheduledUntil.UtcDateTime, calendarEvent.DtEnd!.AsUtc);
         Assert.Equal(Window.UpdatedAt.UtcDateTime, calendarEvent.LastModified!.AsUtc);
-        Assert.Equal(StatusSample.Seconds(Sample.GeneratedAt).UtcDateTime, calendarEvent.DtStamp!.AsUtc);
+        Assert.Equal(Window.UpdatedAt.UtcDateTime, calendarEvent.DtStamp!.AsUtc);
         Assert.Contains("\r\nDTSTART:20261205T220000Z\r\n", ics, StringComparison.Ordinal);
         Assert.Contains("\r\nSUMMARY:Database upgrade\\; expect brief read-only periods\r\n", ics, StringComparison.Ordinal);
     }
@@ -101,5 +101,57 @@ public sealed class MaintenanceCalendarTests
         var data = Sample with { Page = Sample.Page with { Name = "Acme, Inc." } };
 
         Assert.Contains("\r\nX-WR-CALNAME:Acme\\, Inc. maintenance\r\n", StatusFeeds.Ics(data), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_calendar_has_every_maintenance_of_the_snapshot_and_marks_the_cancelled_one_cancelled()
+    {
+        var events = Calendar.Load(StatusFeeds.Ics(MaintenanceSample.Data()))!.Events.ToDictionary(e => e.Uid!);
+
+        Assert.Equal(5, events.Count);
+        var cancelled = events[$"maintenance-{MaintenanceSample.Cancelled:D}@status.example.com"];
+        Assert.Equal("CANCELLED", cancelled.Status);
+        Assert.Equal("Search reindex", cancelled.Summary);
+        Assert.All(events.Values.Where(e => e != cancelled), e => Assert.Equal("CONFIRMED", e.Status));
+        var upcoming = events[$"maintenance-{MaintenanceSample.Upcoming:D}@status.example.com"];
+        Assert.Equal(MaintenanceSample.UpcomingFrom.UtcDateTime, upcoming.DtStart!.AsUtc);
+        Assert.Equal(MaintenanceSample.UpcomingUntil.UtcDateTime, upcoming.DtEnd!.AsUtc);
+        Assert.Equal("We will upgrade the primary database.", upcoming.Description);
+        Assert.Equal(new Uri($"https://status.example.com/incidents/{MaintenanceSample.Upcoming}"), upcoming.Url);
+        // Past the announcement, the description leads with where the maintenance stands.
+        Assert.Equal("In progress: The migration has begun.\n\nWe are moving to a new SMS provider.",
+            events[$"maintenance-{MaintenanceSample.InProgress:D}@status.example.com"].Description);
+    }
+
+    [Fact]
+    public void An_unchanged_maintenance_reads_the_same_at_every_rebuild()
+    {
+        var data = MaintenanceSample.Data();
+        var later = data with { GeneratedAt = data.GeneratedAt.AddHours(5) };
+
+        Assert.Equal(StatusFeeds.Ics(data), StatusFeeds.Ics(later));
+        var stamp = Calendar.Load(StatusFeeds.Ics(data))!.Events.Single(e => e.Uid!.Contains(MaintenanceSample.InProgress.ToString(), StringComparison.Ordinal)).DtStamp!;
+        Assert.Equal(MaintenanceSample.Started.UtcDateTime, stamp.AsUtc);
+    }
+
+    [Fact]
+    public void Each_change_to_a_maintenance_raises_its_sequence_and_moves_its_stamp()
+    {
+        var first = MaintenanceSample.Next();
+        var moved = first with
+        {
+            Incident = first.Incident with { UpdatedAt = first.Incident.UpdatedAt.AddMinutes(10) },
+            ScheduledFor = first.ScheduledFor.AddDays(1),
+        };
+        var movedAgain = moved with { Incident = moved.Incident with { UpdatedAt = moved.Incident.UpdatedAt.AddSeconds(1) } };
+
+        var windows = new[] { first, moved, movedAgain }.Select(MaintenanceWindow.From).ToList();
+
+        Assert.Equal(0, windows[0].Revision);
+        Assert.True(windows[1].Revision > windows[0].Revision);
+        Assert.True(windows[2].Revision > windows[1].Revision);
+        var events = windows.Select(w => Assert.Single(Calendar.Load(MaintenanceCalendar.Write(Sample, [w]))!.Events)).ToList();
+        Assert.Equal(windows.Select(w => w.UpdatedAt.UtcDateTime), events.Select(e => e.DtStamp!.AsUtc));
+        Assert.Single(events.Select(e => e.Uid).Distinct());
     }
 }

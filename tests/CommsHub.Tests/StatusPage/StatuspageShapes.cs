@@ -27,6 +27,9 @@ internal static partial class StatuspageShapes
         "started_at", "page_id", "incident_updates", "components",
     ];
 
+    /// <summary>A scheduled maintenance: the incident object, then its window, in this order.</summary>
+    public static readonly string[] MaintenanceKeys = [.. IncidentKeys, "scheduled_for", "scheduled_until"];
+
     public static readonly string[] UpdateKeys =
     [
         "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at", "affected_components",
@@ -38,6 +41,7 @@ internal static partial class StatuspageShapes
     public static readonly string[] Indicators = ["none", "minor", "major", "critical", "maintenance"];
     public static readonly string[] ComponentStatuses = ["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"];
     public static readonly string[] IncidentStatuses = ["investigating", "identified", "monitoring", "resolved", "postmortem"];
+    public static readonly string[] MaintenanceStatuses = ["scheduled", "in_progress", "verifying", "completed"];
     public static readonly string[] Impacts = ["none", "minor", "major", "critical"];
 
     public static void HasExactly(JsonElement element, IEnumerable<string> keys)

@@ -12,6 +12,9 @@ public static class StatuspageApi
     /// <summary>Statuspage's <c>incidents.json</c> lists the 50 most recent incidents.</summary>
     public const int IncidentLimit = 50;
 
+    /// <summary>Statuspage's <c>scheduled-maintenances.json</c> lists the 50 most recent maintenances.</summary>
+    public const int MaintenanceLimit = 50;
+
     /// <summary><c>summary.json</c>: components, unresolved incidents, upcoming and in-progress maintenances, status.</summary>
     public static JsonObject Summary(StatusData data)
     {
@@ -21,7 +24,7 @@ public static class StatuspageApi
             ["page"] = json.Page(),
             ["components"] = json.Components(),
             ["incidents"] = json.Incidents(data.Unresolved),
-            ["scheduled_maintenances"] = StatuspageJson.Maintenances(MaintenanceView.UpcomingOrActive),
+            ["scheduled_maintenances"] = json.Maintenances(MaintenanceView.UpcomingOrActive),
             ["status"] = json.Status(),
         };
     }
@@ -54,7 +57,7 @@ public static class StatuspageApi
         return new JsonObject { ["page"] = json.Page(), ["incidents"] = json.Incidents(data.Unresolved) };
     }
 
-    /// <summary><c>scheduled-maintenances.json</c>.</summary>
+    /// <summary><c>scheduled-maintenances.json</c>: the most recent maintenances, completed or not.</summary>
     public static JsonObject ScheduledMaintenances(StatusData data) => MaintenanceDocument(data, MaintenanceView.All);
 
     /// <summary><c>scheduled-maintenances/upcoming.json</c>: windows still in the <c>scheduled</c> state.</summary>
@@ -63,6 +66,9 @@ public static class StatuspageApi
     /// <summary><c>scheduled-maintenances/active.json</c>: windows <c>in_progress</c> or <c>verifying</c>.</summary>
     public static JsonObject ActiveMaintenances(StatusData data) => MaintenanceDocument(data, MaintenanceView.Active);
 
-    private static JsonObject MaintenanceDocument(StatusData data, MaintenanceView view) =>
-        new() { ["page"] = new StatuspageJson(data).Page(), ["scheduled_maintenances"] = StatuspageJson.Maintenances(view) };
+    private static JsonObject MaintenanceDocument(StatusData data, MaintenanceView view)
+    {
+        var json = new StatuspageJson(data);
+        return new JsonObject { ["page"] = json.Page(), ["scheduled_maintenances"] = json.Maintenances(view) };
+    }
 }

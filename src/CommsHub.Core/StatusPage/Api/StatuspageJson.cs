@@ -7,7 +7,7 @@ namespace CommsHub.Core.StatusPage.Api;
 /// <summary>Which scheduled maintenances a document lists, as Statuspage's endpoints split them.</summary>
 internal enum MaintenanceView { All, Upcoming, Active, UpcomingOrActive }
 
-/// <summary>The Statuspage v2 objects (page, component, incident, incident update) for one snapshot.</summary>
+/// <summary>The Statuspage v2 objects (page, component, incident, scheduled maintenance, incident update) for one snapshot.</summary>
 internal sealed class StatuspageJson(StatusData data)
 {
     private readonly IReadOnlyList<StatuspageComponent> _components = ComponentLayout.Arrange(data.Page.Id, data.Components);
@@ -33,13 +33,32 @@ internal sealed class StatuspageJson(StatusData data)
 
     public JsonArray Incidents(IEnumerable<IncidentData> incidents) => [.. incidents.Select(Incident)];
 
+    public JsonArray Maintenances(MaintenanceView view) => [.. Select(view).Select(Maintenance)];
+
     /// <summary>
-    /// There are no maintenances in the snapshot yet, so every view is empty. When StatusData gains its
-    /// maintenance list, this becomes an instance method that filters it by <paramref name="view"/> and
-    /// renders each window as an incident object plus <c>scheduled_for</c>, <c>scheduled_until</c> and the
-    /// <c>scheduled_*</c> fields; the endpoints already ask for the right view.
+    /// Statuspage does not document an order: the full list is latest window first, like incidents;
+    /// the upcoming and active ones soonest first, as a reader wants what comes next.
     /// </summary>
-    public static JsonArray Maintenances(MaintenanceView view) => [];
+    private IEnumerable<MaintenanceData> Select(MaintenanceView view) => view switch
+    {
+        MaintenanceView.All => data.Maintenances.Take(StatuspageApi.MaintenanceLimit),
+        MaintenanceView.Upcoming => data.UpcomingMaintenances,
+        MaintenanceView.Active => data.ActiveMaintenances,
+        MaintenanceView.UpcomingOrActive => data.ActiveMaintenances.Concat(data.UpcomingMaintenances),
+        _ => throw new ArgumentOutOfRangeException(nameof(view)),
+    };
+
+    /// <summary>Statuspage's scheduled maintenance: its incident object with impact <c>maintenance</c>, then the window.</summary>
+    private JsonObject Maintenance(MaintenanceData maintenance)
+    {
+        var json = Incident(maintenance.Incident);
+        // Fields already present keep their place, so the order stays Statuspage's.
+        json["monitoring_at"] = null;
+        json["impact"] = "maintenance";
+        json["scheduled_for"] = Time(maintenance.ScheduledFor);
+        json["scheduled_until"] = Time(maintenance.ScheduledUntil);
+        return json;
+    }
 
     private JsonObject Component(StatuspageComponent component)
     {

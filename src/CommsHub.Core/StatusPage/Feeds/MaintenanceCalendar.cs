@@ -1,16 +1,34 @@
 using System.Globalization;
+using CommsHub.Core.Common;
 
 namespace CommsHub.Core.StatusPage.Feeds;
 
-/// <summary>
-/// A maintenance window as the calendar shows it. When StatusData gains its maintenance list, each
-/// maintenance maps onto one of these; nothing else here changes.
-/// </summary>
-/// <param name="Revision">How many times the window changed after it was first published: it becomes the
+/// <summary>A maintenance window as the calendar shows it.</summary>
+/// <param name="Revision">Rises with every change to the window after it was first published: it becomes the
 /// event's SEQUENCE, which is what tells a subscribed calendar to replace its copy.</param>
 internal sealed record MaintenanceWindow(
     Guid Id, string Title, string Description, DateTimeOffset ScheduledFor, DateTimeOffset ScheduledUntil,
-    int Revision, bool Cancelled, DateTimeOffset UpdatedAt, string Shortlink);
+    int Revision, bool Cancelled, DateTimeOffset UpdatedAt, string Shortlink)
+{
+    public static MaintenanceWindow From(MaintenanceData maintenance)
+    {
+        var incident = maintenance.Incident;
+        return new MaintenanceWindow(
+            incident.Id, incident.Title, Describe(incident), maintenance.ScheduledFor, maintenance.ScheduledUntil,
+            // Every change to a maintenance (a move, a retitle, a transition, even an unannounced one) moves its
+            // UpdatedAt and nothing else moves it back, so the seconds since it was created only ever rise with it.
+            (int)Math.Clamp((incident.UpdatedAt - incident.CreatedAt).TotalSeconds, 0, int.MaxValue),
+            maintenance.CancelledAt is not null, incident.UpdatedAt, incident.Shortlink);
+    }
+
+    /// <summary>Where it stands (the latest public update), then what it is about (the announcement).</summary>
+    private static string Describe(IncidentData incident) => incident.Updates switch
+    {
+        [] => "",
+        [var only] => only.Body,
+        [var latest, .., var announcement] => $"{Labels.Of(latest.Status)}: {latest.Body}\n\n{announcement.Body}",
+    };
+}
 
 /// <summary>The <c>/maintenances.ics</c> calendar (RFC 5545): one VEVENT per maintenance window.</summary>
 internal static class MaintenanceCalendar
@@ -30,17 +48,19 @@ internal static class MaintenanceCalendar
             .Raw("X-PUBLISHED-TTL", "PT1H");
         foreach (var window in windows)
         {
-            WriteEvent(ics, site, window, data.GeneratedAt);
+            WriteEvent(ics, site, window);
         }
         return ics.Raw("END", "VCALENDAR").ToString();
     }
 
-    private static void WriteEvent(IcsWriter ics, Uri site, MaintenanceWindow window, DateTimeOffset stamp) =>
+    private static void WriteEvent(IcsWriter ics, Uri site, MaintenanceWindow window) =>
         ics.Raw("BEGIN", "VEVENT")
             // The same UID for the window's whole life, so a change or a cancellation replaces the event instead of adding one.
             .Text("UID", $"maintenance-{window.Id:D}@{site.Host}")
             .Raw("SEQUENCE", window.Revision.ToString(CultureInfo.InvariantCulture))
-            .Time("DTSTAMP", stamp)
+            // The revision's time, not the snapshot's: an unchanged window must read the same at every rebuild,
+            // or calendar clients (and the snapshot's ETag) would see a change every time.
+            .Time("DTSTAMP", window.UpdatedAt)
             .Time("LAST-MODIFIED", window.UpdatedAt)
             .Time("DTSTART", window.ScheduledFor)
             .Time("DTEND", window.ScheduledUntil)

@@ -17,7 +17,8 @@ public static class StatusFeeds
 
     public static string Rss(StatusData data) => Xml(IncidentFeed.Build(data, IncidentFeed.Format.Rss).SaveAsRss20);
 
-    public static string Ics(StatusData data) => MaintenanceCalendar.Write(data, []);
+    /// <summary>Every maintenance the snapshot holds, cancelled ones included: STATUS:CANCELLED takes them off calendars that had them.</summary>
+    public static string Ics(StatusData data) => MaintenanceCalendar.Write(data, data.Maintenances.Select(MaintenanceWindow.From));
 
     /// <summary>The page URL as a base for relative links, keeping any path prefix the site is served under.</summary>
     internal static Uri SiteRoot(string pageUrl) => new(pageUrl.TrimEnd('/') + "/", UriKind.Absolute);
