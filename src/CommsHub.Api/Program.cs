@@ -72,12 +72,13 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions
 
 if (roles.Api)
 {
-    var admin = app.MapGroup("").RequireAuthorization(ApiKeyAuthenticationHandler.AdminPolicy);
+    var admin = app.MapGroup("").RequireAuthorization(ApiKeyAuthenticationHandler.AdminPolicy).AddEndpointFilter<AdminAudit>();
     admin.MapComponentEndpoints();
     admin.MapIncidentEndpoints();
     admin.MapMaintenanceEndpoints();
     admin.MapSubscriberEndpoints();
     admin.MapDeliveryEndpoints();
+    admin.MapAuditEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();

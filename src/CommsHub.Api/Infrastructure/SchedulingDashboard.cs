@@ -64,7 +64,7 @@ internal static class SchedulingDashboard
         {
             return LoginPage(hub.Value, returnUrl, "That key is not a valid admin API key.");
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, "admin")], CookieScheme);
+        var identity = ApiKeyAuthenticationHandler.Identity(form["key"].ToString().Trim(), CookieScheme);
         await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
         return Results.Redirect(SafeReturn(returnUrl));
     }

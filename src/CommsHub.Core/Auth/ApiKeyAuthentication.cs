@@ -26,13 +26,20 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || !keys.IsValid(header["Bearer ".Length..].Trim()))
+        var key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        if (key is null || !keys.IsValid(key))
         {
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, "admin")], SchemeName);
+        var identity = Identity(key, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
+
+    public const string KeyClaim = "commshub:key";
+
+    /// <summary>An admin, named in the audit log by the fingerprint of the key it presented.</summary>
+    public static ClaimsIdentity Identity(string key, string scheme) => new(
+        [new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, "admin"), new Claim(KeyClaim, ApiKeyStore.Fingerprint(key))], scheme);
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

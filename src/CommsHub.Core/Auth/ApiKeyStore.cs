@@ -30,6 +30,9 @@ public sealed class ApiKeyStore
 
     public bool IsValid(string? presented) => !string.IsNullOrEmpty(presented) && _hashes.ContainsKey(Hash(presented));
 
+    /// <summary>Names a key in the audit log without revealing it: the first 12 hex digits of its SHA-256.</summary>
+    public static string Fingerprint(string key) => Hash(key)[..12];
+
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>

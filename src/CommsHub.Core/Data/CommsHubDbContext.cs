@@ -31,6 +31,9 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Scheduling.ScheduledAction> ScheduledActions => Set<Scheduling.ScheduledAction>();
     public DbSet<ScheduledUpdate> ScheduledUpdates => Set<ScheduledUpdate>();
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+    public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
+    public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -147,6 +150,37 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("scheduled_updates");
             e.HasIndex(u => new { u.IncidentId, u.PublishAt });
             e.HasOne<Incident>().WithMany().HasForeignKey(u => u.IncidentId);
+        });
+
+        modelBuilder.Entity<DeliveryAttempt>(e =>
+        {
+            e.ToTable("delivery_attempts");
+            e.Property(a => a.Provider).HasMaxLength(32);
+            e.Property(a => a.ErrorCode).HasMaxLength(64);
+            e.Property(a => a.Error).HasMaxLength(2000);
+            e.Property(a => a.ProviderMessageId).HasMaxLength(200);
+            e.HasIndex(a => new { a.DeliveryId, a.Number });
+        });
+
+        modelBuilder.Entity<Audit.AuditEntry>(e =>
+        {
+            e.ToTable("audit_entries");
+            e.Property(a => a.Actor).HasMaxLength(100);
+            e.Property(a => a.Action).HasMaxLength(100);
+            e.Property(a => a.Subject).HasMaxLength(100);
+            e.Property(a => a.Source).HasMaxLength(100);
+            e.Property(a => a.PrevHash).HasMaxLength(64);
+            e.Property(a => a.Hash).HasMaxLength(64);
+            e.HasIndex(a => a.Seq).IsUnique();
+            // The chainer reads what is not chained yet.
+            e.HasIndex(a => a.Id).HasFilter("seq IS NULL").HasDatabaseName("ix_audit_entries_unchained");
+        });
+        modelBuilder.Entity<Audit.AuditCheckpoint>(e =>
+        {
+            e.ToTable("audit_checkpoints");
+            e.HasKey(c => c.Seq);
+            e.Property(c => c.Seq).ValueGeneratedNever();
+            e.Property(c => c.Hash).HasMaxLength(64);
         });
 
         modelBuilder.Entity<OutboxMessage>(e =>

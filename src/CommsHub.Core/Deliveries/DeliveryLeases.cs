@@ -1,6 +1,8 @@
 using CommsHub.Core.Channels;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Deliveries;
@@ -61,21 +63,35 @@ public sealed class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
 
     /// <summary>Records one outcome on every delivery of the lease and releases it.</summary>
     public Task<int> CompleteAsync(DeliveryLease lease, SendResult result, CancellationToken cancellationToken) =>
-        CompleteAsync(db.Deliveries.Where(d => d.LeaseToken == lease.Token), lease.Channel,
-            lease.Deliveries.Count == 0 ? 1 : lease.Deliveries.Max(d => d.Attempts), result, cancellationToken);
+        CompleteAsync(lease, null, result, cancellationToken);
 
     /// <summary>Records the outcome of one delivery of the lease (channels that send one request per recipient).</summary>
     public Task<int> CompleteOneAsync(DeliveryLease lease, LeasedDelivery delivery, SendResult result, CancellationToken cancellationToken) =>
-        CompleteAsync(db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Id == delivery.Id), lease.Channel,
-            delivery.Attempts, result, cancellationToken);
+        CompleteAsync(lease, delivery, result, cancellationToken);
 
-    /// <param name="attempts">Attempts including this one (the claim counted it).</param>
-    private Task<int> CompleteAsync(IQueryable<Delivery> rows, Channel channel, int attempts, SendResult result, CancellationToken cancellationToken)
+    /// <summary>
+    /// The new status, one attempt row per delivery and one audit entry commit together: a delivery's
+    /// attempts always explain its status, and no status changes without its record.
+    /// </summary>
+    private async Task<int> CompleteAsync(DeliveryLease lease, LeasedDelivery? one, SendResult result, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (result.Accepted)
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token);
+        if (one is not null)
         {
-            return rows.ExecuteUpdateAsync(s => s
+            rows = rows.Where(d => d.Id == one.Id);
+        }
+        // Still ours: a lease that expired and was taken over belongs to the other sender now.
+        var held = await rows.Select(d => new { d.Id, d.Attempts }).ToListAsync(cancellationToken);
+        if (held.Count == 0)
+        {
+            return 0;
+        }
+        var attempts = held.Max(d => d.Attempts);
+        var (status, next, error) = Outcome(lease.Channel, attempts, result, now);
+        var updated = result.Accepted
+            ? await rows.ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, result.Status)
                 .SetProperty(d => d.Provider, result.Provider)
                 .SetProperty(d => d.ProviderMessageId, result.ProviderMessageId)
@@ -83,19 +99,57 @@ public sealed class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
                 .SetProperty(d => d.LastError, (string?)null)
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                 .SetProperty(d => d.LeaseToken, (Guid?)null)
+                .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
+            : await rows.ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, status)
+                .SetProperty(d => d.Provider, result.Provider)
+                .SetProperty(d => d.LastError, error)
+                .SetProperty(d => d.NextAttemptAt, next)
+                .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+
+        var latency = (int)Math.Min(int.MaxValue, result.Latency.TotalMilliseconds);
+        db.DeliveryAttempts.AddRange(held.Select(d => new DeliveryAttempt
+        {
+            DeliveryId = d.Id, Number = d.Attempts, At = now, Provider = result.Provider, Outcome = status, HttpStatus = result.HttpStatus,
+            ErrorCode = result.ErrorCode, Error = Truncate(result.Error), ProviderMessageId = result.ProviderMessageId, LatencyMs = latency,
+        }));
+        var data = new JsonObject
+        {
+            ["channel"] = lease.Channel.ToWire(),
+            ["status"] = status.ToWire(),
+            ["provider"] = result.Provider,
+            ["providerMessageId"] = result.ProviderMessageId,
+            ["httpStatus"] = result.HttpStatus,
+            ["errorCode"] = result.ErrorCode,
+            ["attempt"] = attempts,
+            ["retryAt"] = next?.ToString("O"),
+            ["deliveries"] = new JsonArray([.. held.Select(d => (JsonNode)d.Id.ToString())]),
+        };
+        AuditLog.Append(db, now, AuditLog.System, status == DeliveryStatus.Queued ? "delivery.retry_scheduled" : "delivery." + status.ToWire(),
+            held.Count == 1 ? held[0].Id.ToString() : null, data);
+        await db.SaveChangesAsync(cancellationToken);
+        if (tx is not null)
+        {
+            await tx.CommitAsync(cancellationToken);
         }
-        // A transient failure waits for its next attempt (never before a provider's Retry-After);
-        // once the schedule is exhausted, or for a permanent refusal, the delivery has failed.
-        var next = result.Transient ? RetryPolicy.Next(channel, attempts, result.RetryAfter, now) : null;
-        var status = next is null ? DeliveryStatus.Failed : DeliveryStatus.Queued;
-        var error = next is null && result.Transient ? $"Gave up after {attempts} attempts: {result.Error}" : result.Error;
-        return rows.ExecuteUpdateAsync(s => s
-            .SetProperty(d => d.Status, status)
-            .SetProperty(d => d.Provider, result.Provider)
-            .SetProperty(d => d.LastError, error)
-            .SetProperty(d => d.NextAttemptAt, next)
-            .SetProperty(d => d.LeaseToken, (Guid?)null)
-            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        return updated;
     }
+
+    /// <summary>
+    /// Accepted: the provider's status. A transient failure waits for its next attempt (never before a
+    /// provider's Retry-After); once the schedule is exhausted, or for a permanent refusal, it has failed.
+    /// </summary>
+    private static (DeliveryStatus Status, DateTimeOffset? Next, string? Error) Outcome(Channel channel, int attempts, SendResult result, DateTimeOffset now)
+    {
+        if (result.Accepted)
+        {
+            return (result.Status, null, null);
+        }
+        var next = result.Transient ? RetryPolicy.Next(channel, attempts, result.RetryAfter, now) : null;
+        var error = next is null && result.Transient ? $"Gave up after {attempts} attempts: {result.Error}" : result.Error;
+        return (next is null ? DeliveryStatus.Failed : DeliveryStatus.Queued, next, error);
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] : text;
 }

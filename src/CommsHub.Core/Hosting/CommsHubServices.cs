@@ -94,6 +94,7 @@ public static class CommsHubServices
         services.AddSingleton<DeliveryRedrive>();
         services.AddOptions<Scheduling.RetentionOptions>().BindConfiguration(Scheduling.RetentionOptions.Section);
         services.AddScoped<StatusPage.UptimeRollup>();
+        services.AddScoped<Audit.AuditChain>();
         services.AddCommsHubScheduling(configuration, roles);
 
         services.AddOptions<StatusPage.StatusPageOptions>().BindConfiguration(StatusPage.StatusPageOptions.Section)

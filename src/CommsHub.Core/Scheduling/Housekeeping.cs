@@ -23,6 +23,12 @@ public sealed class RetentionOptions
 
     /// <summary>How long inbound provider message ids are kept to recognise a redelivered webhook.</summary>
     public TimeSpan InboundMessages { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long delivery details (the deliveries and their attempts) are kept.</summary>
+    public TimeSpan Deliveries { get; set; } = TimeSpan.FromDays(400);
+
+    /// <summary>How long audit entries are kept; the last pruned entry's hash is kept as a checkpoint, so the rest still verifies.</summary>
+    public TimeSpan Audit { get; set; } = TimeSpan.FromDays(400);
 }
 
 /// <summary>
@@ -36,6 +42,7 @@ public sealed class Housekeeping(
     Scheduler scheduler,
     OperatorReminders reminders,
     UptimeRollup uptime,
+    Audit.AuditChain audit,
     IOptions<RetentionOptions> retention,
     TimeProvider time,
     ILogger<Housekeeping> logger)
@@ -44,6 +51,7 @@ public sealed class Housekeeping(
     public static readonly IReadOnlyList<(string Id, string Cron, Expression<Func<Housekeeping, Task>> Call)> Jobs =
     [
         ("deliveries-retry", "* * * * * *", h => h.RetryDueDeliveriesAsync(CancellationToken.None)),
+        ("audit-chain", "* * * * * *", h => h.ChainAuditAsync(CancellationToken.None)),
         ("incident-update-reminders", "*/15 * * * * *", h => h.RemindOperatorsAsync(CancellationToken.None)),
         ("outbox-sweep", "*/30 * * * * *", h => h.SweepOutboxAsync(CancellationToken.None)),
         ("schedule-reconcile", "* * * * *", h => h.ReconcileScheduleAsync(CancellationToken.None)),
@@ -55,6 +63,11 @@ public sealed class Housekeeping(
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(10)]
     public Task RetryDueDeliveriesAsync(CancellationToken cancellationToken) => redrive.RedriveOnceAsync(cancellationToken);
+
+    /// <summary>Audit entries appended since the last run get their place in the chain and their hash.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(30)]
+    public Task ChainAuditAsync(CancellationToken cancellationToken) => audit.ChainPendingAsync(cancellationToken);
 
     /// <summary>Unresolved incidents without a public update for <c>Incidents:UpdateReminderAfter</c>: operators are reminded.</summary>
     [AutomaticRetry(Attempts = 0)]
@@ -103,6 +116,37 @@ public sealed class Housekeeping(
             .Where(a => (a.FiredAt != null && a.FiredAt < actionsBefore) || (a.CancelledAt != null && a.CancelledAt < actionsBefore))
             .ExecuteDeleteAsync(cancellationToken);
         var inbound = await db.InboundMessages.Where(m => m.ReceivedAt < inboundBefore).ExecuteDeleteAsync(cancellationToken);
-        logger.LogInformation("Retention removed {Outbox} outbox row(s), {Actions} scheduled action(s), {Inbound} inbound message id(s)", outboxRows, actions, inbound);
+        var deliveriesBefore = now - r.Deliveries;
+        var attempts = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && d.CreatedAt < deliveriesBefore))
+            .ExecuteDeleteAsync(cancellationToken);
+        var deliveries = await db.Deliveries.Where(d => d.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
+        var audit = await PruneAuditAsync(now - r.Audit, cancellationToken);
+        logger.LogInformation(
+            "Retention removed {Outbox} outbox row(s), {Actions} scheduled action(s), {Inbound} inbound message id(s), {Deliveries} deliveries with {Attempts} attempts, {Audit} audit entries",
+            outboxRows, actions, inbound, deliveries, attempts, audit);
+    }
+
+    /// <summary>
+    /// Drops chained audit entries older than the cut-off, after recording the last one's place and
+    /// hash as a checkpoint in the same transaction: verification then starts from the checkpoint.
+    /// </summary>
+    internal async Task<int> PruneAuditAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await audit.ChainPendingAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var last = await db.AuditEntries.AsNoTracking().Where(e => e.Seq != null && e.At < before).OrderByDescending(e => e.Seq)
+            .Select(e => new { Seq = e.Seq!.Value, e.Hash, e.At }).FirstOrDefaultAsync(cancellationToken);
+        if (last is null)
+        {
+            return 0;
+        }
+        if (!await db.AuditCheckpoints.AnyAsync(c => c.Seq == last.Seq, cancellationToken))
+        {
+            db.AuditCheckpoints.Add(new Audit.AuditCheckpoint { Seq = last.Seq, Hash = last.Hash!, At = time.GetUtcNow() });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        var pruned = await db.AuditEntries.Where(e => e.Seq != null && e.Seq <= last.Seq).ExecuteDeleteAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return pruned;
     }
 }
