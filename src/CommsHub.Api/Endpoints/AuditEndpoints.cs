@@ -25,7 +25,7 @@ public static class AuditEndpoints
     /// <summary>Chains what was appended so far, then recomputes the whole chain: <c>{valid, records, firstBrokenRecord}</c>.</summary>
     private static async Task<Ok<AuditVerification>> Verify(AuditChain chain, CancellationToken ct)
     {
-        await chain.ChainPendingAsync(ct);
+        await chain.ChainPendingAsync(ct, wait: true);
         return TypedResults.Ok(await chain.VerifyAsync(ct));
     }
 

@@ -24,7 +24,8 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
     private static readonly SemaphoreSlim SqliteWriter = new(1, 1);
 
     /// <summary>Gives every unchained entry its place and hash; returns how many it chained.</summary>
-    public async Task<int> ChainPendingAsync(CancellationToken cancellationToken)
+    /// <param name="wait">Wait for another process's chaining to finish (a verification) rather than leave it the work (the recurring job).</param>
+    public async Task<int> ChainPendingAsync(CancellationToken cancellationToken, bool wait = false)
     {
         if (db.Provider == DatabaseProvider.Sqlite)
         {
@@ -36,7 +37,7 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
             int chained;
             do
             {
-                chained = await ChainBatchAsync(cancellationToken);
+                chained = await ChainBatchAsync(wait, cancellationToken);
                 total += chained;
             }
             while (chained == BatchSize);
@@ -55,14 +56,17 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
         }
     }
 
-    private async Task<int> ChainBatchAsync(CancellationToken cancellationToken)
+    private async Task<int> ChainBatchAsync(bool wait, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         if (db.Provider == DatabaseProvider.PostgreSql)
         {
-            var locked = await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({LockKey}) AS \"Value\"").SingleAsync(cancellationToken);
-            if (!locked)
+            if (wait)
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
+            }
+            else if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({LockKey}) AS \"Value\"").SingleAsync(cancellationToken))
             {
                 return 0; // another process is chaining right now
             }
@@ -94,6 +98,7 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
     public async Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken)
     {
         var checkpoint = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Seq).FirstOrDefaultAsync(cancellationToken);
+        var pending = await db.AuditEntries.LongCountAsync(e => e.Seq == null, cancellationToken);
         var expected = (checkpoint?.Seq ?? 0) + 1;
         var prev = checkpoint?.Hash ?? Genesis;
         long records = 0;
@@ -122,18 +127,15 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
             }
             if (problem is not null)
             {
-                return new AuditVerification(false, records, broken, problem, null, null, await PendingAsync(cancellationToken), checkpoint?.Seq);
+                return new AuditVerification(false, records, broken, problem, null, null, pending, checkpoint?.Seq);
             }
             records++;
             prev = e.Hash!;
             expected++;
         }
         var last = expected - 1;
-        return new AuditVerification(true, records, null, null, last == 0 ? null : last, last == 0 ? null : prev,
-            await PendingAsync(cancellationToken), checkpoint?.Seq);
+        return new AuditVerification(true, records, null, null, last == 0 ? null : last, last == 0 ? null : prev, pending, checkpoint?.Seq);
     }
-
-    private Task<long> PendingAsync(CancellationToken cancellationToken) => db.AuditEntries.LongCountAsync(e => e.Seq == null, cancellationToken);
 
     /// <summary>SHA-256, hex, over the previous hash and each field length-prefixed (so no two contents read alike).</summary>
     public static string Hash(long seq, string prev, DateTimeOffset at, string actor, string action, string? subject, string? source, string data)

@@ -132,7 +132,7 @@ public sealed class Housekeeping(
     /// </summary>
     internal async Task<int> PruneAuditAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
-        await audit.ChainPendingAsync(cancellationToken);
+        await audit.ChainPendingAsync(cancellationToken, wait: true);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var last = await db.AuditEntries.AsNoTracking().Where(e => e.Seq != null && e.At < before).OrderByDescending(e => e.Seq)
             .Select(e => new { Seq = e.Seq!.Value, e.Hash, e.At }).FirstOrDefaultAsync(cancellationToken);
