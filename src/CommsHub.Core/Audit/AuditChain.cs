@@ -71,7 +71,8 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
                 return 0; // another process is chaining right now
             }
         }
-        var pending = await db.AuditEntries.Where(e => e.Seq == null).OrderBy(e => e.Id).Take(BatchSize).ToListAsync(cancellationToken);
+        var pending = await db.AuditEntries.AsNoTracking().Where(e => e.Seq == null).OrderBy(e => e.Id).Take(BatchSize)
+            .Select(e => new { e.Id, e.At, e.Actor, e.Action, e.Subject, e.Source, e.Data }).ToListAsync(cancellationToken);
         if (pending.Count == 0)
         {
             return 0;
@@ -83,13 +84,36 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
             : null;
         var seq = head?.Seq ?? checkpoint?.Seq ?? 0;
         var prev = head?.Hash ?? checkpoint?.Hash ?? Genesis;
-        foreach (var entry in pending)
+        var ids = new long[pending.Count];
+        var seqs = new long[pending.Count];
+        var prevs = new string[pending.Count];
+        var hashes = new string[pending.Count];
+        for (var i = 0; i < pending.Count; i++)
         {
-            entry.Seq = ++seq;
-            entry.PrevHash = prev;
-            entry.Hash = prev = Hash(seq, prev, entry.At, entry.Actor, entry.Action, entry.Subject, entry.Source, entry.Data);
+            var e = pending[i];
+            ids[i] = e.Id;
+            seqs[i] = ++seq;
+            prevs[i] = prev;
+            hashes[i] = prev = Hash(seq, prevs[i], e.At, e.Actor, e.Action, e.Subject, e.Source, e.Data);
         }
-        await db.SaveChangesAsync(cancellationToken);
+        if (db.Provider == DatabaseProvider.PostgreSql)
+        {
+            // One statement for the whole batch.
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE audit_entries AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash
+                FROM unnest({ids}, {seqs}, {prevs}, {hashes}) AS v(id, seq, prev, hash)
+                WHERE a.id = v.id
+                """, cancellationToken);
+        }
+        else
+        {
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var (id, s, p, h) = (ids[i], seqs[i], prevs[i], hashes[i]);
+                await db.AuditEntries.Where(a => a.Id == id)
+                    .ExecuteUpdateAsync(u => u.SetProperty(a => a.Seq, s).SetProperty(a => a.PrevHash, p).SetProperty(a => a.Hash, h), cancellationToken);
+            }
+        }
         await tx.CommitAsync(cancellationToken);
         return pending.Count;
     }
