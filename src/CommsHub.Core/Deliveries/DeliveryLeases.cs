@@ -77,7 +77,8 @@ public sealed class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
     {
         var now = time.GetUtcNow();
         await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token);
+        // Still queued: a provider's callback may already have moved it on (delivered before we recorded the 202).
+        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued);
         if (one is not null)
         {
             rows = rows.Where(d => d.Id == one.Id);

@@ -1,9 +1,12 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Deliveries;
 
+/// <summary>Which deliveries to read. <c>From</c> is inclusive and <c>To</c> exclusive, both on <c>CreatedAt</c>.</summary>
 public sealed record DeliveryFilter(
     Guid? UpdateId = null,
     Guid? IncidentId = null,
@@ -11,12 +14,20 @@ public sealed record DeliveryFilter(
     DeliveryStatus? Status = null,
     string? Recipient = null,
     Guid? Cursor = null,
-    int Limit = 100);
+    int Limit = 100,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null);
 
 public sealed record DeliveryView(
     Guid Id, Guid UpdateId, Guid IncidentId, Guid SubscriberId, Channel Channel, string Recipient, DeliveryStatus Status,
     string? Provider, string? ProviderMessageId, int Attempts, string? LastError,
     DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt);
+
+public sealed record DeliveryAttemptView(
+    int Number, DateTimeOffset At, string Provider, DeliveryStatus Outcome, int? HttpStatus,
+    string? ErrorCode, string? Error, string? ProviderMessageId, int LatencyMs);
+
+public sealed record DeliveryDetail(DeliveryView Delivery, IReadOnlyList<DeliveryAttemptView> Attempts);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
@@ -24,6 +35,7 @@ public sealed record UpdateReport(
     Guid UpdateId,
     int Audience,
     IReadOnlyDictionary<Channel, IReadOnlyDictionary<DeliveryStatus, int>> Channels,
+    DateTimeOffset PublishedAt,
     DateTimeOffset? FirstSentAt,
     DateTimeOffset? LastSentAt);
 
@@ -31,8 +43,103 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
 {
     public const int MaxLimit = 1000;
 
+    /// <summary>Rows per query when reading everything (the CSV export): bounded memory, few round trips.</summary>
+    public const int ExportPageSize = 5000;
+
+    private static readonly Expression<Func<Delivery, DeliveryView>> ToView = d => new DeliveryView(
+        d.Id, d.UpdateId, d.IncidentId, d.SubscriberId, d.Channel, d.Recipient, d.Status,
+        d.Provider, d.ProviderMessageId, d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt);
+
     /// <summary>Stable order (by id, which is creation order) and keyset paging: no row is skipped or repeated.</summary>
     public async Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, CancellationToken cancellationToken)
+    {
+        var rows = await ReadAfterAsync(filter, filter.Cursor, filter.Limit + 1, cancellationToken);
+        var more = rows.Count > filter.Limit;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        return new Page<DeliveryView>(rows, more ? rows[^1].Id.ToString() : null);
+    }
+
+    /// <summary>
+    /// Every matching delivery, ignoring <c>Cursor</c> and <c>Limit</c>, one keyset page per query.
+    /// Separate short queries rather than one open reader: a slow client never holds a connection
+    /// (or, on PostgreSQL, a snapshot) for the length of a download, and memory stays at one page.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<DeliveryView>> PagesAsync(DeliveryFilter filter, int pageSize = ExportPageSize,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        Guid? after = null;
+        while (true)
+        {
+            var rows = await ReadAfterAsync(filter, after, pageSize, cancellationToken);
+            if (rows.Count > 0)
+            {
+                yield return rows;
+            }
+            if (rows.Count < pageSize)
+            {
+                yield break;
+            }
+            after = rows[^1].Id;
+        }
+    }
+
+    /// <returns>The delivery with its attempts in order, or null when it does not exist.</returns>
+    public async Task<DeliveryDetail?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var delivery = await db.Deliveries.AsNoTracking().Where(d => d.Id == id).Select(ToView).FirstOrDefaultAsync(cancellationToken);
+        if (delivery is null)
+        {
+            return null;
+        }
+        var attempts = await db.DeliveryAttempts.AsNoTracking()
+            .Where(a => a.DeliveryId == id)
+            .OrderBy(a => a.Number).ThenBy(a => a.Id)
+            .Select(a => new DeliveryAttemptView(a.Number, a.At, a.Provider, a.Outcome, a.HttpStatus, a.ErrorCode, a.Error,
+                a.ProviderMessageId, a.LatencyMs))
+            .ToListAsync(cancellationToken);
+        return new DeliveryDetail(delivery, attempts);
+    }
+
+    /// <returns>The report, or null when the update does not exist.</returns>
+    public async Task<UpdateReport?> ReportAsync(Guid updateId, CancellationToken cancellationToken)
+    {
+        var publishedAt = await db.IncidentUpdates.AsNoTracking()
+            .Where(u => u.Id == updateId)
+            .Select(u => (DateTimeOffset?)u.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (publishedAt is null)
+        {
+            return null;
+        }
+        var counts = await db.Deliveries.AsNoTracking()
+            .Where(d => d.UpdateId == updateId)
+            .GroupBy(d => new { d.Channel, d.Status })
+            .Select(g => new { g.Key.Channel, g.Key.Status, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var sent = db.Deliveries.AsNoTracking().Where(d => d.UpdateId == updateId && d.SentAt != null);
+        var first = await sent.OrderBy(d => d.SentAt).Select(d => d.SentAt).FirstOrDefaultAsync(cancellationToken);
+        var last = await sent.OrderByDescending(d => d.SentAt).Select(d => d.SentAt).FirstOrDefaultAsync(cancellationToken);
+        var channels = counts.GroupBy(c => c.Channel).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyDictionary<DeliveryStatus, int>)g.ToDictionary(c => c.Status, c => c.Count));
+        return new UpdateReport(updateId, counts.Sum(c => c.Count), channels, publishedAt.Value, first, last);
+    }
+
+    private Task<List<DeliveryView>> ReadAfterAsync(DeliveryFilter filter, Guid? after, int take, CancellationToken cancellationToken)
+    {
+        var query = Matching(filter);
+        if (after is { } cursor)
+        {
+            query = query.Where(d => d.Id > cursor);
+        }
+        return query.OrderBy(d => d.Id).Take(take).Select(ToView).ToListAsync(cancellationToken);
+    }
+
+    private IQueryable<Delivery> Matching(DeliveryFilter filter)
     {
         var query = db.Deliveries.AsNoTracking();
         if (filter.UpdateId is { } updateId)
@@ -56,40 +163,17 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
             var recipient = filter.Recipient.Trim().ToLowerInvariant();
             query = query.Where(d => d.Recipient == recipient);
         }
-        if (filter.Cursor is { } cursor)
+        // Stored times are UTC: Npgsql refuses other offsets, and SQLite compares them as UTC ticks.
+        if (filter.From is { } from)
         {
-            query = query.Where(d => d.Id > cursor);
+            var fromUtc = from.ToUniversalTime();
+            query = query.Where(d => d.CreatedAt >= fromUtc);
         }
-        var rows = await query.OrderBy(d => d.Id).Take(filter.Limit + 1)
-            .Select(d => new DeliveryView(d.Id, d.UpdateId, d.IncidentId, d.SubscriberId, d.Channel, d.Recipient, d.Status,
-                d.Provider, d.ProviderMessageId, d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt))
-            .ToListAsync(cancellationToken);
-        var more = rows.Count > filter.Limit;
-        if (more)
+        if (filter.To is { } to)
         {
-            rows.RemoveAt(rows.Count - 1);
+            var toUtc = to.ToUniversalTime();
+            query = query.Where(d => d.CreatedAt < toUtc);
         }
-        return new Page<DeliveryView>(rows, more ? rows[^1].Id.ToString() : null);
-    }
-
-    /// <returns>The report, or null when the update does not exist.</returns>
-    public async Task<UpdateReport?> ReportAsync(Guid updateId, CancellationToken cancellationToken)
-    {
-        if (!await db.IncidentUpdates.AnyAsync(u => u.Id == updateId, cancellationToken))
-        {
-            return null;
-        }
-        var counts = await db.Deliveries.AsNoTracking()
-            .Where(d => d.UpdateId == updateId)
-            .GroupBy(d => new { d.Channel, d.Status })
-            .Select(g => new { g.Key.Channel, g.Key.Status, Count = g.Count() })
-            .ToListAsync(cancellationToken);
-        var sent = db.Deliveries.AsNoTracking().Where(d => d.UpdateId == updateId && d.SentAt != null);
-        var first = await sent.OrderBy(d => d.SentAt).Select(d => d.SentAt).FirstOrDefaultAsync(cancellationToken);
-        var last = await sent.OrderByDescending(d => d.SentAt).Select(d => d.SentAt).FirstOrDefaultAsync(cancellationToken);
-        var channels = counts.GroupBy(c => c.Channel).ToDictionary(
-            g => g.Key,
-            g => (IReadOnlyDictionary<DeliveryStatus, int>)g.ToDictionary(c => c.Status, c => c.Count));
-        return new UpdateReport(updateId, counts.Sum(c => c.Count), channels, first, last);
+        return query;
     }
 }

@@ -83,6 +83,11 @@ public static class CommsHubServices
         services.AddScoped<SubscriberImport>();
         services.AddScoped<ConfirmationSenders>();
         services.AddScoped<DeliveryQueries>();
+        services.AddScoped<DeliveryEvents>();
+        services.AddScoped<Deliveries.ProviderEvents.SendGridEventHandler>();
+        services.AddScoped<Deliveries.ProviderEvents.TwilioStatusHandler>();
+        services.AddSingleton<Channels.Email.EventWebhook.SendGridEventWebhookValidation>();
+        services.AddSingleton<IValidateOptions<EmailOptions>, Channels.Email.EventWebhook.EventWebhookKeyValidation>();
         services.AddSingleton<Auth.ApiKeyStore>();
 
         services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Incidents;
 using CommsHub.Core.Maintenances;
@@ -71,6 +73,13 @@ public sealed class ScheduledActionJob(
             : await maintenances.FireAsync(action, cancellationToken);
         await db.ScheduledActions.Where(a => a.Id == action.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Outcome, outcome), cancellationToken);
+        Audit.AuditLog.Append(db, now, "scheduler", "schedule." + action.Kind.ToWire(), action.TargetId.ToString(), new JsonObject
+        {
+            ["action"] = action.Id.ToString(),
+            ["dueAt"] = action.DueAt.ToString("O"),
+            ["outcome"] = outcome,
+        });
+        await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         outbox.Notify();
         logger.LogInformation("Scheduled {Kind} for {TargetId} due {DueAt:O} fired {Late:F1} s after its time: {Outcome}",
