@@ -17,7 +17,7 @@ public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<Le
 /// copies of the same command never both get a row. An expired lease (a sender that died
 /// mid-send) may be claimed again: at least once, never silently dropped.
 /// </summary>
-public sealed class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
+public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
 {
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
 

@@ -15,8 +15,8 @@ namespace CommsHub.Core.Channels.Webhook;
 /// <summary>
 /// POSTs one planned batch of webhook deliveries, each signed with its subscriber's secret and
 /// with the delivery id as the Standard Webhooks message id (the same on every retry, so
-/// receivers can deduplicate). Posts run in parallel; each outcome is recorded on its own scope
-/// as soon as it is known. A 410 answer ends the subscription.
+/// receivers can deduplicate). Posts run in parallel; outcomes are recorded in groups
+/// (<see cref="OutcomeBuffer"/>), one commit per group. A 410 answer ends the subscription.
 /// </summary>
 public sealed class SendWebhookBatchConsumer(
     CommsHubDbContext db,
@@ -49,29 +49,38 @@ public sealed class SendWebhookBatchConsumer(
         var subscriberIds = lease.Deliveries.Select(d => d.SubscriberId).ToList();
         var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
 
-        await Parallel.ForEachAsync(lease.Deliveries, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (delivery, token) =>
+        using var outcomes = new OutcomeBuffer(scopes, lease, time);
+        try
         {
-            SendResult result;
-            if (!subscribers.TryGetValue(delivery.SubscriberId, out var subscriber) || secrets.Reveal(subscriber) is not { } secret)
+            await Parallel.ForEachAsync(lease.Deliveries, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (delivery, token) =>
             {
-                result = new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The subscriber was erased or has no signing secret.");
-            }
-            else
-            {
-                result = await poster.PostAsync(subscriber.Address, secret, "msg_" + delivery.Id.ToString("N"),
-                    body.For(unsubscribe.Url(subscriber.Id)), token);
-            }
+                SendResult result;
+                if (!subscribers.TryGetValue(delivery.SubscriberId, out var subscriber) || secrets.Reveal(subscriber) is not { } secret)
+                {
+                    result = new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The subscriber was erased or has no signing secret.");
+                }
+                else
+                {
+                    result = await poster.PostAsync(subscriber.Address, secret, "msg_" + delivery.Id.ToString("N"),
+                        body.For(unsubscribe.Url(subscriber.Id)), token);
+                }
 
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().CompleteOneAsync(lease, delivery, result, token);
-            if (result.HttpStatus == StatusCodes.Gone)
-            {
-                var now = time.GetUtcNow();
-                await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Subscribers
-                    .Where(s => s.Id == delivery.SubscriberId && s.Status == SubscriberStatus.Confirmed)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SubscriberStatus.Unsubscribed).SetProperty(x => x.UnsubscribedAt, now), token);
-            }
-        });
+                await outcomes.AddAsync(delivery, result, token);
+                if (result.HttpStatus == StatusCodes.Gone)
+                {
+                    var now = time.GetUtcNow();
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Subscribers
+                        .Where(s => s.Id == delivery.SubscriberId && s.Status == SubscriberStatus.Confirmed)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SubscriberStatus.Unsubscribed).SetProperty(x => x.UnsubscribedAt, now), token);
+                }
+            });
+        }
+        finally
+        {
+            // Whatever was posted is recorded, even when the batch stops half-way.
+            await outcomes.FlushAsync(CancellationToken.None);
+        }
     }
 
     private static class StatusCodes
