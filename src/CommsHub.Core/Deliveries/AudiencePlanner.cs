@@ -24,6 +24,8 @@ public sealed class AudiencePlanner(
     TimeProvider time,
     ILogger<AudiencePlanner> logger) : IConsumer<IncidentUpdatePublished>
 {
+    private const int PagesPerCommit = 5;
+
     public async Task Consume(ConsumeContext<IncidentUpdatePublished> context)
     {
         var ct = context.CancellationToken;
@@ -89,24 +91,50 @@ public sealed class AudiencePlanner(
         var after = Guid.Empty;
         var batch = 0;
         var planned = 0;
+        // The first page goes out on its own, so sending starts at once; after that several pages share
+        // one commit (PostgreSQL), keeping the fan-out's commits well under one per 1,000 recipients.
+        var pagesPerCommit = 1;
         while (true)
         {
-            var page = await Audience(channel, componentIds)
-                .Where(s => s.Id > after)
-                .OrderBy(s => s.Id)
-                .Take(pageSize)
-                .Select(s => new PlannedRecipient(s.Id, s.Address))
-                .ToListAsync(context.CancellationToken);
-            if (page.Count == 0)
+            var commands = new List<object>();
+            await using (var tx = db.Provider == DatabaseProvider.PostgreSql ? await db.Database.BeginTransactionAsync(context.CancellationToken) : null)
+            {
+                for (var i = 0; i < pagesPerCommit; i++)
+                {
+                    var page = await Audience(channel, componentIds)
+                        .Where(s => s.Id > after)
+                        .OrderBy(s => s.Id)
+                        .Take(pageSize)
+                        .Select(s => new PlannedRecipient(s.Id, s.Address))
+                        .ToListAsync(context.CancellationToken);
+                    if (page.Count == 0)
+                    {
+                        break;
+                    }
+                    batch++;
+                    planned += page.Count;
+                    await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
+                    commands.Add(DeliveryCommands.For(channel, update.Id, batch)!);
+                    after = page[^1].SubscriberId;
+                    if (page.Count < pageSize)
+                    {
+                        break;
+                    }
+                }
+                if (tx is not null)
+                {
+                    await tx.CommitAsync(context.CancellationToken);
+                }
+            }
+            foreach (var command in commands)
+            {
+                await context.Publish(command, command.GetType(), context.CancellationToken);
+            }
+            if (commands.Count < pagesPerCommit)
             {
                 return planned;
             }
-            batch++;
-            planned += page.Count;
-            await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
-            var command = DeliveryCommands.For(channel, update.Id, batch)!;
-            await context.Publish(command, command.GetType(), context.CancellationToken);
-            after = page[^1].SubscriberId;
+            pagesPerCommit = PagesPerCommit;
         }
     }
 

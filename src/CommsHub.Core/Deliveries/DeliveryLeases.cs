@@ -26,6 +26,19 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var token = Guid.NewGuid();
         var now = time.GetUtcNow();
         var until = now + LeaseDuration;
+        if (db.Provider == DatabaseProvider.PostgreSql)
+        {
+            // Claim and read in one statement: one round trip, one commit.
+            var wire = channel.ToWire();
+            var rows = await db.Database.SqlQuery<LeasedDelivery>($"""
+                UPDATE deliveries SET lease_token = {token}, lease_until = {until}, attempts = attempts + 1
+                WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
+                  AND (lease_until IS NULL OR lease_until < {now}) AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
+                RETURNING id, subscriber_id, recipient, attempts
+                """).ToListAsync(cancellationToken);
+            // In the database's order of ids (RETURNING has none): the text form sorts as PostgreSQL's uuid does.
+            return new DeliveryLease(token, channel, [.. rows.OrderBy(d => d.Id.ToString("N"), StringComparer.Ordinal)]);
+        }
         var claimed = await db.Deliveries
             .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued
                         && (d.LeaseUntil == null || d.LeaseUntil < now)
