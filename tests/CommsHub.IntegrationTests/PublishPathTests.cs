@@ -110,6 +110,16 @@ public sealed class PublishPathTests : IAsyncLifetime
             {
                 Assert.All(request.DeliveryIds, id => Assert.Equal(request.MessageId, deliveries[id].ProviderMessageId));
             }
+            // One attempt row per delivery, with what SendGrid answered.
+            var attempts = await db.DeliveryAttempts.AsNoTracking().Where(a => deliveries.Keys.Select(Guid.Parse).Contains(a.DeliveryId)).ToListAsync();
+            Assert.Equal(2500, attempts.Count);
+            Assert.All(attempts, a =>
+            {
+                Assert.Equal(1, a.Number);
+                Assert.Equal(202, a.HttpStatus);
+                Assert.Equal(DeliveryStatus.Sent, a.Outcome);
+                Assert.Equal(deliveries[a.DeliveryId.ToString()].ProviderMessageId, a.ProviderMessageId);
+            });
         }
 
         // A second update reaches all of them again, once each.

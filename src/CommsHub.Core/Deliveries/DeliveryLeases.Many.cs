@@ -77,12 +77,12 @@ public sealed partial class DeliveryLeases
             }
         }
 
-        db.DeliveryAttempts.AddRange(rows.Select(r => new DeliveryAttempt
+        await AttemptWriter.WriteAsync(db, [.. rows.Select(r => new DeliveryAttempt
         {
             DeliveryId = r.Delivery.Id, Number = r.Delivery.Attempts, At = now, Provider = r.Result.Provider, Outcome = r.Status,
             HttpStatus = r.Result.HttpStatus, ErrorCode = r.Result.ErrorCode, Error = Truncate(r.Result.Error),
             ProviderMessageId = r.Result.ProviderMessageId, LatencyMs = (int)Math.Min(int.MaxValue, r.Result.Latency.TotalMilliseconds),
-        }));
+        })], cancellationToken);
         foreach (var group in rows.GroupBy(r => (r.Status, r.Result.Provider)))
         {
             var data = new JsonObject

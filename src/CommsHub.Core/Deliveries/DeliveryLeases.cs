@@ -123,11 +123,11 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
         var latency = (int)Math.Min(int.MaxValue, result.Latency.TotalMilliseconds);
-        db.DeliveryAttempts.AddRange(held.Select(d => new DeliveryAttempt
+        await AttemptWriter.WriteAsync(db, [.. held.Select(d => new DeliveryAttempt
         {
             DeliveryId = d.Id, Number = d.Attempts, At = now, Provider = result.Provider, Outcome = status, HttpStatus = result.HttpStatus,
             ErrorCode = result.ErrorCode, Error = Truncate(result.Error), ProviderMessageId = result.ProviderMessageId, LatencyMs = latency,
-        }));
+        })], cancellationToken);
         var data = new JsonObject
         {
             ["channel"] = lease.Channel.ToWire(),
