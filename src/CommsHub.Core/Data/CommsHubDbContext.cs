@@ -122,8 +122,10 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(d => new { d.UpdateId, d.SubscriberId, d.Channel }).IsUnique();
             e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch });
             e.HasIndex(d => new { d.IncidentId, d.Id });
-            e.HasIndex(d => d.ProviderMessageId);
-            e.HasIndex(d => new { d.Status, d.NextAttemptAt });
+            // Partial indexes: a row enters them only when it has a provider id, or only while it is
+            // queued, so planning and claiming a delivery maintain fewer indexes.
+            e.HasIndex(d => d.ProviderMessageId).HasFilter("provider_message_id IS NOT NULL");
+            e.HasIndex(d => new { d.Status, d.NextAttemptAt }).HasFilter("status = 'queued'");
             // Senders find what they hold by lease token; only leased rows have one.
             e.HasIndex(d => d.LeaseToken).HasFilter("lease_token IS NOT NULL");
         });

@@ -339,13 +339,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasFilter("lease_token IS NOT NULL");
 
                     b.HasIndex("ProviderMessageId")
-                        .HasDatabaseName("ix_deliveries_provider_message_id");
+                        .HasDatabaseName("ix_deliveries_provider_message_id")
+                        .HasFilter("provider_message_id IS NOT NULL");
 
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
 
                     b.HasIndex("Status", "NextAttemptAt")
-                        .HasDatabaseName("ix_deliveries_status_next_attempt_at");
+                        .HasDatabaseName("ix_deliveries_status_next_attempt_at")
+                        .HasFilter("status = 'queued'");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
                         .HasDatabaseName("ix_deliveries_update_id_channel_batch");
