@@ -14,11 +14,41 @@ public sealed class ScheduledUpdates(CommsHubDbContext db, IncidentService incid
     public async Task<ScheduledUpdate?> ScheduleAsync(Guid incidentId, CreateUpdateRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        ValidatePublishAt(request.PublishAt, now);
-        if (!await incidents.ValidateUpdateAsync(incidentId, request, cancellationToken))
+        if (!await db.Incidents.AnyAsync(i => i.Id == incidentId && i.Kind == Common.IncidentKind.Incident, cancellationToken))
         {
             return null;
         }
+        // Every field error at once: the time and the update's own.
+        var errors = new FieldErrors();
+        try
+        {
+            ValidatePublishAt(request.PublishAt, now);
+        }
+        catch (ValidationException invalid)
+        {
+            foreach (var (field, messages) in invalid.Errors)
+            {
+                foreach (var message in messages)
+                {
+                    errors.Add(field, message);
+                }
+            }
+        }
+        try
+        {
+            await incidents.ValidateUpdateAsync(incidentId, request, cancellationToken);
+        }
+        catch (ValidationException invalid)
+        {
+            foreach (var (field, messages) in invalid.Errors)
+            {
+                foreach (var message in messages)
+                {
+                    errors.Add(field, message);
+                }
+            }
+        }
+        errors.ThrowIfAny();
         var scheduled = new ScheduledUpdate
         {
             IncidentId = incidentId, PublishAt = request.PublishAt!.Value.ToUniversalTime(), Request = ScheduledUpdate.WriteRequest(request),

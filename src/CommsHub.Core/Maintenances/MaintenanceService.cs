@@ -83,7 +83,8 @@ public sealed class MaintenanceService(CommsHubDbContext db, IncidentService inc
         var from = request.ScheduledFor ?? maintenance.ScheduledFor!.Value;
         var until = request.ScheduledUntil ?? maintenance.ScheduledUntil!.Value;
         var moved = request.ScheduledFor is not null || request.ScheduledUntil is not null;
-        var window = moved ? ValidateWindow(from, until, now, errors, startMayBePast: started) : (Truncate(from), Truncate(until));
+        // The start is judged only when it moves: extending a window whose start has passed is fine.
+        var window = moved ? ValidateWindow(from, until, now, errors, startMayBePast: started || request.ScheduledFor is null) : (Truncate(from), Truncate(until));
         var reminders = request.Reminders is null ? maintenance.Reminders : ParseReminders(request.Reminders, window?.From, now, errors);
         if (request.Reminders is null && moved && window is { } w)
         {

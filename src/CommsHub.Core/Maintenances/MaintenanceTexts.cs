@@ -33,7 +33,7 @@ public sealed class MaintenanceTexts(IOptions<StatusPageOptions> options)
         return local.ToString("ddd d MMM yyyy HH:mm", CultureInfo.InvariantCulture) + " " + zone;
     }
 
-    /// <summary>"1 hour", "2 days", "1 hour 30 minutes", "45 seconds": rounded to the two largest units.</summary>
+    /// <summary>"1 hour", "2 days", "1 hour 30 minutes", "45 seconds": the largest unit and the next one when it is not zero; smaller ones are dropped, not rounded.</summary>
     public static string Duration(TimeSpan span)
     {
         var seconds = (long)Math.Round(span.TotalSeconds);

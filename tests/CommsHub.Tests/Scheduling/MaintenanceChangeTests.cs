@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using CommsHub.Core.Scheduling;
 using CommsHub.Testing;
@@ -168,5 +169,17 @@ public sealed class MaintenanceChangeTests : MaintenanceTest
         Assert.Equal("This scheduled maintenance has been cancelled.", Text(cancelled["updates"]![0]!["message"]));
         Assert.Equal("degraded_performance", await ComponentStatusAsync(Degraded));
         Assert.Equal("operational", await ComponentStatusAsync(Operational));
+    }
+
+    [Fact]
+    public async Task A_window_left_to_the_operator_can_be_extended_after_its_start_time_has_passed()
+    {
+        var id = await PlanAsync(reminders: [], autoTransition: false);
+        AdvanceTo(From.AddMinutes(30)); // the start has passed; nobody has started it yet
+        using var patch = await Admin.PatchAsJsonAsync($"/api/maintenances/{id}", new { scheduledUntil = Until.AddHours(1) });
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        var maintenance = await GetAsync(id);
+        Assert.Equal(Until.AddHours(1), Time(maintenance["scheduledUntil"]));
+        Assert.Equal(From, Time(maintenance["scheduledFor"]));
     }
 }

@@ -184,6 +184,23 @@ public sealed class ScheduledUpdateTests : FakeClockAppTest
     }
 
     [Fact]
+    public async Task An_unknown_incident_is_404_even_when_the_time_is_wrong_too()
+    {
+        await ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Post, $"/api/incidents/{Guid.CreateVersion7()}/updates",
+            new { message = "Later", publishAt = T0.AddHours(-1) });
+    }
+
+    [Fact]
+    public async Task A_wrong_time_and_a_wrong_field_are_reported_together()
+    {
+        var incident = Id(await Admin.PostAsync("/api/incidents", new { title = "Outage", message = "Investigating." }));
+        var errors = await FieldErrorsAsync(HttpMethod.Post, $"/api/incidents/{incident}/updates",
+            new { message = "Later", status = "fixed", publishAt = T0.AddHours(-1) });
+        Assert.True(errors.ContainsKey("publishAt"));
+        Assert.True(errors.ContainsKey("status"));
+    }
+
+    [Fact]
     public async Task An_unknown_incident_or_a_maintenance_is_404()
     {
         await ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Post, $"/api/incidents/{Guid.CreateVersion7()}/updates", new { message = "Later", publishAt = PublishAt });
