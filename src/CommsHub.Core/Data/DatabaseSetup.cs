@@ -35,6 +35,7 @@ public static class DatabaseSetup
 
         if (provider == DatabaseProvider.PostgreSql)
         {
+            connectionString = Tune(connectionString);
             services.AddDbContext<PostgreSqlCommsHubDbContext>(o => Configure(o, provider, connectionString));
             services.AddScoped<CommsHubDbContext>(sp => sp.GetRequiredService<PostgreSqlCommsHubDbContext>());
         }
@@ -58,6 +59,21 @@ public static class DatabaseSetup
     {
         Configure((DbContextOptionsBuilder)builder, provider, connectionString);
         return builder;
+    }
+
+    /// <summary>
+    /// Npgsql resets every pooled connection (DISCARD ALL, one more round trip and transaction) when
+    /// it is returned. CommsHub keeps no session state (no temporary tables, SET or session locks), so
+    /// the reset is skipped unless the connection string asks for it.
+    /// </summary>
+    internal static string Tune(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Reset", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.NoResetOnClose = true;
+        }
+        return builder.ConnectionString;
     }
 
     public static void Configure(DbContextOptionsBuilder builder, DatabaseProvider provider, string connectionString)

@@ -18,7 +18,7 @@ public sealed class RedriveOptions
 /// <summary>
 /// The long back-off lives on the delivery (<c>next_attempt_at</c>), not in the broker: this
 /// RabbitMQ has no delayed-message plug-in. The recurring <c>deliveries-retry</c> Hangfire job
-/// calls this every second: it finds batches with deliveries due again (or stranded: queued,
+/// calls this every 2 seconds: it finds batches with deliveries due again (or stranded: queued,
 /// untouched, their command lost to an error queue) and publishes their send command again; the
 /// sender's claim decides what is really sent.
 /// </summary>

@@ -50,8 +50,10 @@ public sealed class Housekeeping(
     /// <summary>The recurring jobs and their default schedules (cron, six fields with seconds first where it ticks faster than a minute).</summary>
     public static readonly IReadOnlyList<(string Id, string Cron, Expression<Func<Housekeeping, Task>> Call)> Jobs =
     [
-        ("deliveries-retry", "* * * * * *", h => h.RetryDueDeliveriesAsync(CancellationToken.None)),
-        ("audit-chain", "* * * * * *", h => h.ChainAuditAsync(CancellationToken.None)),
+        // Every few seconds, not every second: each run of a Hangfire job costs about ten small
+        // transactions in its storage, and a retry delay or the chain's lag of a few seconds is fine.
+        ("deliveries-retry", "*/2 * * * * *", h => h.RetryDueDeliveriesAsync(CancellationToken.None)),
+        ("audit-chain", "*/5 * * * * *", h => h.ChainAuditAsync(CancellationToken.None)),
         ("incident-update-reminders", "*/15 * * * * *", h => h.RemindOperatorsAsync(CancellationToken.None)),
         ("outbox-sweep", "*/30 * * * * *", h => h.SweepOutboxAsync(CancellationToken.None)),
         ("schedule-reconcile", "* * * * *", h => h.ReconcileScheduleAsync(CancellationToken.None)),
