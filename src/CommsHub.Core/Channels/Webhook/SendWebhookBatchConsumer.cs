@@ -7,6 +7,7 @@ using CommsHub.Core.Hosting;
 using CommsHub.Core.Subscribers;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,7 @@ public sealed class SendWebhookBatchConsumer(
     SubscriberSecrets secrets,
     UnsubscribeLinks unsubscribe,
     IOptions<CommsHubOptions> hub,
+    IMemoryCache cache,
     TimeProvider time) : IConsumer<SendWebhookBatch>
 {
     private const int Parallelism = 16;
@@ -38,9 +40,15 @@ public sealed class SendWebhookBatchConsumer(
         {
             return;
         }
-        var incidentId = await db.IncidentUpdates.Where(u => u.Id == context.Message.UpdateId).Select(u => u.IncidentId).FirstOrDefaultAsync(ct);
-        var body = await StatuspageWebhookBody.BuildAsync(db, context.Message.UpdateId, hub.Value.PublicBaseUrl,
-            hub.Value.Link($"/incidents/{incidentId}"), time.GetUtcNow(), ct);
+        // Every batch of an update posts the same body: it is built once per update per process
+        // (a handful of queries), not once per batch of 100.
+        var body = await cache.GetOrCreateAsync(("webhook-body", context.Message.UpdateId), async entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
+            var incidentId = await db.IncidentUpdates.Where(u => u.Id == context.Message.UpdateId).Select(u => u.IncidentId).FirstOrDefaultAsync(ct);
+            return await StatuspageWebhookBody.BuildAsync(db, context.Message.UpdateId, hub.Value.PublicBaseUrl,
+                hub.Value.Link($"/incidents/{incidentId}"), time.GetUtcNow(), ct);
+        });
         if (body is null)
         {
             await leases.CompleteAsync(lease, new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The update no longer exists."), ct);
