@@ -79,9 +79,11 @@ public sealed class AudiencePlanner(
     /// <summary>Channels whose audience is subscribers, and how many recipients one send command carries.</summary>
     private IEnumerable<(Channel Channel, int PageSize)> SubscriberChannels()
     {
-        yield return (Channel.Email, emailOptions.Value.BatchSize); // one SendGrid request
+        // The rate-limited channels first: SMS goes out at a fixed pace, so it should not wait
+        // behind a large email audience being planned.
         yield return (Channel.Sms, 100);                             // one Twilio request each; a bounded chunk
         yield return (Channel.Webhook, 100);                         // one POST each, 16 in parallel
+        yield return (Channel.Email, emailOptions.Value.BatchSize); // one SendGrid request
     }
 
     private static bool Reaches(IncidentUpdate update, Channel channel) => update.Channels.Count == 0 || update.Channels.Contains(channel);

@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FanOutBench.Driver;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FanOutBench.Fakes;
+
+/// <summary>
+/// Fast loopback stand-ins for the providers, on one Kestrel port:
+/// SendGrid <c>POST /v3/mail/send</c> (202 with a unique <c>X-Message-Id</c>), Twilio
+/// <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c> (201 with a message resource the Twilio 8.x
+/// SDK reads: <c>sid</c> "SM…", <c>status</c> "queued"), and webhook receivers at
+/// <c>POST /hooks/{i}</c> (204). Each counts what it received; nothing is kept per request.
+/// </summary>
+public sealed class ProviderFakes : IAsyncDisposable
+{
+    public const string SendGridKey = "SG.fanout-bench";
+    public const string TwilioAccountSid = "AC0123456789abcdef0123456789abcdef";
+    public const string TwilioAuthToken = "0123456789abcdef0123456789abcdef";
+
+    private static readonly string TwilioBasic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TwilioAccountSid}:{TwilioAuthToken}"));
+    private readonly WebApplication _app;
+    private readonly string? _dumpDir = Environment.GetEnvironmentVariable("FANOUT_DUMP_DIR");
+    private long _ids;
+
+    private ProviderFakes(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public string Url { get; }
+    public RecipientCounter Email { get; } = new("email");
+    public RecipientCounter Sms { get; } = new("sms");
+    public RecipientCounter Webhook { get; } = new("webhook");
+
+    /// <summary>Each answer waits this long after the request was read (a slower provider); 0 by default.</summary>
+    public TimeSpan Latency { get; set; }
+
+    public RecipientCounter For(string channel) => channel switch
+    {
+        "email" => Email,
+        "sms" => Sms,
+        "webhook" => Webhook,
+        _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "email, sms or webhook"),
+    };
+
+    public void Reset(Audience audience)
+    {
+        Email.Reset(audience.Email);
+        Sms.Reset(audience.Sms);
+        Webhook.Reset(audience.Webhook);
+    }
+
+    public static async Task<ProviderFakes> StartAsync(int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o =>
+        {
+            o.Listen(IPAddress.Loopback, port);
+            o.AddServerHeader = false;
+            o.Limits.MaxRequestBodySize = null;
+        });
+        var app = builder.Build();
+        var url = "";
+        ProviderFakes? fakes = null;
+        app.MapPost("/v3/mail/send", (RequestDelegate)(ctx => fakes!.SendGridAsync(ctx)));
+        app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", (RequestDelegate)(ctx => fakes!.TwilioAsync(ctx)));
+        app.MapPost("/hooks/{**rest}", (RequestDelegate)(ctx => fakes!.WebhookAsync(ctx)));
+        app.MapGet("/health", () => "ok");
+        await app.StartAsync();
+        url = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        fakes = new ProviderFakes(app, url.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return fakes;
+    }
+
+    private async Task<MemoryStream> ReadBodyAsync(HttpRequest request, RecipientCounter counter)
+    {
+        var body = new MemoryStream(request.ContentLength is { } n and < int.MaxValue ? (int)n : 4096);
+        await request.Body.CopyToAsync(body);
+        body.Position = 0;
+        var dump = _dumpDir is null ? null : Path.Combine(_dumpDir, $"{counter.Channel}-request.txt");
+        if (dump is not null && counter.Requests == 0 && !File.Exists(dump))
+        {
+            // Diagnostics (FANOUT_DUMP_DIR): the first request of each channel as the provider sees it.
+            var headers = string.Join('\n', request.Headers.Select(h => $"{h.Key}: {h.Value}"));
+            await File.WriteAllTextAsync(dump,
+                $"{request.Method} {request.Path}\n{headers}\n\n{Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length)}");
+        }
+        return body;
+    }
+
+    private async Task SendGridAsync(HttpContext ctx)
+    {
+        using var _ = Email.Enter();
+        using var body = await ReadBodyAsync(ctx.Request, Email);
+        Email.Request(body.Length);
+        if (ctx.Request.Headers.Authorization != "Bearer " + SendGridKey)
+        {
+            Email.Reject();
+            ctx.Response.StatusCode = 401;
+            return;
+        }
+        try
+        {
+            using var json = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+            foreach (var personalization in json.RootElement.GetProperty("personalizations").EnumerateArray())
+            {
+                foreach (var to in personalization.GetProperty("to").EnumerateArray())
+                {
+                    var email = to.GetProperty("email").GetString() ?? "";
+                    Email.Recipient(Addresses.ParseEmail(email), email);
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            Email.Reject();
+            ctx.Response.StatusCode = 400;
+            return;
+        }
+        await DelayAsync();
+        ctx.Response.StatusCode = 202;
+        ctx.Response.Headers["X-Message-Id"] = "fanout" + Interlocked.Increment(ref _ids).ToString("x12", CultureInfo.InvariantCulture);
+    }
+
+    private async Task TwilioAsync(HttpContext ctx)
+    {
+        using var _ = Sms.Enter();
+        using var body = await ReadBodyAsync(ctx.Request, Sms);
+        Sms.Request(body.Length);
+        if (ctx.Request.Headers.Authorization != TwilioBasic)
+        {
+            Sms.Reject();
+            ctx.Response.StatusCode = 401;
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync("""{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}""");
+            return;
+        }
+        var form = Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+        string? to = null, from = null, service = null;
+        foreach (var pair in form.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = eq < 0 ? pair : pair[..eq];
+            var value = eq < 0 ? "" : WebUtility.UrlDecode(pair[(eq + 1)..]);
+            switch (key)
+            {
+                case "To": to = value; break;
+                case "From": from = value; break;
+                case "MessagingServiceSid": service = value; break;
+            }
+        }
+        if (to is null)
+        {
+            Sms.Reject();
+            ctx.Response.StatusCode = 400;
+            return;
+        }
+        Sms.Recipient(Addresses.ParsePhone(to), to);
+        await DelayAsync();
+        var sid = "SM" + Interlocked.Increment(ref _ids).ToString("x32", CultureInfo.InvariantCulture);
+        var now = DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+        ctx.Response.StatusCode = 201;
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["account_sid"] = TwilioAccountSid,
+            ["api_version"] = "2010-04-01",
+            ["date_created"] = now,
+            ["date_updated"] = now,
+            ["direction"] = "outbound-api",
+            ["from"] = from,
+            ["messaging_service_sid"] = service,
+            ["num_segments"] = "1",
+            ["sid"] = sid,
+            ["status"] = service is null ? "queued" : "accepted",
+            ["to"] = to,
+            ["uri"] = $"/2010-04-01/Accounts/{TwilioAccountSid}/Messages/{sid}.json",
+        }));
+    }
+
+    private async Task WebhookAsync(HttpContext ctx)
+    {
+        using var _ = Webhook.Enter();
+        using var body = await ReadBodyAsync(ctx.Request, Webhook);
+        Webhook.Request(body.Length);
+        if (!ctx.Request.Headers.ContainsKey("webhook-signature"))
+        {
+            Webhook.Reject();
+        }
+        var path = ctx.Request.Path.Value ?? "";
+        Webhook.Recipient(Addresses.ParseWebhookPath(path), path);
+        await DelayAsync();
+        ctx.Response.StatusCode = 204;
+    }
+
+    private Task DelayAsync() => Latency > TimeSpan.Zero ? Task.Delay(Latency) : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
