@@ -211,6 +211,21 @@ public sealed class PublishPathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Webhook_subscribers_imported_by_copy_keep_the_signing_secret_the_answer_showed()
+    {
+        await using var app = StartApp(new() { ["Webhooks:AllowPrivateTargets"] = "true" });
+        using var admin = app.Admin();
+        using var content = new StringContent("webhookUrl\nhttp://127.0.0.1:9/a\n", System.Text.Encoding.UTF8, "text/csv");
+        using var response = await admin.PostAsync("/api/subscribers/import", content);
+        var result = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var entry = result["secrets"]!.AsArray().Single()!;
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+        var stored = await db.Subscribers.AsNoTracking().FirstAsync(s => s.Id == Guid.Parse(entry["id"]!.GetValue<string>()));
+        Assert.Equal(entry["secret"]!.GetValue<string>(), scope.ServiceProvider.GetRequiredService<SubscriberSecrets>().Reveal(stored));
+    }
+
+    [Fact]
     public async Task Readiness_checks_the_database_and_the_broker()
     {
         await using var app = StartApp();

@@ -31,12 +31,12 @@ internal sealed class PostgreSqlSubscriberBulkWriter(CommsHubDbContext db) : ISu
         {
             await using var tx = await connection.BeginTransactionAsync(cancellationToken);
             await Execute(connection, """
-                CREATE TEMP TABLE import_subscribers (id uuid, channel text, address text, status text, created_at timestamptz, confirmed_at timestamptz) ON COMMIT DROP;
+                CREATE TEMP TABLE import_subscribers (id uuid, channel text, address text, status text, created_at timestamptz, confirmed_at timestamptz, protected_secret text) ON COMMIT DROP;
                 CREATE TEMP TABLE import_components (subscriber_id uuid, component_id uuid) ON COMMIT DROP;
                 """, cancellationToken);
 
             await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY import_subscribers (id, channel, address, status, created_at, confirmed_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
+                "COPY import_subscribers (id, channel, address, status, created_at, confirmed_at, protected_secret) FROM STDIN (FORMAT BINARY)", cancellationToken))
             {
                 foreach (var s in subscribers)
                 {
@@ -49,6 +49,14 @@ internal sealed class PostgreSqlSubscriberBulkWriter(CommsHubDbContext db) : ISu
                     if (s.ConfirmedAt is { } confirmed)
                     {
                         await copy.WriteAsync(confirmed.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                    }
+                    else
+                    {
+                        await copy.WriteNullAsync(cancellationToken);
+                    }
+                    if (s.ProtectedSecret is { } secret)
+                    {
+                        await copy.WriteAsync(secret, NpgsqlDbType.Text, cancellationToken);
                     }
                     else
                     {
@@ -70,8 +78,8 @@ internal sealed class PostgreSqlSubscriberBulkWriter(CommsHubDbContext db) : ISu
             }
 
             var inserted = await Execute(connection, """
-                INSERT INTO subscribers (id, channel, address, status, created_at, confirmed_at, confirmations_in_window)
-                SELECT id, channel, address, status, created_at, confirmed_at, 0 FROM import_subscribers
+                INSERT INTO subscribers (id, channel, address, status, created_at, confirmed_at, protected_secret, confirmations_in_window)
+                SELECT id, channel, address, status, created_at, confirmed_at, protected_secret, 0 FROM import_subscribers
                 ON CONFLICT (channel, address) DO NOTHING
                 """, cancellationToken);
             await Execute(connection, """

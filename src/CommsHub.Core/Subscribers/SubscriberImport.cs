@@ -9,7 +9,10 @@ namespace CommsHub.Core.Subscribers;
 
 public sealed record ImportRejection(int Line, string Error);
 
-public sealed record ImportResult(int Imported, int Updated, int Unchanged, IReadOnlyList<ImportRejection> Rejected);
+/// <param name="Secrets">The signing secret of each webhook subscriber this import created (or that had none): shown once, as when one is created alone.</param>
+public sealed record ImportResult(int Imported, int Updated, int Unchanged, IReadOnlyList<ImportRejection> Rejected, IReadOnlyList<ImportedSecret> Secrets);
+
+public sealed record ImportedSecret(int Line, Guid Id, string Secret);
 
 /// <summary>
 /// CSV import of confirmed subscribers (columns <c>email</c>, <c>phone</c>, <c>webhookUrl</c>,
@@ -17,7 +20,8 @@ public sealed record ImportResult(int Imported, int Updated, int Unchanged, IRea
 /// twice imports nothing the second time. Bad lines are reported and the good ones kept. An
 /// import never resubscribes someone who unsubscribed or was suppressed: only they can.
 /// </summary>
-public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses addresses, AddressHasher hasher, ISubscriberBulkWriter bulk, TimeProvider time)
+public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses addresses, AddressHasher hasher, ISubscriberBulkWriter bulk,
+    SubscriberSecrets secrets, TimeProvider time)
 {
     private const int ChunkSize = 5000;
 
@@ -67,22 +71,25 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
         }
 
         int imported = 0, updated = 0, unchanged = 0;
+        var issued = new List<ImportedSecret>();
         foreach (var chunk in rows.Chunk(ChunkSize))
         {
-            var (i, u, n) = await ApplyAsync(chunk, rejected, cancellationToken);
+            var (i, u, n) = await ApplyAsync(chunk, rejected, issued, cancellationToken);
             imported += i;
             updated += u;
             unchanged += n;
         }
-        return new ImportResult(imported, updated, unchanged, rejected.OrderBy(r => r.Line).ToList());
+        return new ImportResult(imported, updated, unchanged, rejected.OrderBy(r => r.Line).ToList(), issued.OrderBy(s => s.Line).ToList());
     }
 
     private async Task<(int Imported, int Updated, int Unchanged)> ApplyAsync(
-        KeyValuePair<SubscriberAddress, (int Line, List<Guid> Components)>[] chunk, List<ImportRejection> rejected, CancellationToken cancellationToken)
+        KeyValuePair<SubscriberAddress, (int Line, List<Guid> Components)>[] chunk, List<ImportRejection> rejected, List<ImportedSecret> issued,
+        CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         int imported = 0, updated = 0, unchanged = 0;
         var added = new List<Subscriber>();
+        var addedSecrets = new List<ImportedSecret>();
         foreach (var byChannel in chunk.GroupBy(r => r.Key.Channel))
         {
             var channel = byChannel.Key;
@@ -107,6 +114,11 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
                 {
                     var subscriberToAdd = new Subscriber { Channel = channel, Address = address.Address, Status = SubscriberStatus.Confirmed, CreatedAt = now, ConfirmedAt = now };
                     subscriberToAdd.Components.AddRange(components.Select(c => new SubscriberComponent { SubscriberId = subscriberToAdd.Id, ComponentId = c }));
+                    if (channel == Channel.Webhook)
+                    {
+                        // Signed like any webhook subscriber; the secret is in the answer, once.
+                        addedSecrets.Add(new ImportedSecret(line, subscriberToAdd.Id, secrets.Issue(subscriberToAdd)));
+                    }
                     added.Add(subscriberToAdd);
                     continue;
                 }
@@ -116,7 +128,13 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
                     continue;
                 }
                 var sameComponents = subscriber.Components.Select(c => c.ComponentId).ToHashSet().SetEquals(components);
-                if (subscriber.Status == SubscriberStatus.Confirmed && sameComponents)
+                var needsSecret = channel == Channel.Webhook && subscriber.ProtectedSecret is null;
+                if (needsSecret)
+                {
+                    // Imported before imports issued secrets: it could never be signed for.
+                    issued.Add(new ImportedSecret(line, subscriber.Id, secrets.Issue(subscriber)));
+                }
+                if (subscriber.Status == SubscriberStatus.Confirmed && sameComponents && !needsSecret)
                 {
                     unchanged++;
                     continue;
@@ -134,6 +152,13 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         imported = await bulk.InsertAsync(added, cancellationToken);
+        if (addedSecrets.Count > 0)
+        {
+            // Only for rows really inserted: one subscribed concurrently keeps its own secret.
+            var ids = addedSecrets.Select(a => a.Id).ToList();
+            var inserted = (await db.Subscribers.Where(s => EF.Parameter(ids).Contains(s.Id)).Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet();
+            issued.AddRange(addedSecrets.Where(a => inserted.Contains(a.Id)));
+        }
         // A row skipped by the bulk insert was subscribed concurrently: it exists, untouched by us.
         unchanged += added.Count - imported;
         return (imported, updated, unchanged);

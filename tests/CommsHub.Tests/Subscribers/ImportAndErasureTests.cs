@@ -5,6 +5,7 @@ using CommsHub.Core.Common;
 using CommsHub.Testing;
 using CommsHub.Tests.Api;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Tests.Subscribers;
 
@@ -105,5 +106,43 @@ public sealed class ImportAndErasureTests : SqliteAppTest
         // A confirmed subscriber did not opt out: erasure leaves no suppression, so they may come back.
         Assert.Equal(0, await WithDbAsync(db => db.Suppressions.CountAsync()));
         await Admin.SubscribeAsync("ann@example.com");
+    }
+}
+
+/// <summary>Webhook subscribers by CSV, with loopback receivers (no DNS here).</summary>
+public sealed class WebhookImportTests : SqliteAppTest
+{
+    protected override Dictionary<string, string?> Settings() => new() { ["Webhooks:AllowPrivateTargets"] = "true" };
+
+    private async Task<JsonNode> ImportAsync(string csv)
+    {
+        using var content = new StringContent(csv, Encoding.UTF8, "text/csv");
+        using var response = await Admin.PostAsync("/api/subscribers/import", content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    [Fact]
+    public async Task Imported_webhook_subscribers_get_a_signing_secret_shown_once_in_the_answer()
+    {
+        var result = await ImportAsync("webhookUrl\nhttp://127.0.0.1:9/a\nhttp://127.0.0.1:9/b\n");
+        Assert.Equal(2, result["imported"]!.GetValue<int>());
+        var secrets = result["secrets"]!.AsArray();
+        Assert.Equal(2, secrets.Count);
+        Assert.Equal([2, 3], secrets.Select(s => s!["line"]!.GetValue<int>()));
+        foreach (var entry in secrets)
+        {
+            var id = Guid.Parse(entry!["id"]!.GetValue<string>());
+            var secret = entry["secret"]!.GetValue<string>();
+            Assert.StartsWith("whsec_", secret);
+            // The stored secret is the one shown: deliveries to this subscriber are signed with it.
+            var stored = await WithDbAsync(db => db.Subscribers.AsNoTracking().FirstAsync(s => s.Id == id));
+            Assert.Equal(secret, App.Services.GetRequiredService<CommsHub.Core.Subscribers.SubscriberSecrets>().Reveal(stored));
+        }
+        // Importing the same file again shows nothing: the secrets were shown once.
+        var again = await ImportAsync("webhookUrl\nhttp://127.0.0.1:9/a\nhttp://127.0.0.1:9/b\n");
+        Assert.Empty(again["secrets"]!.AsArray());
+        Assert.Equal(2, again["unchanged"]!.GetValue<int>());
     }
 }
