@@ -75,27 +75,17 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
     /// <summary>Records one outcome on every delivery of the lease and releases it.</summary>
-    public Task<int> CompleteAsync(DeliveryLease lease, SendResult result, CancellationToken cancellationToken) =>
-        CompleteAsync(lease, null, result, cancellationToken);
-
-    /// <summary>Records the outcome of one delivery of the lease (channels that send one request per recipient).</summary>
-    public Task<int> CompleteOneAsync(DeliveryLease lease, LeasedDelivery delivery, SendResult result, CancellationToken cancellationToken) =>
-        CompleteAsync(lease, delivery, result, cancellationToken);
-
-    /// <summary>
+    /// <remarks>
     /// The new status, one attempt row per delivery and one audit entry commit together: a delivery's
-    /// attempts always explain its status, and no status changes without its record.
-    /// </summary>
-    private async Task<int> CompleteAsync(DeliveryLease lease, LeasedDelivery? one, SendResult result, CancellationToken cancellationToken)
+    /// attempts always explain its status, and no status changes without its record. Channels that
+    /// send one request per recipient record through <see cref="CompleteManyAsync"/>.
+    /// </remarks>
+    public async Task<int> CompleteAsync(DeliveryLease lease, SendResult result, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         // Still queued: a provider's callback may already have moved it on (delivered before we recorded the 202).
         var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued);
-        if (one is not null)
-        {
-            rows = rows.Where(d => d.Id == one.Id);
-        }
         // Still ours: a lease that expired and was taken over belongs to the other sender now.
         var held = await rows.Select(d => new { d.Id, d.Attempts }).ToListAsync(cancellationToken);
         if (held.Count == 0)
