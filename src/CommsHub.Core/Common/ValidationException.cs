@@ -24,6 +24,25 @@ public sealed class FieldErrors
         return this;
     }
 
+    /// <summary>Runs a validation that throws, keeping its field errors with these instead.</summary>
+    public async Task CollectAsync(Func<Task> validation)
+    {
+        try
+        {
+            await validation();
+        }
+        catch (ValidationException invalid)
+        {
+            foreach (var (field, messages) in invalid.Errors)
+            {
+                foreach (var message in messages)
+                {
+                    Add(field, message);
+                }
+            }
+        }
+    }
+
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 
     public void ThrowIfAny()

@@ -20,34 +20,8 @@ public sealed class ScheduledUpdates(CommsHubDbContext db, IncidentService incid
         }
         // Every field error at once: the time and the update's own.
         var errors = new FieldErrors();
-        try
-        {
-            ValidatePublishAt(request.PublishAt, now);
-        }
-        catch (ValidationException invalid)
-        {
-            foreach (var (field, messages) in invalid.Errors)
-            {
-                foreach (var message in messages)
-                {
-                    errors.Add(field, message);
-                }
-            }
-        }
-        try
-        {
-            await incidents.ValidateUpdateAsync(incidentId, request, cancellationToken);
-        }
-        catch (ValidationException invalid)
-        {
-            foreach (var (field, messages) in invalid.Errors)
-            {
-                foreach (var message in messages)
-                {
-                    errors.Add(field, message);
-                }
-            }
-        }
+        ValidatePublishAt(request.PublishAt, now, errors);
+        await errors.CollectAsync(() => incidents.ValidateUpdateAsync(incidentId, request, cancellationToken));
         errors.ThrowIfAny();
         var scheduled = new ScheduledUpdate
         {
@@ -81,7 +55,9 @@ public sealed class ScheduledUpdates(CommsHubDbContext db, IncidentService incid
         var now = time.GetUtcNow();
         if (change.PublishAt is not null)
         {
-            ValidatePublishAt(change.PublishAt, now);
+            var errors = new FieldErrors();
+            ValidatePublishAt(change.PublishAt, now, errors);
+            errors.ThrowIfAny();
         }
         var current = scheduled.ReadRequest();
         var merged = new CreateUpdateRequest(
@@ -176,9 +152,8 @@ public sealed class ScheduledUpdates(CommsHubDbContext db, IncidentService incid
         }
     }
 
-    private static void ValidatePublishAt(DateTimeOffset? publishAt, DateTimeOffset now)
+    private static void ValidatePublishAt(DateTimeOffset? publishAt, DateTimeOffset now, FieldErrors errors)
     {
-        var errors = new FieldErrors();
         if (publishAt is null)
         {
             errors.Add("publishAt", "publishAt is required.");
@@ -191,6 +166,5 @@ public sealed class ScheduledUpdates(CommsHubDbContext db, IncidentService incid
         {
             errors.Add("publishAt", "publishAt must be within a year.");
         }
-        errors.ThrowIfAny();
     }
 }
