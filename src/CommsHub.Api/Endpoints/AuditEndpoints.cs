@@ -22,7 +22,7 @@ public static class AuditEndpoints
         return app;
     }
 
-    /// <summary>Chains what was appended so far, then recomputes the whole chain: <c>{valid, records, firstBrokenRecord}</c>.</summary>
+    /// <summary><c>GET /api/audit/verify</c>: chains what was appended so far, then recomputes the whole chain: <c>{valid, records, firstBrokenRecord}</c>.</summary>
     private static async Task<Ok<AuditVerification>> Verify(AuditChain chain, CancellationToken ct)
     {
         await chain.ChainPendingAsync(ct, wait: true);

@@ -70,7 +70,7 @@ public static class DeliveryEndpoints
     }
 
     /// <summary>
-    /// Every matching delivery as CSV, streamed. The filters are checked before the first byte, so a
+    /// <c>GET /api/deliveries/export.csv</c>: every matching delivery as CSV, streamed. The filters are checked before the first byte, so a
     /// bad one is still a 400 problem; an error once rows are flowing can only cut the download short
     /// (the client sees an incomplete chunked body, never a CSV that looks complete).
     /// </summary>
