@@ -13,6 +13,7 @@
 #   rabbit-stop-app            rabbitmqctl stop_app  (broker down, Erlang node stays)
 #   rabbit-start-app           rabbitmqctl start_app, then wait until ready
 #   pg-stop-immediate          pg_ctl stop -m immediate (simulates a crash)
+#   rabbit-kill                SIGKILL the broker's Erlang VM (a crash; `start rabbitmq` brings it back)
 #   pg-start                   start PostgreSQL again and wait until ready
 #   browser                    install Debian's chromium and the fonts the status page uses
 #                              (for tests/CommsHub.BrowserTests) if missing; nothing to start or stop
@@ -29,6 +30,10 @@
 #   COMMSHUB_INFRA_STARTED_FILE   if set, `start` appends the name of each component
 #                                 it really started (not reused) to this file; test.sh
 #                                 uses it to stop only what it started.
+#   COMMSHUB_INFRA_PORT_OFFSET    added to every port above (default 0); a non-zero offset
+#                                 also gives the RabbitMQ node its own name. With its own
+#                                 COMMSHUB_INFRA_DIR this runs a second, independent pair
+#                                 (the fault suite breaks its own servers, nobody else's).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,17 +41,21 @@ REPO_DIR="$(cd "$SCRIPT_DIR/.." && pwd)"
 INFRA_DIR="${COMMSHUB_INFRA_DIR:-$REPO_DIR/.local/infra}"
 TIMEOUT="${COMMSHUB_INFRA_TIMEOUT:-90}"
 
-PG_PORT=55432
+PORT_OFFSET="${COMMSHUB_INFRA_PORT_OFFSET:-0}"
+[[ "$PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "[local-infra] ERROR: COMMSHUB_INFRA_PORT_OFFSET must be a number" >&2; exit 2; }
+
+PG_PORT=$((55432 + PORT_OFFSET))
 PG_USER=commshub
 PG_PASSWORD=commshub
 
-RMQ_PORT=55672
-RMQ_MGMT_PORT=55673
-RMQ_DIST_PORT=55674
-RMQ_EPMD_PORT=55675
-RMQ_CTL_DIST_MIN=55680
-RMQ_CTL_DIST_MAX=55689
-RMQ_NODENAME=commshub@localhost   # "localhost" always resolves; the machine's hostname may not
+RMQ_PORT=$((55672 + PORT_OFFSET))
+RMQ_MGMT_PORT=$((55673 + PORT_OFFSET))
+RMQ_DIST_PORT=$((55674 + PORT_OFFSET))
+RMQ_EPMD_PORT=$((55675 + PORT_OFFSET))
+RMQ_CTL_DIST_MIN=$((55680 + PORT_OFFSET))
+RMQ_CTL_DIST_MAX=$((55689 + PORT_OFFSET))
+# "localhost" always resolves; the machine's hostname may not.
+if ((PORT_OFFSET == 0)); then RMQ_NODENAME=commshub@localhost; else RMQ_NODENAME="commshub$PORT_OFFSET@localhost"; fi
 RMQ_LIB=/usr/lib/rabbitmq/bin     # the real scripts; /usr/sbin/* wrappers `su` to the rabbitmq user
 
 log() { echo "[local-infra] $*" >&2; }
@@ -607,6 +616,12 @@ main() {
             rmq_ctl -q start_app >/dev/null
             rmq_wait_ready || exit 1
             log "RabbitMQ app started" ;;
+        rabbit-kill)
+            pid="$(rmq_our_pid)" || die "no RabbitMQ node of ours is running"
+            kill -9 "$pid"
+            for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.25; done
+            rm -f "$INFRA_DIR/rabbitmq.pid" "$INFRA_DIR/rabbitmq-launcher.pid" "$RMQ_DIR/rabbitmq.pid"
+            log "RabbitMQ killed (beam pid $pid, SIGKILL)" ;;
         pg-stop-immediate) pg_stop immediate ;;
         pg-start) ensure_installed; pg_start ;;
         browser) browser_install ;;

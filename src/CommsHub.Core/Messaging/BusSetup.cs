@@ -46,14 +46,20 @@ public static class BusSetup
             else
             {
                 var settings = RabbitMqAddress.Parse(rabbit);
+                var options = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(settings.Host, settings.Port, settings.VirtualHost, h =>
                     {
                         h.Username(settings.Username);
                         h.Password(settings.Password);
-                        // Publisher confirms stay on: a publish completes only once the broker has the message.
-                        h.PublisherConfirmation = true;
+                        // A publish completes only once the broker has the message: the outbox marks a row
+                        // published on that confirm. Off only for the fault suite's negative control.
+                        h.PublisherConfirmation = options.PublisherConfirmation;
+                        // A connection that stops answering (a black-holed network) is given up after
+                        // two missed heartbeats and reconnected, rather than after the OS's TCP time-out.
+                        h.Heartbeat(options.Heartbeat);
+                        h.RequestedConnectionTimeout(options.ConnectionTimeout);
                         if (settings.UseSsl)
                         {
                             h.UseSsl(s => s.ServerName = settings.Host);
@@ -97,6 +103,22 @@ public sealed class SendSmsBatchConsumerDefinition : ConsumerDefinition<SendSmsB
 public sealed class SendWebhookBatchConsumerDefinition : ConsumerDefinition<SendWebhookBatchConsumer>
 {
     public SendWebhookBatchConsumerDefinition() => ConcurrentMessageLimit = 8;
+}
+
+/// <summary>The <c>RabbitMq</c> configuration section (the address itself is <c>ConnectionStrings:RabbitMq</c>).</summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>
+    /// Wait for the broker's confirm of every publish (default). Turning it off lets the outbox mark
+    /// a row published while the message may still be lost: never do so in production.
+    /// </summary>
+    public bool PublisherConfirmation { get; set; } = true;
+
+    /// <summary>AMQP heartbeat: a silent connection is declared dead after about two of these.</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long opening a connection may take before it is tried again.</summary>
+    public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseSsl)
