@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Npgsql;
 
-namespace CommsHub.IntegrationTests;
+namespace CommsHub.Testing;
 
 /// <summary>
 /// A private PostgreSQL database and RabbitMQ virtual host for one test, on the servers that
