@@ -40,7 +40,7 @@ public sealed class Bench(BenchOptions options, Infra infra, ProviderFakes fakes
             await infra.RecreateDatabaseAsync(Database);
             await infra.RecreateVirtualHostAsync(VirtualHost);
             var port = Topology.FreePort();
-            var env = Topology.Environment(infra, fakes, options, Database, VirtualHost, Key, port);
+            var env = Topology.Environment(infra, fakes, options.SmsPerSecond, Database, VirtualHost, Key, port);
             var logDir = Path.Combine(options.Out, scenario.Name);
             Directory.CreateDirectory(logDir);
 

@@ -4,8 +4,19 @@ using CommsHub.Core.Data;
 using System.Text.Json.Nodes;
 using CommsHub.Core.Audit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.Deliveries;
+
+/// <summary><c>Deliveries:LeaseDuration</c>.</summary>
+public sealed class LeaseOptions
+{
+    /// <summary>
+    /// How long a sender's claim on a batch lasts (renewed while it works). A sender that dies
+    /// mid-batch holds its deliveries this long; then the retry sweep sends them again.
+    /// </summary>
+    public TimeSpan Duration { get; set; } = DeliveryLeases.LeaseDuration;
+}
 
 public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient, int Attempts);
 
@@ -17,15 +28,19 @@ public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<Le
 /// copies of the same command never both get a row. An expired lease (a sender that died
 /// mid-send) may be claimed again: at least once, never silently dropped.
 /// </summary>
-public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider time)
+public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider time, IOptions<LeaseOptions> options)
 {
+    /// <summary>The default lease: longer than any one provider request may take (its time-out), so a live sender never loses its claim.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(2);
+
+    /// <summary>This deployment's lease (<c>Deliveries:LeaseDuration</c>).</summary>
+    public TimeSpan Duration => options.Value.Duration;
 
     public async Task<DeliveryLease> ClaimAsync(Guid updateId, Channel channel, int batch, CancellationToken cancellationToken)
     {
         var token = Guid.NewGuid();
         var now = time.GetUtcNow();
-        var until = now + LeaseDuration;
+        var until = now + Duration;
         if (db.Provider == DatabaseProvider.PostgreSql)
         {
             // Claim and read in one statement: one round trip, one commit.
@@ -62,9 +77,20 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// <summary>Extends the lease of what this sender still holds.</summary>
     public Task<int> RenewAsync(DeliveryLease lease, CancellationToken cancellationToken)
     {
-        var until = time.GetUtcNow() + LeaseDuration;
+        var until = time.GetUtcNow() + Duration;
         return db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, until), cancellationToken);
     }
+
+    /// <summary>
+    /// Gives back what a sender that stopped half-way (its message cancelled: a broker connection
+    /// lost, a shutdown) never tried: still queued, still under this lease. Claimable again at once
+    /// by the redelivered command, instead of after the lease expires; the claim's attempt is not counted.
+    /// </summary>
+    public Task<int> ReleaseUntriedAsync(DeliveryLease lease) =>
+        db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Attempts, d => d.Attempts - 1)
+            .SetProperty(d => d.LeaseToken, (Guid?)null)
+            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
 
     /// <summary>Gives the lease back untried, to be claimed again no sooner than <paramref name="until"/> (the claim's attempt is not counted).</summary>
     public Task<int> DeferAsync(DeliveryLease lease, DateTimeOffset until, CancellationToken cancellationToken) =>

@@ -53,7 +53,9 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOpti
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
         var due = await db.Deliveries.AsNoTracking()
             .Where(d => d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)
-                        && (d.NextAttemptAt <= now || (d.NextAttemptAt == null && d.CreatedAt < stuckBefore)))
+                        // Due again; or its sender died holding it (an expired lease: at once, not after StuckAfter);
+                        // or never touched, its command lost.
+                        && (d.NextAttemptAt <= now || d.LeaseUntil != null || (d.NextAttemptAt == null && d.CreatedAt < stuckBefore)))
             .Select(d => new { d.UpdateId, d.Channel, d.Batch })
             .Distinct()
             .OrderBy(d => d.UpdateId).ThenBy(d => d.Batch)

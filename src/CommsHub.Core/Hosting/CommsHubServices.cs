@@ -96,6 +96,14 @@ public static class CommsHubServices
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
 
         services.AddOptions<RedriveOptions>().BindConfiguration("Deliveries:Redrive");
+        services.AddOptions<LeaseOptions>().Configure<IConfiguration>((o, c) =>
+        {
+            if (c.GetValue<TimeSpan?>("Deliveries:LeaseDuration") is { } duration)
+            {
+                o.Duration = duration > TimeSpan.Zero ? duration
+                    : throw new InvalidOperationException($"Deliveries:LeaseDuration '{duration}' must be positive, e.g. 00:02:00.");
+            }
+        });
         services.AddSingleton<DeliveryRedrive>();
         services.AddOptions<Scheduling.RetentionOptions>().BindConfiguration(Scheduling.RetentionOptions.Section);
         services.AddScoped<StatusPage.UptimeRollup>();

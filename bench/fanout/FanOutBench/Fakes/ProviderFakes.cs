@@ -46,6 +46,11 @@ public sealed class ProviderFakes : IAsyncDisposable
     /// <summary>Each answer waits this long after the request was read (a slower provider); 0 by default.</summary>
     public TimeSpan Latency { get; set; }
 
+    /// <summary>Per-channel answer delay, overriding <see cref="Latency"/> for that channel.</summary>
+    public TimeSpan? EmailLatency { get; set; }
+    public TimeSpan? SmsLatency { get; set; }
+    public TimeSpan? WebhookLatency { get; set; }
+
     public RecipientCounter For(string channel) => channel switch
     {
         "email" => Email,
@@ -129,7 +134,7 @@ public sealed class ProviderFakes : IAsyncDisposable
             ctx.Response.StatusCode = 400;
             return;
         }
-        await DelayAsync();
+        await DelayAsync(EmailLatency);
         ctx.Response.StatusCode = 202;
         ctx.Response.Headers["X-Message-Id"] = "fanout" + Interlocked.Increment(ref _ids).ToString("x12", CultureInfo.InvariantCulture);
     }
@@ -168,7 +173,7 @@ public sealed class ProviderFakes : IAsyncDisposable
             return;
         }
         Sms.Recipient(Addresses.ParsePhone(to), to);
-        await DelayAsync();
+        await DelayAsync(SmsLatency);
         var sid = "SM" + Interlocked.Increment(ref _ids).ToString("x32", CultureInfo.InvariantCulture);
         var now = DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         ctx.Response.StatusCode = 201;
@@ -201,11 +206,11 @@ public sealed class ProviderFakes : IAsyncDisposable
         }
         var path = ctx.Request.Path.Value ?? "";
         Webhook.Recipient(Addresses.ParseWebhookPath(path), path);
-        await DelayAsync();
+        await DelayAsync(WebhookLatency);
         ctx.Response.StatusCode = 204;
     }
 
-    private Task DelayAsync() => Latency > TimeSpan.Zero ? Task.Delay(Latency) : Task.CompletedTask;
+    private Task DelayAsync(TimeSpan? channel) => (channel ?? Latency) is { } delay && delay > TimeSpan.Zero ? Task.Delay(delay) : Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {

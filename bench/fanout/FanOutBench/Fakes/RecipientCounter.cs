@@ -7,11 +7,15 @@ namespace FanOutBench.Fakes;
 /// What one fake provider received since the last <see cref="Reset"/>: requests, recipients total
 /// and unique, and the monotonic time (<see cref="Stopwatch.GetTimestamp"/>, the driver's clock:
 /// same process) of the first and the last request. Recipients of the bench's address scheme are
-/// tracked in a bit set; anything else (never expected) in a dictionary.
+/// counted one by one (how many times each was reached, and when first), so the fault suite can
+/// tell a lost recipient from a repeated one and date every repeat; anything else (never
+/// expected) goes in a dictionary.
 /// </summary>
 public sealed class RecipientCounter(string channel)
 {
-    private long[] _seen = [];
+    private int[] _counts = [];
+    private long[] _firstSeen = [];
+    private ConcurrentQueue<Repeat> _repeats = new();
     private int _capacity;
     private long _requests;
     private long _recipients;
@@ -31,7 +35,9 @@ public sealed class RecipientCounter(string channel)
     public void Reset(int capacity)
     {
         _capacity = capacity;
-        _seen = new long[(capacity + 63) / 64];
+        _counts = new int[capacity];
+        _firstSeen = new long[capacity];
+        _repeats = new ConcurrentQueue<Repeat>();
         _foreign = new ConcurrentDictionary<string, int>();
         _requests = _recipients = _unique = _duplicates = _bytes = _rejected = _firstTicks = _lastTicks = 0;
         _maxInFlight = 0;
@@ -78,16 +84,37 @@ public sealed class RecipientCounter(string channel)
     public void Recipient(int index, string address)
     {
         Interlocked.Increment(ref _recipients);
-        var seen = _seen;
-        if (index < 0 || index >= _capacity)
+        var counts = _counts;
+        if (index < 0 || index >= counts.Length)
         {
             _foreign.AddOrUpdate(address, 1, (_, n) => n + 1);
             return;
         }
-        var bit = 1L << (index & 63);
-        var before = Interlocked.Or(ref seen[index >> 6], bit);
-        Interlocked.Increment(ref (before & bit) == 0 ? ref _unique : ref _duplicates);
+        var now = Stopwatch.GetTimestamp();
+        var times = Interlocked.Increment(ref counts[index]);
+        if (times == 1)
+        {
+            Volatile.Write(ref _firstSeen[index], now);
+            Interlocked.Increment(ref _unique);
+        }
+        else
+        {
+            Interlocked.Increment(ref _duplicates);
+            _repeats.Enqueue(new Repeat(index, times, Volatile.Read(ref _firstSeen[index]), now));
+        }
     }
+
+    /// <summary>How many times recipient <paramref name="index"/> was reached.</summary>
+    public int CountOf(int index) => Volatile.Read(ref _counts[index]);
+
+    /// <summary>Recipients reached fewer than <paramref name="expected"/> times (the shortfall summed).</summary>
+    public long Missing(int expected = 1) => _counts.Sum(c => (long)Math.Max(0, expected - c));
+
+    /// <summary>Times recipients were reached beyond <paramref name="expected"/>.</summary>
+    public long Extra(int expected = 1) => _counts.Sum(c => (long)Math.Max(0, c - expected));
+
+    /// <summary>Every repeated arrival: which recipient, its how-many-th arrival, when it was first reached and when again.</summary>
+    public IReadOnlyList<Repeat> Repeats => _repeats.ToList();
 
     public CounterSnapshot Snapshot() => new(Channel, Requests, Recipients, Unique, Duplicates, Foreign, Rejected, Bytes, MaxInFlight, ForeignSample);
 
@@ -96,6 +123,9 @@ public sealed class RecipientCounter(string channel)
         public void Dispose() => Interlocked.Decrement(ref counter._inFlight);
     }
 }
+
+/// <param name="FirstTicks">When the recipient was first reached (<see cref="Stopwatch.GetTimestamp"/>).</param>
+public sealed record Repeat(int Index, int Arrival, long FirstTicks, long Ticks);
 
 public sealed record CounterSnapshot(string Channel, long Requests, long Recipients, long Unique, long Duplicates, long Foreign,
     long Rejected, long Bytes, int MaxInFlight, IReadOnlyList<string> ForeignSample);

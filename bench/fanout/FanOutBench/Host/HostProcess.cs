@@ -60,6 +60,27 @@ public sealed class HostProcess
         }
     }
 
+    /// <summary>SIGKILL: a crash, no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        lock (Live)
+        {
+            Live.Remove(this);
+        }
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Sends a signal by name (STOP pauses the process, CONT resumes it).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM (a graceful stop), then SIGKILL after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {

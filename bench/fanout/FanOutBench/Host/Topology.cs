@@ -10,7 +10,7 @@ namespace FanOutBench.Host;
 public static class Topology
 {
     /// <summary>CommsHub's configuration for the bench: what an operator would set, pointed at the bench's database, broker and fakes.</summary>
-    public static Dictionary<string, string> Environment(Infra infra, ProviderFakes fakes, BenchOptions options, string database, string vhost, string key, int port) => new()
+    public static Dictionary<string, string> Environment(Infra infra, ProviderFakes fakes, double smsPerSecond, string database, string vhost, string key, int port) => new()
     {
         ["Database__Provider"] = "PostgreSql",
         ["ConnectionStrings__CommsHub"] = infra.Database(database),
@@ -25,7 +25,7 @@ public static class Topology
         ["Channels__Sms__Twilio__BaseUrl"] = fakes.Url,
         ["Channels__Sms__From"] = "+12025550100",
         // The default budget (10/s) would make sms-10k a 1,000 s test of the token bucket.
-        ["Channels__Sms__MessagesPerSecond"] = options.SmsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Channels__Sms__MessagesPerSecond"] = smsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Webhooks__AllowPrivateTargets"] = "true",
         ["Logging__Console__FormatterName"] = "simple",
         ["Logging__Console__FormatterOptions__SingleLine"] = "true",

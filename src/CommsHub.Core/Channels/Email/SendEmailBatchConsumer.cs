@@ -35,9 +35,17 @@ public sealed class SendEmailBatchConsumer(
         var email = EmailRenderer.Render(content);
         var recipients = lease.Deliveries.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
             new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() })).ToList();
-        var result = await sender.SendAsync(email, recipients, ct);
+        if (ct.IsCancellationRequested)
+        {
+            // Stopped before sending (a lost broker connection, a shutdown): the redelivered command sends it at once.
+            await leases.ReleaseUntriedAsync(lease);
+            ct.ThrowIfCancellationRequested();
+        }
+        // Once on the wire, the answer is awaited (bounded by SendGrid:Timeout) and recorded whatever
+        // happens to this message meanwhile: abandoning an accepted request would send it twice.
+        var result = await sender.SendAsync(email, recipients, CancellationToken.None);
         // A transient failure is left queued with its next attempt time; the redrive loop re-sends the batch then.
-        await leases.CompleteAsync(lease, result, ct);
+        await leases.CompleteAsync(lease, result, CancellationToken.None);
         if (!result.Accepted && !result.Transient)
         {
             logger.LogWarning("Email batch {Batch} of update {UpdateId} failed permanently: {Error}",

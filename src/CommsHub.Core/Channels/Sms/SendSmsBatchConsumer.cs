@@ -54,8 +54,9 @@ public sealed class SendSmsBatchConsumer(
 
         var text = SmsRenderer.Render(content, sms.Value.MaxSegments);
         var callback = hub.Value.Link("/webhooks/twilio/status");
-        var renewAt = time.GetUtcNow() + DeliveryLeases.LeaseDuration / 2;
+        var renewAt = time.GetUtcNow() + leases.Duration / 2;
         using var outcomes = new OutcomeBuffer(scopes, lease, time);
+        var finished = false;
         try
         {
             foreach (var delivery in lease.Deliveries)
@@ -63,7 +64,7 @@ public sealed class SendSmsBatchConsumer(
                 await outcomes.FlushIfDueAsync(ct);
                 await budget.WaitAsync(ct);
                 var result = await sender.SendAsync(delivery.Recipient, text.Body, callback, ct);
-                await outcomes.AddAsync(delivery, result, ct);
+                await outcomes.AddAsync(delivery, result, CancellationToken.None);
                 if (result.ErrorCode is { } code && Suppressing.TryGetValue(code, out var status))
                 {
                     await db.Subscribers.Where(s => s.Id == delivery.SubscriberId && s.Status == SubscriberStatus.Confirmed)
@@ -73,14 +74,20 @@ public sealed class SendSmsBatchConsumer(
                 {
                     // A slow budget must not let the lease lapse while this batch is still sending.
                     await leases.RenewAsync(lease, ct);
-                    renewAt = time.GetUtcNow() + DeliveryLeases.LeaseDuration / 2;
+                    renewAt = time.GetUtcNow() + leases.Duration / 2;
                 }
             }
+            finished = true;
         }
         finally
         {
-            // Whatever was sent is recorded, even when the batch stops half-way (shutdown, a failing database).
+            // Whatever was sent is recorded, even when the batch stops half-way (shutdown, a lost broker
+            // connection); what was never tried is given back for the redelivered command.
             await outcomes.FlushAsync(CancellationToken.None);
+            if (!finished)
+            {
+                await leases.ReleaseUntriedAsync(lease);
+            }
         }
     }
 }

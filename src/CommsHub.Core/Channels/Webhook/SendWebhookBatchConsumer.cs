@@ -58,6 +58,7 @@ public sealed class SendWebhookBatchConsumer(
         var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
 
         using var outcomes = new OutcomeBuffer(scopes, lease, time);
+        var finished = false;
         try
         {
             await Parallel.ForEachAsync(lease.Deliveries, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (delivery, token) =>
@@ -69,11 +70,13 @@ public sealed class SendWebhookBatchConsumer(
                 }
                 else
                 {
+                    // A post once started runs to its answer (bounded by Webhooks:Timeout): cancelling
+                    // the message stops new posts only, so none is abandoned half-delivered.
                     result = await poster.PostAsync(subscriber.Address, secret, "msg_" + delivery.Id.ToString("N"),
-                        body.For(unsubscribe.Url(subscriber.Id)), token);
+                        body.For(unsubscribe.Url(subscriber.Id)), CancellationToken.None);
                 }
 
-                await outcomes.AddAsync(delivery, result, token);
+                await outcomes.AddAsync(delivery, result, CancellationToken.None);
                 if (result.HttpStatus == StatusCodes.Gone)
                 {
                     var now = time.GetUtcNow();
@@ -83,11 +86,17 @@ public sealed class SendWebhookBatchConsumer(
                         .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SubscriberStatus.Unsubscribed).SetProperty(x => x.UnsubscribedAt, now), token);
                 }
             });
+            finished = true;
         }
         finally
         {
-            // Whatever was posted is recorded, even when the batch stops half-way.
+            // Whatever was posted is recorded, even when the batch stops half-way; what was never
+            // posted is given back for the redelivered command.
             await outcomes.FlushAsync(CancellationToken.None);
+            if (!finished)
+            {
+                await leases.ReleaseUntriedAsync(lease);
+            }
         }
     }
 
