@@ -58,7 +58,7 @@ public sealed class BrokerFaultTests(FaultPair pair, ITestOutputHelper output)
             }
             await Task.Delay(TimeSpan.FromSeconds(1.5));
             await pair.BrokerKillAsync();
-            output.WriteLine($"{Clock.SecondsBetween(start, Clock.Now):0.0} s: broker killed; progress {Progress(d)}");
+            output.WriteLine($"{Clock.SecondsBetween(start, Clock.Now):0.0} s: broker killed; progress {Progress(d, Audience)}");
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
         finally
@@ -66,7 +66,7 @@ public sealed class BrokerFaultTests(FaultPair pair, ITestOutputHelper output)
             await pair.EnsureUpAsync();
         }
         var back = Clock.Now;
-        output.WriteLine($"{Clock.SecondsBetween(start, back):0.0} s: broker back; progress {Progress(d)}");
+        output.WriteLine($"{Clock.SecondsBetween(start, back):0.0} s: broker back; progress {Progress(d, Audience)}");
 
         var drained = await DrainAsync(d, publication, Audience, TimeSpan.FromSeconds(FaultSize.Pick(60, 180)));
         await Task.Delay(TimeSpan.FromSeconds(3)); // a late duplicate would arrive meanwhile
@@ -94,6 +94,6 @@ public sealed class BrokerFaultTests(FaultPair pair, ITestOutputHelper output)
         }
     }
 
-    internal static string Progress(Deployment d) =>
-        string.Join(", ", Audience.Channels.Select(c => $"{c} {d.Fakes.For(c).Recipients:N0}/{Audience.Count(c):N0}"));
+    internal static string Progress(Deployment d, Audience audience) =>
+        string.Join(", ", audience.Channels.Select(c => $"{c} {d.Fakes.For(c).Recipients:N0}/{audience.Count(c):N0}"));
 }

@@ -1,0 +1,96 @@
+using CommsHub.FaultTests.Harness;
+using FanOutBench.Driver;
+using FanOutBench.Fakes;
+using Xunit.Abstractions;
+
+namespace CommsHub.FaultTests;
+
+/// <summary>
+/// The worker SIGKILLed five times at random moments of a fan-out, restarted after each kill.
+/// Nothing may be lost. A repeat is allowed only for a send in flight at a kill: the provider
+/// accepted it, and the worker died before recording that (the request on the wire, or its outcome
+/// not yet committed). Every repeat is dated against the kills to prove it.
+/// </summary>
+[Collection(FaultPairCollection.Name)]
+public sealed class WorkerKillTests(FaultPair pair, ITestOutputHelper output)
+{
+    private static readonly Audience Audience = FaultSize.Pick(new Audience(Email: 6_000, Sms: 3_000, Webhook: 1_000),
+        new Audience(Email: 60_000, Sms: 30_000, Webhook: 10_000));
+
+    private static readonly TimeSpan EmailLatency = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan SmsLatency = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan WebhookLatency = TimeSpan.FromMilliseconds(200);
+
+    [Fact]
+    public async Task Five_worker_kills_during_a_fan_out_lose_nothing_and_every_repeat_was_in_flight_at_a_kill()
+    {
+        await pair.EnsureUpAsync();
+        await using var d = await Deployment.CreateAsync(pair, "workerkill", new Dictionary<string, string>
+        {
+            ["Channels__Email__BatchSize"] = "100",
+            ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("120", "600"),
+            // A killed worker's claim lapses after this; then the retry sweep sends what it held.
+            ["Deliveries__LeaseDuration"] = "00:00:10",
+        });
+        d.Fakes.EmailLatency = EmailLatency;
+        d.Fakes.SmsLatency = SmsLatency;
+        d.Fakes.WebhookLatency = WebhookLatency;
+        await d.StartApiAsync();
+        await d.StartWorkerAsync(Audience);
+        await d.Driver.ImportAsync(Audience, chunk: 10_000);
+
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"kill schedule seed {seed}");
+        var publication = await d.Driver.PublishAsync(Audience, "Playback failing (worker kills)");
+        var start = Clock.Now;
+        var kills = new List<long>();
+        for (var k = 1; k <= 5; k++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1 + (random.NextDouble() * 3)));
+            var at = Clock.Now;
+            await d.Worker!.KillAsync();
+            kills.Add(at);
+            output.WriteLine($"{Clock.SecondsBetween(start, at):0.00} s: worker killed ({k}); {BrokerFaultTests.Progress(d, Audience)}");
+            await d.StartWorkerAsync(Audience);
+        }
+        var lastKill = kills[^1];
+
+        var drained = await BrokerFaultTests.DrainAsync(d, publication, Audience, TimeSpan.FromSeconds(FaultSize.Pick(90, 240)));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var tally = await Tally.TakeAsync(d, Audience);
+        output.WriteLine(tally.ToString());
+        output.WriteLine($"drained {Clock.SecondsBetween(lastKill, drained):0.0} s after the last kill");
+
+        // A send is in flight at a kill if the provider accepted it at most this long before the kill:
+        // the slowest answer, plus the longest an outcome waits to be committed, plus a margin for the commit itself.
+        var window = new[] { EmailLatency, SmsLatency, WebhookLatency }.Max() + CommsHub.Core.Deliveries.OutcomeBuffer.MaxDelay + TimeSpan.FromSeconds(0.5);
+        var unexplained = new List<string>();
+        foreach (var channel in tally.Channels)
+        {
+            var byKill = kills.Select(_ => 0).ToArray();
+            foreach (var repeat in channel.Repeats)
+            {
+                var kill = kills.FindIndex(k => repeat.FirstTicks <= k && Clock.SecondsBetween(repeat.FirstTicks, k) <= window.TotalSeconds);
+                if (kill < 0)
+                {
+                    unexplained.Add($"{channel.Channel} recipient {repeat.Index}: first reached at {Clock.SecondsBetween(start, repeat.FirstTicks):0.00} s, " +
+                                    $"again at {Clock.SecondsBetween(start, repeat.Ticks):0.00} s, no kill within {window.TotalSeconds:0.0} s after the first");
+                }
+                else
+                {
+                    byKill[kill]++;
+                }
+            }
+            output.WriteLine($"{channel.Channel}: {channel.Extra} repeat(s), by kill: {string.Join(", ", byKill)} " +
+                             $"({100.0 * channel.Extra / channel.Expected:0.00} % of the channel)");
+        }
+        output.WriteLine($"repeats overall: {tally.Extra} of {tally.Expected} ({100.0 * tally.Extra / tally.Expected:0.000} %)");
+
+        Assert.True(tally.Missing == 0 && tally.Queued == 0 && tally.Failed == 0, tally + d.Logs());
+        Assert.True(unexplained.Count == 0, string.Join('\n', unexplained.Take(20)));
+        // Per kill at most what one worker can have in flight: its concurrent email requests (16 × 100),
+        // SMS batches (4 × the last quarter second) and webhook posts (8 × 16) — see docs/reliability.md.
+        Assert.InRange(tally.Extra, 0, kills.Count * ((16 * 100) + 4 * 100 + (8 * 16)));
+    }
+}
