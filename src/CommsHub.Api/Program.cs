@@ -79,6 +79,7 @@ if (roles.Api)
     admin.MapSubscriberEndpoints();
     admin.MapDeliveryEndpoints();
     admin.MapAuditEndpoints();
+    admin.MapAlertEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();

@@ -1,4 +1,6 @@
 using CommsHub.Contracts;
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using MassTransit;
@@ -13,6 +15,16 @@ public sealed class RedriveOptions
 {
     /// <summary>A queued delivery without a retry time that nobody has touched for this long lost its command: send it again.</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A batch whose send command ended in an error queue this many times is given up: its queued
+    /// deliveries fail. Until then each fault puts the batch's next attempt <see cref="CommandFaultBackoff"/>
+    /// ahead, doubled each time.
+    /// </summary>
+    public int MaxCommandFaults { get; set; } = 4;
+
+    /// <summary>The wait after a batch's first faulted send command (1 min, then 2, 4: about 7 minutes of trying with the default 4 faults).</summary>
+    public TimeSpan CommandFaultBackoff { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>
@@ -20,12 +32,15 @@ public sealed class RedriveOptions
 /// RabbitMQ has no delayed-message plug-in. The recurring <c>deliveries-retry</c> Hangfire job
 /// calls this every 2 seconds: it finds batches with deliveries due again (or stranded: queued,
 /// untouched, their command lost to an error queue) and publishes their send command again; the
-/// sender's claim decides what is really sent.
+/// sender's claim decides what is really sent. Nothing is re-sent forever: a command that faults
+/// is counted by <see cref="FaultedCommands"/>, and a delivery claimed as often as its channel's
+/// schedule allows without an outcome ever recorded (a sender that fails mid-batch each time) is
+/// given up here.
 /// </summary>
 public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOptions<RedriveOptions> options, TimeProvider time,
     ILogger<DeliveryRedrive> logger)
 {
-    private readonly Dictionary<(Guid, Channel, int), DateTimeOffset> _recent = [];
+    private readonly Dictionary<(Guid, Channel, int), (DateTimeOffset At, DateTimeOffset? Due)> _recent = [];
     private int _running;
 
     public async Task<int> RedriveOnceAsync(CancellationToken cancellationToken)
@@ -51,29 +66,33 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOpti
         var stuckBefore = now - options.Value.StuckAfter;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+        await AbandonClaimedWithoutOutcomeAsync(scope.ServiceProvider, db, now, cancellationToken);
         var due = await db.Deliveries.AsNoTracking()
             .Where(d => d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)
                         // Due again; or its sender died holding it (an expired lease: at once, not after StuckAfter);
                         // or never touched, its command lost.
                         && (d.NextAttemptAt <= now || d.LeaseUntil != null || (d.NextAttemptAt == null && d.CreatedAt < stuckBefore)))
-            .Select(d => new { d.UpdateId, d.Channel, d.Batch })
-            .Distinct()
+            .GroupBy(d => new { d.UpdateId, d.Channel, d.Batch })
+            .Select(g => new { g.Key.UpdateId, g.Key.Channel, g.Key.Batch, Due = g.Max(d => d.NextAttemptAt) })
             .OrderBy(d => d.UpdateId).ThenBy(d => d.Batch)
             .Take(500)
             .ToListAsync(cancellationToken);
 
-        // One command per batch per half minute: a command in flight is not sent again each tick.
-        foreach (var key in _recent.Where(r => now - r.Value > TimeSpan.FromSeconds(30)).Select(r => r.Key).ToList())
+        // One command per batch per half minute: a command in flight is not sent again each tick. A
+        // batch whose next attempt time moved since (a failure was recorded) is a new round, sent at once.
+        foreach (var key in _recent.Where(r => now - r.Value.At > TimeSpan.FromSeconds(30)).Select(r => r.Key).ToList())
         {
             _recent.Remove(key);
         }
         var sent = 0;
         foreach (var batch in due)
         {
-            if (!_recent.TryAdd((batch.UpdateId, batch.Channel, batch.Batch), now))
+            var key = (batch.UpdateId, batch.Channel, batch.Batch);
+            if (_recent.TryGetValue(key, out var last) && last.Due == batch.Due)
             {
                 continue;
             }
+            _recent[key] = (now, batch.Due);
             if (DeliveryCommands.For(batch.Channel, batch.UpdateId, batch.Batch) is { } command)
             {
                 await bus.Publish(command, command.GetType(), cancellationToken);
@@ -86,6 +105,136 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOpti
         }
         return sent;
     }
+
+    /// <summary>
+    /// A queued delivery whose lease ran out (claimed, never completed) after as many claims as its
+    /// channel's schedule allows will not be completed by another one: it fails instead of being re-sent.
+    /// </summary>
+    private async Task AbandonClaimedWithoutOutcomeAsync(IServiceProvider services, CommsHubDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        int webhookMax = RetryPolicy.MaxAttempts(Channel.Webhook), otherMax = RetryPolicy.MaxAttempts(Channel.Email);
+        var batches = await db.Deliveries.AsNoTracking()
+            .Where(d => d.Status == DeliveryStatus.Queued && d.LeaseUntil != null && d.LeaseUntil < now
+                        && d.Attempts >= (d.Channel == Channel.Webhook ? webhookMax : otherMax))
+            .Select(d => new { d.UpdateId, d.Channel, d.Batch })
+            .Distinct()
+            .Take(100)
+            .ToListAsync(cancellationToken);
+        foreach (var b in batches)
+        {
+            var max = RetryPolicy.MaxAttempts(b.Channel);
+            var error = $"Gave up after {max} attempts: the sender took this delivery {max} times and never recorded an outcome "
+                        + "(it failed or stopped mid-batch each time; see the bus.message_faulted alerts and the worker's log).";
+            var given = await Abandonment.GiveUpAsync(db, b.UpdateId, b.Channel, b.Batch,
+                d => d.LeaseUntil != null && d.LeaseUntil < now && d.Attempts >= max, "no_outcome", error, countAttempt: false, now, cancellationToken);
+            if (given > 0)
+            {
+                logger.LogError("Gave up {Count} {Channel} deliveries of update {UpdateId} (batch {Batch}): claimed {Max} times without an outcome",
+                    given, b.Channel.ToWire(), b.UpdateId, b.Batch, max);
+                await services.GetRequiredService<Messaging.PoisonAlerts>().NotifyAsync($"abandoned:{b.Channel.ToWire()}",
+                    $"{given} {b.Channel.ToWire()} deliveries were given up", $"{given} {b.Channel.ToWire()} deliveries of update {b.UpdateId} (batch {b.Batch}) failed. {error}",
+                    cancellationToken);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A send command that ended in an error queue (a <c>Fault</c>): its batch was not sent. Its queued
+/// deliveries get their next attempt after a back-off and the redrive sends the command again; after
+/// <see cref="RedriveOptions.MaxCommandFaults"/> faults they fail, with the fault as their last error.
+/// Each fault is an attempt (provider <c>bus</c>): a delivery's attempts explain its status.
+/// </summary>
+public sealed class FaultedCommands(CommsHubDbContext db, IOptions<RedriveOptions> options, TimeProvider time, ILogger<FaultedCommands> logger)
+{
+    public async Task<int> FaultedAsync(Channel channel, Guid updateId, int batch, Messaging.BusFault fault, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // Rows a live sender holds are its business; rows already pushed ahead were counted by an earlier fault (a duplicate command's).
+        var first = await Abandonment.Batch(db, updateId, channel, batch)
+            .Where(d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
+            .OrderBy(d => d.Id).Select(d => (Guid?)d.Id).FirstOrDefaultAsync(cancellationToken);
+        if (first is not { } firstId)
+        {
+            return 0;
+        }
+        var faults = 1 + await db.DeliveryAttempts.CountAsync(a => a.DeliveryId == firstId && a.Provider == Abandonment.BusProvider, cancellationToken);
+        var max = Math.Max(1, options.Value.MaxCommandFaults);
+        var cause = $"{fault.ShortType} failed in {fault.Queue} and is in {fault.ErrorQueue}: {fault.ExceptionType}: {fault.ExceptionMessage}";
+        if (faults >= max)
+        {
+            var given = await Abandonment.GiveUpAsync(db, updateId, channel, batch,
+                d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now),
+                "command_faulted", Abandonment.Clip($"Gave up after {faults} failed send commands: {cause}"), countAttempt: true, now, cancellationToken);
+            logger.LogError("Gave up {Count} {Channel} deliveries of update {UpdateId} (batch {Batch}) after {Faults} failed send commands",
+                given, channel.ToWire(), updateId, batch, faults);
+            return given;
+        }
+        var next = now + (options.Value.CommandFaultBackoff * Math.Pow(2, faults - 1));
+        var error = Abandonment.Clip($"Send command failed ({faults} of {max}), next attempt at {next:O}: {cause}");
+        return await Abandonment.RecordAsync(db, updateId, channel, batch,
+            d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now),
+            DeliveryStatus.Queued, next, "command_faulted", error, countAttempt: true, now, cancellationToken);
+    }
+}
+
+/// <summary>Outcomes the bus, not a provider, decided: the status, attempt rows and audit entry of a batch commit together.</summary>
+internal static class Abandonment
+{
+    public const string BusProvider = "bus";
+
+    public static IQueryable<Delivery> Batch(CommsHubDbContext db, Guid updateId, Channel channel, int batch) =>
+        db.Deliveries.Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued);
+
+    public static Task<int> GiveUpAsync(CommsHubDbContext db, Guid updateId, Channel channel, int batch, System.Linq.Expressions.Expression<Func<Delivery, bool>> which,
+        string reason, string error, bool countAttempt, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RecordAsync(db, updateId, channel, batch, which, DeliveryStatus.Failed, null, reason, error, countAttempt, now, cancellationToken);
+
+    public static async Task<int> RecordAsync(CommsHubDbContext db, Guid updateId, Channel channel, int batch, System.Linq.Expressions.Expression<Func<Delivery, bool>> which,
+        DeliveryStatus status, DateTimeOffset? next, string reason, string error, bool countAttempt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var rows = Batch(db, updateId, channel, batch).Where(which);
+        var held = await rows.Select(d => new { d.Id, d.Attempts }).ToListAsync(cancellationToken);
+        if (held.Count == 0)
+        {
+            return 0;
+        }
+        var ids = held.Select(d => d.Id).ToList();
+        var increment = countAttempt ? 1 : 0;
+        var updated = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, status)
+            .SetProperty(d => d.Attempts, d => d.Attempts + increment)
+            .SetProperty(d => d.LastError, error)
+            .SetProperty(d => d.NextAttemptAt, next)
+            .SetProperty(d => d.LeaseToken, (Guid?)null)
+            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        await AttemptWriter.WriteAsync(db, [.. held.Select(d => new DeliveryAttempt
+        {
+            DeliveryId = d.Id, Number = d.Attempts + increment, At = now, Provider = BusProvider, Outcome = status, Error = error,
+        })], cancellationToken);
+        var data = new JsonObject
+        {
+            ["channel"] = channel.ToWire(),
+            ["status"] = status.ToWire(),
+            ["reason"] = reason,
+            ["updateId"] = updateId.ToString(),
+            ["batch"] = batch,
+            ["error"] = error,
+            ["retryAt"] = next?.ToString("O"),
+            ["deliveries"] = new JsonArray([.. held.Select(d => (JsonNode)d.Id.ToString())]),
+        };
+        AuditLog.Append(db, now, AuditLog.System, status == DeliveryStatus.Queued ? "delivery.retry_scheduled" : Messaging.PoisonAlerts.DeliveriesAbandoned,
+            held.Count == 1 ? held[0].Id.ToString() : null, data);
+        await db.SaveChangesAsync(cancellationToken);
+        if (tx is not null)
+        {
+            await tx.CommitAsync(cancellationToken);
+        }
+        return updated;
+    }
+
+    public static string Clip(string text) => text.Length > 2000 ? text[..2000] : text;
 }
 
 /// <summary>The send command that carries a batch of each channel.</summary>

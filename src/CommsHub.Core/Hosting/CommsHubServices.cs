@@ -105,6 +105,11 @@ public static class CommsHubServices
             }
         });
         services.AddSingleton<DeliveryRedrive>();
+        services.AddScoped<FaultedCommands>();
+        services.AddTransient<OperatorNotifier>();
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
+        services.AddSingleton<AlertThrottle>();
+        services.AddScoped<PoisonAlerts>();
         services.AddOptions<Scheduling.RetentionOptions>().BindConfiguration(Scheduling.RetentionOptions.Section);
         services.AddScoped<StatusPage.UptimeRollup>();
         services.AddScoped<Audit.AuditChain>();

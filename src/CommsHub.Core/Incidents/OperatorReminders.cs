@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using CommsHub.Core.Channels;
 using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Common;
@@ -35,9 +36,7 @@ public sealed class IncidentReminderOptions
 /// </summary>
 public sealed class OperatorReminders(
     CommsHubDbContext db,
-    IEmailSender email,
-    IEnumerable<IChatWebhook> chats,
-    IOptions<OperatorOptions> operators,
+    OperatorNotifier notifier,
     IOptions<IncidentReminderOptions> options,
     IOptions<CommsHubOptions> hub,
     TimeProvider time,
@@ -87,19 +86,12 @@ public sealed class OperatorReminders(
                    + $"{MaintenanceTexts.Duration(quiet)} ago.</p><p>Users value regular news most during an outage, even “still investigating”. "
                    + $"Post an update: <code>POST {WebUtility.HtmlEncode(api)}</code></p><p><a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(link)}</a></p>";
 
-        var addresses = operators.Value.Addresses.ToList();
-        if (addresses.Count > 0)
+        var outcomes = await notifier.NotifyAsync(subject, text, html, $":hourglass: {subject}\n{text}", cancellationToken);
+        foreach (var (medium, result) in outcomes)
         {
-            var result = await email.SendAsync(new RenderedEmail(subject, text, html), addresses.Select(a => new EmailRecipient(a)).ToList(), cancellationToken);
-            Log(result.Accepted, "email", id, result.Error);
+            Log(result.Accepted, medium, id, result.Error);
         }
-        if (chats.FirstOrDefault(c => c.Name == "slack" && c.IsConfigured) is { } slack)
-        {
-            var body = new JsonObject { ["text"] = $":hourglass: {subject}\n{text}" }.ToJsonString();
-            var result = await slack.PostAsync(body, cancellationToken);
-            Log(result.Accepted, "slack", id, result.Error);
-        }
-        if (addresses.Count == 0 && !chats.Any(c => c.Name == "slack" && c.IsConfigured))
+        if (outcomes.Count == 0)
         {
             logger.LogWarning("Incident {IncidentId} has had no public update for {Quiet}; set Operators:Emails or a Slack webhook to be reminded", id, quiet);
         }
@@ -115,5 +107,31 @@ public sealed class OperatorReminders(
         {
             logger.LogWarning("Could not remind operators by {Medium} about incident {IncidentId}: {Error}", medium, id, error);
         }
+    }
+}
+
+/// <summary>
+/// Tells the operators something: by email to <c>Operators:Emails</c> and on the configured Slack
+/// webhook. Shared by every operator notice (incident reminders, bus fault alerts).
+/// </summary>
+public sealed class OperatorNotifier(IEmailSender email, IEnumerable<IChatWebhook> chats, IOptions<OperatorOptions> operators)
+{
+    /// <summary>Sends on every configured medium; the answer per medium (<c>email</c>, <c>slack</c>), none when nothing is configured.</summary>
+    public async Task<IReadOnlyList<(string Medium, SendResult Result)>> NotifyAsync(string subject, string text, string html, string slackText,
+        CancellationToken cancellationToken)
+    {
+        var outcomes = new List<(string, SendResult)>();
+        var addresses = operators.Value.Addresses.ToList();
+        if (addresses.Count > 0)
+        {
+            var result = await email.SendAsync(new RenderedEmail(subject, text, html), addresses.Select(a => new EmailRecipient(a)).ToList(), cancellationToken);
+            outcomes.Add(("email", result));
+        }
+        if (chats.FirstOrDefault(c => c.Name == "slack" && c.IsConfigured) is { } slack)
+        {
+            var result = await slack.PostAsync(new JsonObject { ["text"] = slackText }.ToJsonString(), cancellationToken);
+            outcomes.Add(("slack", result));
+        }
+        return outcomes;
     }
 }

@@ -34,7 +34,9 @@ public static class BusSetup
                 x.AddConsumer<SendWebhookBatchConsumer, SendWebhookBatchConsumerDefinition>();
                 x.AddConsumer<Channels.Social.SendSocialPostConsumer>();
                 x.AddConsumer<Channels.Chat.SendChatPostConsumer>();
-                x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint));
+                x.AddConsumer<BusFaultConsumer, BusFaultConsumerDefinition>();
+                var retry = FailurePolicyOptions.From(configuration);
+                x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint, retry));
             }
 
             configure?.Invoke(x);
@@ -73,15 +75,54 @@ public static class BusSetup
     }
 
     /// <summary>
-    /// The one failure policy: a few quick in-process retries for transient faults, then the
-    /// message goes to the endpoint's <c>_error</c> queue. Nothing is acknowledged and dropped.
+    /// The one failure policy: a few quick in-process retries for faults that may pass (a deadlock,
+    /// a database fail-over, a broker blip), then the message goes to the endpoint's <c>_error</c>
+    /// queue, where it stays: nothing is acknowledged and dropped, nothing is redelivered from there.
+    /// A fault that can never pass (an unreadable or invalid message) skips the retries: it would
+    /// only hold a consumer slot for the whole schedule. <see cref="BusFaultConsumer"/> tells operators.
     /// </summary>
-    private static void ConfigureFailurePolicy(IReceiveEndpointConfigurator endpoint) =>
+    private static void ConfigureFailurePolicy(IReceiveEndpointConfigurator endpoint, FailurePolicyOptions options) =>
         endpoint.UseMessageRetry(r =>
         {
-            r.Ignore<ArgumentException>();
-            r.Intervals(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
+            r.Ignore<Exception>(FailurePolicyOptions.Permanent);
+            r.Intervals([.. options.RetryIntervals]);
         });
+}
+
+/// <summary>The <c>Bus</c> configuration section: the in-process retry schedule of every consumer.</summary>
+public sealed class FailurePolicyOptions
+{
+    /// <summary>
+    /// 200 ms, 1 s, 5 s, 15 s: a consumer slot is held at most about 21 s per message. That rides out
+    /// a deadlock at once and a PostgreSQL restart or fail-over (typically 5–15 s); an outage longer
+    /// than that is not retried in process: a send command then waits for the redrive, an event for
+    /// an operator (the alert names the queue). Faults that cannot pass never wait (<see cref="Permanent"/>).
+    /// </summary>
+    public static readonly TimeSpan[] DefaultRetryIntervals =
+        [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
+
+    /// <summary><c>Bus:RetryIntervals:0</c>, <c>:1</c>, …: the waits before each in-process retry; empty = the defaults.</summary>
+    public IReadOnlyList<TimeSpan> RetryIntervals { get; init; } = DefaultRetryIntervals;
+
+    public static FailurePolicyOptions From(IConfiguration configuration)
+    {
+        var intervals = configuration.GetSection("Bus:RetryIntervals").Get<TimeSpan[]>();
+        if (intervals is { Length: > 0 } && intervals.Any(i => i < TimeSpan.Zero || i > TimeSpan.FromMinutes(1)))
+        {
+            throw new InvalidOperationException("Bus:RetryIntervals must be between 00:00:00 and 00:01:00 each, such as 00:00:00.200: a longer wait holds a consumer slot; "
+                                                + "long back-off belongs to the delivery's next attempt time.");
+        }
+        return new FailurePolicyOptions { RetryIntervals = intervals is { Length: > 0 } ? intervals : DefaultRetryIntervals };
+    }
+
+    /// <summary>
+    /// Faults that the same message meets again however often it is tried: it cannot be read
+    /// (MassTransit throws <see cref="System.Runtime.Serialization.SerializationException"/>, JSON, formats and casts), or its content
+    /// is invalid (arguments, our <see cref="Common.ValidationException"/>), or the code cannot handle it.
+    /// </summary>
+    public static bool Permanent(Exception exception) => exception is System.Runtime.Serialization.SerializationException or System.Text.Json.JsonException
+        or ArgumentException or FormatException or InvalidCastException or Common.ValidationException or NotSupportedException
+        or NotImplementedException;
 }
 
 public sealed class AudiencePlannerDefinition : ConsumerDefinition<AudiencePlanner>

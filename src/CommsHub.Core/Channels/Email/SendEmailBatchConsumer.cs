@@ -25,22 +25,29 @@ public sealed class SendEmailBatchConsumer(
             return; // already sent, or held by another sender: a redelivered command sends nothing twice
         }
 
-        var content = await contents.LoadAsync(context.Message.UpdateId, ct);
-        if (content is null)
+        RenderedEmail email;
+        List<EmailRecipient> recipients;
+        try
         {
-            await leases.CompleteAsync(lease, new SendResult(DeliveryStatus.Failed, "none", Error: "The update no longer exists."), ct);
-            return;
-        }
-
-        var email = EmailRenderer.Render(content);
-        var recipients = lease.Deliveries.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
-            new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() })).ToList();
-        if (ct.IsCancellationRequested)
-        {
-            // Stopped before sending (a lost broker connection, a shutdown): the redelivered command sends it at once.
-            await leases.ReleaseUntriedAsync(lease);
+            var content = await contents.LoadAsync(context.Message.UpdateId, ct);
+            if (content is null)
+            {
+                await leases.CompleteAsync(lease, new SendResult(DeliveryStatus.Failed, "none", Error: "The update no longer exists."), ct);
+                return;
+            }
+            email = EmailRenderer.Render(content);
+            recipients = [.. lease.Deliveries.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
+                new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() }))];
             ct.ThrowIfCancellationRequested();
         }
+        catch
+        {
+            // Stopped or failed before sending (a lost broker connection, a shutdown, a fault): nothing was
+            // sent, so the batch is given back at once for the redelivered command or the retry.
+            await leases.ReleaseUntriedAsync(lease);
+            throw;
+        }
+
         // Once on the wire, the answer is awaited (bounded by SendGrid:Timeout) and recorded whatever
         // happens to this message meanwhile: abandoning an accepted request would send it twice.
         var result = await sender.SendAsync(email, recipients, CancellationToken.None);
