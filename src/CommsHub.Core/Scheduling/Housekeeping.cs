@@ -56,7 +56,7 @@ public sealed class Housekeeping(
         ("audit-chain", "*/5 * * * * *", h => h.ChainAuditAsync(CancellationToken.None)),
         ("incident-update-reminders", "*/15 * * * * *", h => h.RemindOperatorsAsync(CancellationToken.None)),
         ("outbox-sweep", "*/30 * * * * *", h => h.SweepOutboxAsync(CancellationToken.None)),
-        ("schedule-reconcile", "* * * * *", h => h.ReconcileScheduleAsync(CancellationToken.None)),
+        ("schedule-reconcile", "*/5 * * * * *", h => h.ReconcileScheduleAsync(CancellationToken.None)),
         ("uptime-rollup", "5 * * * *", h => h.RollUpUptimeAsync(CancellationToken.None)),
         ("retention", "17 3 * * *", h => h.ApplyRetentionAsync(CancellationToken.None)),
     ];

@@ -1,6 +1,8 @@
 using CommsHub.Core.Data;
 using Hangfire;
 using Hangfire.States;
+using Hangfire.Common;
+using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -9,8 +11,8 @@ namespace CommsHub.Core.Scheduling;
 /// <summary>
 /// Keeps Hangfire in step with the scheduled actions in our database: one Hangfire job per action,
 /// never per recipient. Callers commit the action first and then call <see cref="SubmitAsync"/>;
-/// should the process die in between, <see cref="ReconcileAsync"/> (at start and every minute)
-/// schedules whatever has no live job, so nothing written is ever left unscheduled.
+/// should the process die in between, <see cref="ReconcileAsync"/> (at start, every 5 s for overdue
+/// actions, every minute for all) schedules whatever has no live job, so nothing written is ever left unscheduled.
 /// </summary>
 public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, JobStorage storage, TimeProvider time, ILogger<Scheduler> logger)
 {
@@ -50,11 +52,30 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
         }
     }
 
-    /// <summary>Schedules every pending action whose job is missing or dead; returns how many it scheduled.</summary>
+    /// <summary>An action this late whose job has not run is looked at again: its job may belong to a worker that died.</summary>
+    public static readonly TimeSpan Overdue = TimeSpan.FromSeconds(5);
+
+    private static long _lastFullPass;
+
+    /// <summary>
+    /// Schedules every pending action whose job is missing or dead; returns how many it scheduled.
+    /// Overdue actions are looked at on every call (every 5 s), all pending ones once a minute.
+    /// </summary>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
-        var pending = await db.ScheduledActions.Where(a => a.FiredAt == null && a.CancelledAt == null)
-            .OrderBy(a => a.DueAt).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var full = now.UtcTicks - Interlocked.Read(ref _lastFullPass) >= TimeSpan.TicksPerMinute;
+        var query = db.ScheduledActions.Where(a => a.FiredAt == null && a.CancelledAt == null);
+        if (full)
+        {
+            Interlocked.Exchange(ref _lastFullPass, now.UtcTicks);
+        }
+        else
+        {
+            var overdue = now - Overdue;
+            query = query.Where(a => a.DueAt < overdue);
+        }
+        var pending = await query.OrderBy(a => a.DueAt).Take(5_000).ToListAsync(cancellationToken);
         if (pending.Count == 0)
         {
             return 0;
@@ -64,8 +85,7 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
         {
             foreach (var action in pending)
             {
-                var state = action.JobId is null ? null : connection.GetStateData(action.JobId)?.Name;
-                if (state is not null && LiveStates.Contains(state))
+                if (IsLive(connection, action, now))
                 {
                     continue;
                 }
@@ -81,10 +101,41 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
         return scheduled;
     }
 
+    /// <summary>
+    /// Whether the action's Hangfire job will still run in time. A job taken by a worker that was
+    /// killed stays "Processing" (or, taken but not yet started, "Enqueued") until Hangfire's
+    /// invisibility time-out, half an hour: for an overdue action such a job counts as dead. A second
+    /// job is harmless: the first one to claim the action fires it, the other finds it fired.
+    /// </summary>
+    private static bool IsLive(IStorageConnection connection, ScheduledAction action, DateTimeOffset now)
+    {
+        var state = action.JobId is null ? null : connection.GetStateData(action.JobId);
+        if (state is null || !LiveStates.Contains(state.Name))
+        {
+            return false;
+        }
+        var late = now - action.DueAt;
+        if (late < Overdue)
+        {
+            return true;
+        }
+        DateTimeOffset? Since(string key) =>
+            state.Data is not null && state.Data.TryGetValue(key, out var value) && JobHelper.DeserializeNullableDateTime(value) is { } at
+                ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc))
+                : null;
+        return state.Name switch
+        {
+            var n when n == ProcessingState.StateName => Since("StartedAt") is { } started && now - started < Overdue,
+            var n when n == EnqueuedState.StateName => Since("EnqueuedAt") is { } enqueued && now - enqueued < Overdue,
+            _ => late < TimeSpan.FromSeconds(30), // Scheduled or Awaiting, and Hangfire has not moved it on
+        };
+    }
+
     private string Schedule(ScheduledAction action)
     {
-        // An action already due (the worker was down at its time) is enqueued at once.
-        var at = action.DueAt > time.GetUtcNow() ? action.DueAt : time.GetUtcNow();
-        return jobs.Schedule<ScheduledActionJob>(j => j.RunAsync(action.Id, action.DueAt, CancellationToken.None), at);
+        // Always at its own due time: an action already due (the worker was down at its time) is
+        // enqueued at the next poll, in due-time order with the other overdue jobs, so after an outage
+        // the oldest fires first rather than behind hundreds of younger ones.
+        return jobs.Schedule<ScheduledActionJob>(j => j.RunAsync(action.Id, action.DueAt, CancellationToken.None), action.DueAt);
     }
 }

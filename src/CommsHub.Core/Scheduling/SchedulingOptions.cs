@@ -8,8 +8,11 @@ public sealed class SchedulingOptions
     /// <summary>How often the Hangfire server looks for due jobs: a scheduled message fires within about this much of its time.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Parallel Hangfire workers in a worker process.</summary>
-    public int WorkerCount { get; set; } = 4;
+    /// <summary>
+    /// Parallel Hangfire workers in a worker process. Jobs are short and wait on the database, so
+    /// eight clear a backlog (the jobs that came due while the worker was down) in half the time of four.
+    /// </summary>
+    public int WorkerCount { get; set; } = 8;
 
     /// <summary>How long a stopping worker lets running jobs finish.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
