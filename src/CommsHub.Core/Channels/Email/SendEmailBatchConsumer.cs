@@ -1,5 +1,4 @@
 using CommsHub.Contracts;
-using CommsHub.Core.Channels;
 using CommsHub.Core.Common;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
@@ -14,6 +13,7 @@ public sealed class SendEmailBatchConsumer(
     UpdateContentLoader contents,
     IEmailSender sender,
     UnsubscribeLinks unsubscribe,
+    TimeProvider time,
     ILogger<SendEmailBatchConsumer> logger) : IConsumer<SendEmailBatch>
 {
     public async Task Consume(ConsumeContext<SendEmailBatch> context)
@@ -36,6 +36,13 @@ public sealed class SendEmailBatchConsumer(
         var recipients = lease.Deliveries.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
             new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() })).ToList();
         var result = await sender.SendAsync(email, recipients, ct);
+        if (result.Held)
+        {
+            // SendGrid's circuit is open or its Retry-After runs: nothing was sent, so no attempt is counted.
+            await leases.DeferAsync(lease, time.GetUtcNow() + result.RetryAfter.GetValueOrDefault(), ct);
+            logger.LogInformation("Email batch {Batch} of update {UpdateId} deferred: {Reason}", context.Message.Batch, context.Message.UpdateId, result.Error);
+            return;
+        }
         // A transient failure is left queued with its next attempt time; the redrive loop re-sends the batch then.
         await leases.CompleteAsync(lease, result, ct);
         if (!result.Accepted && !result.Transient)
