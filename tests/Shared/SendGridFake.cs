@@ -34,26 +34,37 @@ public sealed record SentMail(JsonNode Body, string? Authorization, string? Mess
 /// </summary>
 public sealed class SendGridFake : IDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int N, DateTime At)> _arrivals = new();
     private int _count;
 
     public SendGridFake()
     {
         Server = WireMockServer.Start();
         Server.Given(Request.Create().WithPath("/v3/mail/send").UsingPost())
-            .RespondWith(Response.Create().WithCallback(_ =>
+            .RespondWith(Response.Create().WithCallback(async _ =>
             {
                 var n = Interlocked.Increment(ref _count);
+                _arrivals.Enqueue((n, DateTime.UtcNow));
+                var delay = DelayFor(n);
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay);
+                }
                 var status = StatusFor(n);
                 var response = new ResponseMessage
                 {
                     StatusCode = status,
                     Headers = new Dictionary<string, WireMockList<string>> { ["X-Message-Id"] = new($"sg-msg-{n:D4}") },
                 };
+                if (RetryAfterFor(n) is { } retryAfter)
+                {
+                    response.Headers["Retry-After"] = new(retryAfter);
+                }
                 if (status >= 400)
                 {
                     response.BodyData = new BodyData { BodyAsString = """{"errors":[{"message":"fake failure"}]}""", DetectedBodyType = BodyType.String };
                 }
-                return response;
+                return (IResponseMessage)response;
             }));
     }
 
@@ -62,6 +73,12 @@ public sealed class SendGridFake : IDisposable
 
     /// <summary>The HTTP status for the n-th request (1-based). Default: always 202.</summary>
     public Func<int, int> StatusFor { get; set; } = _ => 202;
+
+    /// <summary>The Retry-After header (seconds or an HTTP date) for the n-th request, or null for none. Default: none.</summary>
+    public Func<int, string?> RetryAfterFor { get; set; } = _ => null;
+
+    /// <summary>How long to wait before answering the n-th request (1-based): a hung SendGrid. Default: no wait.</summary>
+    public Func<int, TimeSpan> DelayFor { get; set; } = _ => TimeSpan.Zero;
 
     public IReadOnlyList<SentMail> Requests => Server.LogEntries
         .Where(e => e.RequestMessage.Path == "/v3/mail/send")
@@ -73,6 +90,12 @@ public sealed class SendGridFake : IDisposable
             Convert.ToInt32(e.ResponseMessage.StatusCode, System.Globalization.CultureInfo.InvariantCulture))
         { At = e.RequestMessage.DateTime.ToUniversalTime() })
         .ToList();
+
+    /// <summary>
+    /// When each request arrived (UTC), in order, answered or not: a request the client abandoned
+    /// while the fake hung (<see cref="DelayFor"/>) is here even if the server never logged it.
+    /// </summary>
+    public IReadOnlyList<DateTime> Arrivals => _arrivals.OrderBy(a => a.N).Select(a => a.At).ToList();
 
     public IReadOnlyList<SentMail> Accepted => Requests.Where(r => r.Status == 202).ToList();
 

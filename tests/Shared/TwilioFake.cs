@@ -23,6 +23,9 @@ public sealed record SentSms(
     public string? MessagingServiceSid => Form.GetValueOrDefault("MessagingServiceSid");
     public string? Body => Form.GetValueOrDefault("Body");
     public string? StatusCallback => Form.GetValueOrDefault("StatusCallback");
+
+    /// <summary>When the fake received it (UTC).</summary>
+    public DateTime At { get; init; }
 }
 
 /// <summary>
@@ -50,6 +53,7 @@ public sealed partial class TwilioFake : IDisposable
     };
 
     private readonly ConcurrentBag<SentSms> _received = [];
+    private readonly ConcurrentQueue<(int N, DateTime At)> _arrivals = new();
     private int _count;
 
     public TwilioFake()
@@ -69,11 +73,20 @@ public sealed partial class TwilioFake : IDisposable
     /// </summary>
     public Func<int, (int Status, int? Code)> Answer { get; set; } = _ => (201, null);
 
+    /// <summary>The Retry-After header (seconds or an HTTP date) for the n-th request, or null for none. Default: none.</summary>
+    public Func<int, string?> RetryAfterFor { get; set; } = _ => null;
+
     /// <summary>How long to wait before answering the n-th request (1-based). Default: no wait.</summary>
     public Func<int, TimeSpan> DelayFor { get; set; } = _ => TimeSpan.Zero;
 
     /// <summary>Every request received, in arrival order.</summary>
     public IReadOnlyList<SentSms> Requests => _received.OrderBy(r => r.Ordinal).ToList();
+
+    /// <summary>
+    /// When each request arrived (UTC), in order, answered or not: a request the client abandoned
+    /// while the fake hung (<see cref="DelayFor"/>) is here at once, and in <see cref="Requests"/> only once answered.
+    /// </summary>
+    public IReadOnlyList<DateTime> Arrivals => _arrivals.OrderBy(a => a.N).Select(a => a.At).ToList();
 
     public IReadOnlyList<SentSms> Accepted => Requests.Where(r => r.Status == 201).ToList();
 
@@ -85,6 +98,7 @@ public sealed partial class TwilioFake : IDisposable
     private async Task<IResponseMessage> AnswerAsync(IRequestMessage request)
     {
         var n = Interlocked.Increment(ref _count);
+        _arrivals.Enqueue((n, DateTime.UtcNow));
         var delay = DelayFor(n);
         if (delay > TimeSpan.Zero)
         {
@@ -116,15 +130,20 @@ public sealed partial class TwilioFake : IDisposable
         {
             body = $"<html><body>{(HttpStatusCode)status}</body></html>";
         }
-        _received.Add(new SentSms(n, request.Path, accountSid, form, authorization, status, sid));
+        _received.Add(new SentSms(n, request.Path, accountSid, form, authorization, status, sid) { At = request.DateTime.ToUniversalTime() });
 
+        var headers = new Dictionary<string, WireMockList<string>>
+        {
+            ["Content-Type"] = new(code is null && status >= 300 ? "text/html" : "application/json"),
+        };
+        if (RetryAfterFor(n) is { } retryAfter)
+        {
+            headers["Retry-After"] = new(retryAfter);
+        }
         return new ResponseMessage
         {
             StatusCode = status,
-            Headers = new Dictionary<string, WireMockList<string>>
-            {
-                ["Content-Type"] = new(code is null && status >= 300 ? "text/html" : "application/json"),
-            },
+            Headers = headers,
             BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String },
         };
     }

@@ -18,4 +18,15 @@ public sealed record SendResult(
     TimeSpan? RetryAfter = null)
 {
     public bool Accepted => Status is DeliveryStatus.Sent or DeliveryStatus.Sandboxed;
+
+    /// <summary>
+    /// Nothing was sent: the provider's circuit is open, or it asked us to wait (Retry-After) for an
+    /// earlier request. The sender gives the delivery back untried (<c>DeliveryLeases.DeferAsync</c>) for
+    /// <see cref="RetryAfter"/>; it is not an attempt. Recorded by mistake, it is still a transient failure
+    /// that waits at least as long.
+    /// </summary>
+    public bool Held { get; init; }
+
+    public static SendResult Hold(string provider, TimeSpan wait, string reason) =>
+        new(DeliveryStatus.Queued, provider, Error: reason, Transient: true, RetryAfter: wait) { Held = true };
 }

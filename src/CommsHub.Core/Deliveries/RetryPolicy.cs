@@ -22,6 +22,13 @@ public static class RetryPolicy
         TimeSpan.FromMinutes(30), TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4),
     ];
 
+    /// <summary>
+    /// The most a retry waits past a provider's Retry-After (0 to this, at random, so a crowd told the same
+    /// time does not return at once). A provider's hold lasts this much longer, so what it deferred comes back
+    /// with, not before, the delivery that was told to wait.
+    /// </summary>
+    public static readonly TimeSpan RetryAfterSpread = TimeSpan.FromMilliseconds(250);
+
     /// <param name="attempts">Attempts made so far, the failed one included (1 after the first failure).</param>
     /// <returns>The time of the next attempt, or null when the schedule is exhausted and the delivery fails.</returns>
     public static DateTimeOffset? Next(Channel channel, int attempts, TimeSpan? retryAfter, DateTimeOffset now)
@@ -34,7 +41,7 @@ public static class RetryPolicy
         var delay = schedule[attempts - 1] * (0.8 + (0.4 * Random.Shared.NextDouble()));
         if (retryAfter is { } floor && floor > delay)
         {
-            delay = floor + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
+            delay = floor + (RetryAfterSpread * Random.Shared.NextDouble());
         }
         return now + delay;
     }

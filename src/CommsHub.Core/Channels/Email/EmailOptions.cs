@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CommsHub.Core.Channels.Resilience;
 
 namespace CommsHub.Core.Channels.Email;
 
@@ -33,6 +34,15 @@ public sealed class EmailOptions : IValidatableObject
         {
             yield return new ValidationResult($"Channels:Email:SendGrid:BaseUrl '{SendGrid.BaseUrl}' is not an absolute URL.", ["SendGrid.BaseUrl"]);
         }
+        if (SendGrid.Timeout <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult(
+                $"Channels:Email:SendGrid:Timeout '{SendGrid.Timeout}' must be positive, e.g. 00:00:30.", ["SendGrid.Timeout"]);
+        }
+        foreach (var error in SendGrid.CircuitBreaker.Validate("Channels:Email:SendGrid:CircuitBreaker", "SendGrid.CircuitBreaker"))
+        {
+            yield return error;
+        }
     }
 }
 
@@ -41,5 +51,10 @@ public sealed class SendGridOptions
     public string ApiKey { get; set; } = "";
     public string BaseUrl { get; set; } = "https://api.sendgrid.com";
     public string EventWebhookPublicKey { get; set; } = "";
+
+    /// <summary>How long one API request may take before it is treated as a transient failure.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When SendGrid counts as down and sends are deferred instead of attempted.</summary>
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 }

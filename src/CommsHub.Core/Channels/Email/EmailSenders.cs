@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net;
+using CommsHub.Core.Channels.Resilience;
 using CommsHub.Core.Common;
-using CommsHub.Core.Channels;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendGrid;
 using SendGrid.Helpers.Mail;
@@ -23,18 +23,32 @@ public interface IEmailSender
     Task<SendResult> SendAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken);
 }
 
-/// <summary>Sends through the official SendGrid SDK, one request for up to 1,000 recipients.</summary>
-public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions<EmailOptions> options) : IEmailSender
+/// <summary>
+/// Sends through the official SendGrid SDK, one request for up to 1,000 recipients, behind SendGrid's
+/// circuit (<see cref="ProviderCircuit"/>): while it is open, or SendGrid's Retry-After runs, the
+/// answer is <see cref="SendResult.Held"/> and nothing is sent. The SDK's own retries stay off (it
+/// retries only on the HttpClient it makes itself; ours is the factory's, bounded by SendGrid:Timeout).
+/// </summary>
+public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions<EmailOptions> options, TimeProvider time,
+    ILogger<SendGridEmailSender> logger) : IEmailSender
 {
     public const string HttpClientName = "sendgrid";
+    public const string Provider = "sendgrid";
     private readonly EmailOptions _options = options.Value;
+    private readonly ProviderCircuit _circuit = new(Provider, "SendGrid", options.Value.SendGrid.CircuitBreaker, time, logger);
 
-    public async Task<SendResult> SendAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken)
+    /// <summary>Closed, open or half-open: what operators see in the logs, and what tests read.</summary>
+    public Polly.CircuitBreaker.CircuitState CircuitState => _circuit.State;
+
+    public Task<SendResult> SendAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken) =>
+        _circuit.SendAsync(ct => SendOnceAsync(email, recipients, ct), cancellationToken);
+
+    private async Task<SendResult> SendOnceAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken)
     {
         if (!EmailAddresses.TryParseSender(_options.From, out var fromAddress, out var fromName))
         {
             // Options validation refuses this at start; kept so a misconfiguration can never send from "".
-            return new SendResult(DeliveryStatus.Failed, "sendgrid", Error: $"Channels:Email:From '{_options.From}' is not a valid sender.");
+            return new SendResult(DeliveryStatus.Failed, Provider, Error: $"Channels:Email:From '{_options.From}' is not a valid sender.");
         }
         var message = new SendGridMessage
         {
@@ -67,7 +81,8 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
         }
         catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return new SendResult(DeliveryStatus.Failed, "sendgrid", Error: $"SendGrid unreachable: {ex.Message}", Transient: true,
+            var reason = ex is TaskCanceledException ? $"no answer within {_options.SendGrid.Timeout.TotalSeconds:0.#} s" : ex.Message;
+            return new SendResult(DeliveryStatus.Queued, Provider, Error: $"SendGrid unreachable: {reason}", Transient: true,
                 Latency: Stopwatch.GetElapsedTime(started));
         }
         var latency = Stopwatch.GetElapsedTime(started);
@@ -75,13 +90,15 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
         if (response.IsSuccessStatusCode)
         {
             var messageId = response.Headers.TryGetValues("X-Message-Id", out var values) ? values.FirstOrDefault() : null;
-            return new SendResult(DeliveryStatus.Sent, "sendgrid", messageId, status, Latency: latency);
+            return new SendResult(DeliveryStatus.Sent, Provider, messageId, status, Latency: latency);
         }
 
         var body = await response.Body.ReadAsStringAsync(cancellationToken);
-        var transient = response.StatusCode == HttpStatusCode.TooManyRequests || status >= 500;
-        return new SendResult(DeliveryStatus.Failed, "sendgrid", HttpStatus: status,
-            Error: $"SendGrid answered {status}: {Truncate(body, 1500)}", Transient: transient, Latency: latency);
+        // 400, 401, 403, 413: the request or the key is wrong, and sending it again cannot help.
+        var transient = status is 408 or 429 || status >= 500;
+        return new SendResult(transient ? DeliveryStatus.Queued : DeliveryStatus.Failed, Provider, HttpStatus: status,
+            Error: $"SendGrid answered {status}: {Truncate(body, 1500)}", Transient: transient, Latency: latency,
+            RetryAfter: transient ? RetryAfterHeader.Parse(response.Headers, time.GetUtcNow()) : null);
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];

@@ -1,5 +1,4 @@
 using CommsHub.Contracts;
-using CommsHub.Core.Channels;
 using CommsHub.Core.Common;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
@@ -14,6 +13,7 @@ public sealed class SendEmailBatchConsumer(
     UpdateContentLoader contents,
     IEmailSender sender,
     UnsubscribeLinks unsubscribe,
+    TimeProvider time,
     ILogger<SendEmailBatchConsumer> logger) : IConsumer<SendEmailBatch>
 {
     public async Task Consume(ConsumeContext<SendEmailBatch> context)
@@ -51,6 +51,13 @@ public sealed class SendEmailBatchConsumer(
         // Once on the wire, the answer is awaited (bounded by SendGrid:Timeout) and recorded whatever
         // happens to this message meanwhile: abandoning an accepted request would send it twice.
         var result = await sender.SendAsync(email, recipients, CancellationToken.None);
+        if (result.Held)
+        {
+            // SendGrid's circuit is open or its Retry-After runs: nothing was sent, so no attempt is counted.
+            await leases.DeferAsync(lease, time.GetUtcNow() + result.RetryAfter.GetValueOrDefault(), CancellationToken.None);
+            logger.LogInformation("Email batch {Batch} of update {UpdateId} deferred: {Reason}", context.Message.Batch, context.Message.UpdateId, result.Error);
+            return;
+        }
         // A transient failure is left queued with its next attempt time; the redrive loop re-sends the batch then.
         await leases.CompleteAsync(lease, result, CancellationToken.None);
         if (!result.Accepted && !result.Transient)

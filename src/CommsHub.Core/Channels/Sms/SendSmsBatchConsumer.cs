@@ -15,7 +15,8 @@ namespace CommsHub.Core.Channels.Sms;
 /// Sends one planned batch of SMS deliveries, one Twilio request per recipient within the
 /// sender's rate budget. Outcomes are recorded in groups (<see cref="OutcomeBuffer"/>: at most a
 /// quarter of a second of sending, or 100, per commit), so a batch retried after a crash re-sends
-/// at most that last unrecorded group, never what was recorded.
+/// at most that last unrecorded group, never what was recorded. While Twilio's circuit is open
+/// the rest of the batch is deferred, not attempted.
 /// </summary>
 public sealed class SendSmsBatchConsumer(
     CommsHubDbContext db,
@@ -64,6 +65,15 @@ public sealed class SendSmsBatchConsumer(
                 await outcomes.FlushIfDueAsync(ct);
                 await budget.WaitAsync(ct);
                 var result = await sender.SendAsync(delivery.Recipient, text.Body, callback, ct);
+                if (result.Held)
+                {
+                    // Twilio's circuit is open or its Retry-After runs: this and the rest of the batch go back
+                    // untried (no attempt counted). Recorded outcomes first: the deferral takes what is still leased.
+                    await outcomes.FlushAsync(CancellationToken.None);
+                    await leases.DeferAsync(lease, time.GetUtcNow() + result.RetryAfter.GetValueOrDefault(), CancellationToken.None);
+                    finished = true;
+                    return;
+                }
                 await outcomes.AddAsync(delivery, result, CancellationToken.None);
                 if (result.ErrorCode is { } code && Suppressing.TryGetValue(code, out var status))
                 {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
+using CommsHub.Core.Channels.Resilience;
 
 namespace CommsHub.Core.Channels.Sms;
 
@@ -75,6 +76,10 @@ public sealed partial class SmsOptions : IValidatableObject
             yield return new ValidationResult(
                 $"Channels:Sms:Twilio:Timeout '{Twilio.Timeout}' must be positive, e.g. 00:00:30.", ["Twilio.Timeout"]);
         }
+        foreach (var error in Twilio.CircuitBreaker.Validate("Channels:Sms:Twilio:CircuitBreaker", "Twilio.CircuitBreaker"))
+        {
+            yield return error;
+        }
     }
 
     private string? FromError()
@@ -110,4 +115,7 @@ public sealed class TwilioOptions
 
     /// <summary>How long one API request may take before it is treated as a transient failure.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When Twilio counts as down and sends are deferred instead of attempted.</summary>
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 }

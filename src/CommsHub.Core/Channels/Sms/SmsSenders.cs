@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using CommsHub.Core.Channels.Resilience;
 using CommsHub.Core.Common;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Twilio.Clients;
 using Twilio.Exceptions;
@@ -16,15 +18,24 @@ public interface ISmsSender
     Task<SendResult> SendAsync(string to, string body, string? statusCallbackUrl, CancellationToken ct);
 }
 
-/// <summary>Sends one SMS through the official Twilio SDK, over the "twilio" HttpClient.</summary>
-public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<SmsOptions> options) : ISmsSender
+/// <summary>
+/// Sends one SMS through the official Twilio SDK, over the "twilio" HttpClient, behind Twilio's circuit
+/// (<see cref="ProviderCircuit"/>): while it is open, or Twilio's Retry-After runs, the answer is
+/// <see cref="SendResult.Held"/> and nothing is sent.
+/// </summary>
+public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<SmsOptions> options, TimeProvider time,
+    ILogger<TwilioSmsSender> logger) : ISmsSender
 {
     public const string HttpClientName = "twilio";
     public const string Provider = "twilio";
     private const int TooManyRequests = 20429;
     private readonly SmsOptions _options = options.Value;
+    private readonly ProviderCircuit _circuit = new(Provider, "Twilio", options.Value.Twilio.CircuitBreaker, time, logger);
 
-    public async Task<SendResult> SendAsync(string to, string body, string? statusCallbackUrl, CancellationToken ct)
+    /// <summary>Closed, open or half-open: what operators see in the logs, and what tests read.</summary>
+    public Polly.CircuitBreaker.CircuitState CircuitState => _circuit.State;
+
+    public Task<SendResult> SendAsync(string to, string body, string? statusCallbackUrl, CancellationToken ct)
     {
         Uri? statusCallback = null;
         if (statusCallbackUrl is not null
@@ -32,6 +43,11 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<Sms
         {
             throw new ArgumentException($"The status callback '{statusCallbackUrl}' is not an absolute http(s) URL.", nameof(statusCallbackUrl));
         }
+        return _circuit.SendAsync(token => SendOnceAsync(to, body, statusCallback, token), ct);
+    }
+
+    private async Task<SendResult> SendOnceAsync(string to, string body, Uri? statusCallback, CancellationToken ct)
+    {
         var message = new CreateMessageOptions(new PhoneNumber(to)) { Body = body, StatusCallback = statusCallback };
         if (_options.FromIsMessagingService)
         {
@@ -64,11 +80,11 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<Sms
         }
         catch (ApiException ex)
         {
-            return Rejected(StatusOf(ex.Status), ex.Code, ex.Message, Stopwatch.GetElapsedTime(started));
+            return Rejected(StatusOf(ex.Status), ex.Code, ex.Message, Stopwatch.GetElapsedTime(started), RetryAfter());
         }
         catch (ApiStandardException ex)
         {
-            return Rejected(StatusOf(ex.Status), ex.Code, ex.Message, Stopwatch.GetElapsedTime(started));
+            return Rejected(StatusOf(ex.Status), ex.Code, ex.Message, Stopwatch.GetElapsedTime(started), RetryAfter());
         }
         catch (ApiConnectionException ex)
         {
@@ -83,15 +99,18 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<Sms
 
         // The exception's status is 0 when the body was not Twilio's error JSON (a proxy's 502 page, say); the raw answer still has it.
         int StatusOf(int status) => status != 0 ? status : (int?)http.LastResponse?.StatusCode ?? 0;
+        TimeSpan? RetryAfter() => RetryAfterHeader.Parse(http.LastResponse?.Headers, time.GetUtcNow());
     }
 
-    private static SendResult Rejected(int status, int code, string message, TimeSpan latency)
+    private static SendResult Rejected(int status, int code, string message, TimeSpan latency, TimeSpan? retryAfter)
     {
-        var transient = status == 429 || code == TooManyRequests || status >= 500;
+        // 21211, 21610, 21614, 20003 and the other 4xx: this number or this account, and sending again cannot help.
+        var transient = status is 408 or 429 || code == TooManyRequests || status >= 500;
         var error = code != 0 ? $"Twilio error {code}: {message}" : $"Twilio answered {status}: {Truncate(message, 1500)}";
         return new SendResult(transient ? DeliveryStatus.Queued : DeliveryStatus.Failed, Provider,
             HttpStatus: status == 0 ? null : status, Error: error, Transient: transient, Latency: latency,
-            ErrorCode: code != 0 ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+            ErrorCode: code != 0 ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+            RetryAfter: transient ? retryAfter : null);
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];

@@ -17,7 +17,8 @@ namespace CommsHub.Core.Channels.Webhook;
 /// POSTs one planned batch of webhook deliveries, each signed with its subscriber's secret and
 /// with the delivery id as the Standard Webhooks message id (the same on every retry, so
 /// receivers can deduplicate). Posts run in parallel; outcomes are recorded in groups
-/// (<see cref="OutcomeBuffer"/>), one commit per group. A 410 answer ends the subscription.
+/// (<see cref="OutcomeBuffer"/>), one commit per group. A 410 answer ends the subscription. A post
+/// whose target's circuit is open is deferred, not attempted; the other targets are posted as usual.
 /// </summary>
 public sealed class SendWebhookBatchConsumer(
     CommsHubDbContext db,
@@ -59,6 +60,8 @@ public sealed class SendWebhookBatchConsumer(
 
         using var outcomes = new OutcomeBuffer(scopes, lease, time);
         var finished = false;
+        var heldFor = TimeSpan.MaxValue;
+        var heldLock = new Lock();
         try
         {
             await Parallel.ForEachAsync(lease.Deliveries, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (delivery, token) =>
@@ -75,6 +78,15 @@ public sealed class SendWebhookBatchConsumer(
                     result = await poster.PostAsync(subscriber.Address, secret, "msg_" + delivery.Id.ToString("N"),
                         body.For(unsubscribe.Url(subscriber.Id)), CancellationToken.None);
                 }
+                if (result.Held)
+                {
+                    // Its target's circuit is open (or its Retry-After runs): left leased, deferred below.
+                    lock (heldLock)
+                    {
+                        heldFor = TimeSpan.FromTicks(Math.Min(heldFor.Ticks, result.RetryAfter.GetValueOrDefault().Ticks));
+                    }
+                    return;
+                }
 
                 await outcomes.AddAsync(delivery, result, CancellationToken.None);
                 if (result.HttpStatus == StatusCodes.Gone)
@@ -86,6 +98,13 @@ public sealed class SendWebhookBatchConsumer(
                         .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SubscriberStatus.Unsubscribed).SetProperty(x => x.UnsubscribedAt, now), token);
                 }
             });
+            if (heldFor != TimeSpan.MaxValue)
+            {
+                // Everything else is recorded first, so the deferral takes only the held posts, untried (no attempt
+                // counted). They come back when the first of their circuits may take calls again; one still open defers again.
+                await outcomes.FlushAsync(CancellationToken.None);
+                await leases.DeferAsync(lease, time.GetUtcNow() + heldFor, CancellationToken.None);
+            }
             finished = true;
         }
         finally

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using CommsHub.Core.Channels.Resilience;
 using CommsHub.Core.Common;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.Channels.Webhook;
 
@@ -9,13 +12,22 @@ namespace CommsHub.Core.Channels.Webhook;
 /// POSTs one signed JSON event to a subscriber's endpoint through the SSRF-guarded client and
 /// says what happened: 2xx sent; 410 gone (the subscriber asked us to stop); 408, 429, 5xx and
 /// network failures transient; any other answer, or a target that resolves somewhere forbidden,
-/// permanent.
+/// permanent. Each target origin has its own circuit (<see cref="TargetCircuits"/>): while it is open,
+/// or the target's Retry-After runs, the answer is <see cref="SendResult.Held"/> and nothing is posted.
 /// </summary>
-public sealed class WebhookPoster(IHttpClientFactory httpClients, TimeProvider time)
+public sealed class WebhookPoster(IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookPoster> logger)
 {
     public const string Provider = "webhook";
 
-    public async Task<SendResult> PostAsync(string url, string secret, string messageId, string json, CancellationToken cancellationToken)
+    private readonly TargetCircuits _circuits = new(Provider, options.Value.CircuitBreaker, time, logger);
+
+    /// <summary>The circuit of the url's origin (scheme, host, port).</summary>
+    public ProviderCircuit CircuitFor(string url) => _circuits.For(new Uri(url));
+
+    public Task<SendResult> PostAsync(string url, string secret, string messageId, string json, CancellationToken cancellationToken) =>
+        CircuitFor(url).SendAsync(ct => PostOnceAsync(url, secret, messageId, json, ct), cancellationToken);
+
+    private async Task<SendResult> PostOnceAsync(string url, string secret, string messageId, string json, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         foreach (var (name, value) in WebhookSigner.Headers(secret, messageId, time.GetUtcNow(), json))
@@ -39,7 +51,7 @@ public sealed class WebhookPoster(IHttpClientFactory httpClients, TimeProvider t
                 ? "The endpoint answered 410 Gone: it no longer accepts events."
                 : $"The endpoint answered {status}.";
             return new SendResult(transient ? DeliveryStatus.Queued : DeliveryStatus.Failed, Provider, messageId, status, error, transient, latency,
-                RetryAfter: RetryAfter(response, time.GetUtcNow()));
+                RetryAfter: transient ? RetryAfterHeader.Parse(response.Headers, time.GetUtcNow()) : null);
         }
         catch (HttpRequestException ex) when (WebhookTargetRefusedException.IsIn(ex))
         {
@@ -47,23 +59,9 @@ public sealed class WebhookPoster(IHttpClientFactory httpClients, TimeProvider t
         }
         catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return new SendResult(DeliveryStatus.Queued, Provider, messageId, Error: $"The endpoint could not be reached: {ex.Message}",
+            var reason = ex is TaskCanceledException ? $"no answer within {options.Value.Timeout.TotalSeconds:0.#} s" : ex.Message;
+            return new SendResult(DeliveryStatus.Queued, Provider, messageId, Error: $"The endpoint could not be reached: {reason}",
                 Transient: true, Latency: Stopwatch.GetElapsedTime(started));
         }
-    }
-
-    /// <summary>The answer's Retry-After (seconds or an HTTP date), if any: the earliest time to call again.</summary>
-    public static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (header?.Date is { } date)
-        {
-            return date > now ? date - now : TimeSpan.Zero;
-        }
-        return null;
     }
 }
