@@ -1,8 +1,11 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using CommsHub.Core.Common;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace CommsHub.Api.Infrastructure;
 
@@ -49,6 +52,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
                 Title = state.Title,
                 Detail = state.Message,
             },
+            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The database is unavailable.",
+                Detail = "Nothing was stored or sent. Try again in a few seconds.",
+            },
             _ => null,
         };
         if (problem is null)
@@ -56,7 +65,42 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
             return false;
         }
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private const string RetryAfterSeconds = "5";
+
+    /// <summary>
+    /// The database could not be reached, or refused work because it is shutting down or starting:
+    /// a socket or I/O failure or a time-out inside Npgsql (connect, read, an exhausted pool), or
+    /// PostgreSQL's connection-class and shutdown codes. EF wraps these (DbUpdateException, the
+    /// "transient failure" InvalidOperationException, RetryLimitExceededException), so the whole chain
+    /// is read. A PostgresException with any other code (a constraint, a syntax error) is the
+    /// statement's fault, not the database's absence, and keeps its mapping.
+    /// </summary>
+    internal static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException pg:
+                    return pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                        or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
+                        || pg.SqlState.StartsWith("08", StringComparison.Ordinal); // connection exceptions
+                case NpgsqlException npgsql:
+                    return npgsql.InnerException is IOException or SocketException or TimeoutException;
+                case TimeoutException when e.Source == "Npgsql":
+                    return true;
+                case RetryLimitExceededException:
+                    continue;
+            }
+        }
+        return false;
     }
 
     /// <summary>"$.components[0].id" → "components[0].id"; the whole body ("$" or none) → "$".</summary>

@@ -61,10 +61,26 @@ public static class DatabaseSetup
         return builder;
     }
 
+    /// <summary>Connect time-out applied when the connection string sets none (Npgsql's own is 15 s).</summary>
+    public const int DefaultConnectTimeoutSeconds = 3;
+
+    /// <summary>Command time-out applied when the connection string sets none (Npgsql's own is 30 s).</summary>
+    public const int DefaultCommandTimeoutSeconds = 5;
+
     /// <summary>
     /// Npgsql resets every pooled connection (DISCARD ALL, one more round trip and transaction) when
     /// it is returned. CommsHub keeps no session state (no temporary tables, SET or session locks), so
     /// the reset is skipped unless the connection string asks for it.
+    /// <para>
+    /// A database behind a network that drops packets answers nothing: without short time-outs an API
+    /// call waits out Npgsql's 15 s connect / 30 s command time-outs (or the OS's TCP retries) before it
+    /// can say 503. A command that times out costs the command time-out plus up to two connect time-outs
+    /// (Npgsql opens a second connection to send PostgreSQL a cancel request and waits for it), so the
+    /// defaults are 3 s to connect and 5 s per command: a new connection fails in 3 s, a pooled one in
+    /// about 11 s. CommsHub's statements answer in milliseconds and long work is paged; an operator's
+    /// <c>Timeout</c> or <c>Command Timeout</c> in the connection string wins. Migrations lift the
+    /// command time-out for themselves (<see cref="MigrateAsync"/>).
+    /// </para>
     /// </summary>
     internal static string Tune(string connectionString)
     {
@@ -72,6 +88,16 @@ public static class DatabaseSetup
         if (!connectionString.Contains("Reset", StringComparison.OrdinalIgnoreCase))
         {
             builder.NoResetOnClose = true;
+        }
+        var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant()).ToHashSet();
+        if (!keys.Overlaps(["timeout", "connecttimeout", "connectiontimeout"]))
+        {
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
+        if (!keys.Contains("commandtimeout"))
+        {
+            builder.CommandTimeout = DefaultCommandTimeoutSeconds;
         }
         return builder.ConnectionString;
     }
@@ -98,6 +124,8 @@ public static class DatabaseSetup
         // MigrateAsync checks for the history table before reading it (GetPendingMigrations would log
         // a failed query on a new database) and takes EF's migration lock.
         logger.LogInformation("Bringing the {Provider} database up to date", db.Provider);
+        // A migration may rewrite a large table, or wait for another process's migration lock.
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Provider == DatabaseProvider.Sqlite)
         {

@@ -29,7 +29,7 @@ public sealed class SmsInbox(CommsHubDbContext db, AddressHasher hasher, IOption
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException ex) when (IsDuplicate(ex))
         {
             return null; // a replay (or Twilio's own retry) of a message already applied
         }
@@ -78,6 +78,18 @@ public sealed class SmsInbox(CommsHubDbContext db, AddressHasher hasher, IOption
         await tx.CommitAsync(cancellationToken);
         return reply;
     }
+
+    /// <summary>
+    /// Only the replay guard's key conflict means "already applied". Anything else (the database
+    /// going away mid-insert) must fail the request, so Twilio retries instead of the text being
+    /// dropped behind a 200.
+    /// </summary>
+    private static bool IsDuplicate(DbUpdateException ex) => ex.InnerException switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+        _ => false,
+    };
 
     private static void Confirm(Subscriber subscriber, DateTimeOffset now)
     {
