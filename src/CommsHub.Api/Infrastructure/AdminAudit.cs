@@ -34,7 +34,12 @@ internal sealed class AdminAudit(CommsHubDbContext db, TimeProvider time, ILogge
         }
         finally
         {
-            await RecordAsync(http, result, failure);
+            // With the database unreachable there is nothing to record (the call changed nothing) and
+            // trying would only make the caller wait out another connect time-out for its 503.
+            if (failure is null || !ProblemExceptionHandler.IsDatabaseUnavailable(failure))
+            {
+                await RecordAsync(http, result, failure);
+            }
         }
     }
 

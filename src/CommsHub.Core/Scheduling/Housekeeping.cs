@@ -21,8 +21,12 @@ public sealed class RetentionOptions
     /// <summary>How long fired or cancelled scheduled actions are kept.</summary>
     public TimeSpan ScheduledActions { get; set; } = TimeSpan.FromDays(90);
 
-    /// <summary>How long inbound provider message ids are kept to recognise a redelivered webhook.</summary>
-    public TimeSpan InboundMessages { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>
+    /// How long inbound provider message ids are kept to recognise a redelivered or replayed webhook.
+    /// Twilio's signatures carry no time, so a captured, genuinely signed STOP could be replayed as long
+    /// as its id is forgotten: as long as delivery details by default.
+    /// </summary>
+    public TimeSpan InboundMessages { get; set; } = TimeSpan.FromDays(400);
 
     /// <summary>How long delivery details (the deliveries and their attempts) are kept.</summary>
     public TimeSpan Deliveries { get; set; } = TimeSpan.FromDays(400);

@@ -57,7 +57,12 @@ public sealed class FaultPair : IAsyncLifetime
     /// <summary><c>pg_ctl stop -m immediate</c>: a crash; the next start recovers from the WAL.</summary>
     public Task PostgresCrashAsync() => RunAsync("pg-stop-immediate");
 
-    public Task PostgresStartAsync() => RunAsync("pg-start");
+    public async Task PostgresStartAsync()
+    {
+        await RunAsync("pg-start");
+        // The suite's own pooled connections died with the server (CommsHub's processes recover by themselves).
+        Npgsql.NpgsqlConnection.ClearAllPools();
+    }
 
     private async Task<string> RunAsync(string command)
     {
