@@ -47,7 +47,10 @@ public static class HangfireSetup
                 // LISTEN/NOTIFY: a job enqueued by one process wakes the workers of another at once.
                 EnableLongPolling = true,
                 QueuePollInterval = TimeSpan.FromSeconds(5),
-                DistributedLockTimeout = TimeSpan.FromMinutes(1),
+                // How long the lock of a process that died (a killed worker in the middle of a recurring
+                // job) blocks the others. Every job here is idempotent, and those that must never overlap
+                // (the audit chain) take their own database lock, so a short expiry costs nothing.
+                DistributedLockTimeout = TimeSpan.FromSeconds(20),
             };
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, options), options);
         });
