@@ -33,7 +33,7 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
     [Fact]
     public async Task Negative_control_with_publisher_confirms_off_the_same_black_hole_loses_updates_and_the_harness_sees_it()
     {
-        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(15), updates: 4);
+        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(12), updates: 4);
 
         // Confirms off: a publish written into the dead connection counts as done, its outbox row is
         // marked published, and the update never reaches anyone.
@@ -102,7 +102,7 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
         var healed = Stopwatch.StartNew();
         output.WriteLine($"{holed.Elapsed.TotalSeconds:0.0} s: network healed");
 
-        // Done when every recipient has every update, or (the control) when nothing has moved for 10 s.
+        // Done when every recipient has every update, or (the control) when nothing has moved for 5 s.
         var expected = (long)Audience.Total * (updates + 1);
         long last = -1;
         var still = Stopwatch.StartNew();
@@ -120,7 +120,7 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
                 last = seen;
                 still.Restart();
             }
-            else if (still.Elapsed > TimeSpan.FromSeconds(10) && queued == 0 && waiting == 0)
+            else if (still.Elapsed > TimeSpan.FromSeconds(5) && queued == 0 && waiting == 0)
             {
                 break;
             }

@@ -14,9 +14,9 @@ namespace CommsHub.FaultTests;
 public sealed class BrokerFaultTests(FaultPair pair, ITestOutputHelper output)
 {
     // CI: 10,000 deliveries; soak: 100,000. Slow fakes and a modest SMS budget stretch the fan-out
-    // over the whole fault schedule (about 20 s at CI size).
-    private static readonly Audience Audience = FaultSize.Pick(new Audience(Email: 6_000, Sms: 3_000, Webhook: 1_000),
-        new Audience(Email: 60_000, Sms: 30_000, Webhook: 10_000));
+    // over the fault schedule.
+    private static readonly Audience Audience = FaultSize.Pick(new Audience(Email: 7_500, Sms: 1_500, Webhook: 1_000),
+        new Audience(Email: 75_000, Sms: 15_000, Webhook: 10_000));
 
     private static Dictionary<string, string> Settings() => new()
     {

@@ -36,8 +36,8 @@ public sealed class HangfireKillTests(FaultPair pair, ITestOutputHelper output)
         var incidentId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
 
         // Due times spread evenly over the window, which opens once all are scheduled.
-        var firstDue = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(FaultSize.Pick(20, 40));
-        var spread = TimeSpan.FromSeconds(FaultSize.Pick(30, 60));
+        var firstDue = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(FaultSize.Pick(16, 40));
+        var spread = TimeSpan.FromSeconds(FaultSize.Pick(24, 60));
         var scheduling = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, Jobs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {

@@ -14,8 +14,8 @@ namespace CommsHub.FaultTests;
 [Collection(FaultPairCollection.Name)]
 public sealed class WorkerKillTests(FaultPair pair, ITestOutputHelper output)
 {
-    private static readonly Audience Audience = FaultSize.Pick(new Audience(Email: 6_000, Sms: 3_000, Webhook: 1_000),
-        new Audience(Email: 60_000, Sms: 30_000, Webhook: 10_000));
+    private static readonly Audience Audience = FaultSize.Pick(new Audience(Email: 7_500, Sms: 1_500, Webhook: 1_000),
+        new Audience(Email: 75_000, Sms: 15_000, Webhook: 10_000));
 
     private static readonly TimeSpan EmailLatency = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan SmsLatency = TimeSpan.FromMilliseconds(50);
@@ -28,7 +28,7 @@ public sealed class WorkerKillTests(FaultPair pair, ITestOutputHelper output)
         await using var d = await Deployment.CreateAsync(pair, "workerkill", new Dictionary<string, string>
         {
             ["Channels__Email__BatchSize"] = "100",
-            ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("120", "600"),
+            ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("150", "600"),
             // A killed worker's claim lapses after this; then the retry sweep sends what it held.
             ["Deliveries__LeaseDuration"] = "00:00:10",
         });

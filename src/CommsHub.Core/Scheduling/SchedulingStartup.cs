@@ -35,7 +35,17 @@ internal sealed class SchedulingStartup(IServiceScopeFactory scopes, IRecurringJ
         logger.LogInformation("Scheduling ready: {Recurring} recurring jobs, {Scheduled} pending action(s) scheduled at start", Housekeeping.Jobs.Count, scheduled);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await _stopping.CancelAsync();
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A host disposed before it was stopped: nothing left to stop.
+        }
+    }
 
     public void Dispose() => _stopping.Dispose();
 
