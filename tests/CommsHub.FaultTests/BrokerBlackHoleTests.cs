@@ -33,7 +33,7 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
     [Fact]
     public async Task Negative_control_with_publisher_confirms_off_the_same_black_hole_loses_updates_and_the_harness_sees_it()
     {
-        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(12), updates: 4);
+        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(10), updates: 3);
 
         // Confirms off: a publish written into the dead connection counts as done, its outbox row is
         // marked published, and the update never reaches anyone.

@@ -86,11 +86,17 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// lost, a shutdown) never tried: still queued, still under this lease. Claimable again at once
     /// by the redelivered command, instead of after the lease expires; the claim's attempt is not counted.
     /// </summary>
-    public Task<int> ReleaseUntriedAsync(DeliveryLease lease) =>
-        db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s => s
+    public Task<int> ReleaseUntriedAsync(DeliveryLease lease)
+    {
+        // Due at once: should the command not come back (parked in an error queue by the interruption),
+        // the retry sweep sends the batch again within seconds instead of after Redrive:StuckAfter.
+        var now = time.GetUtcNow();
+        return db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
+            .SetProperty(d => d.NextAttemptAt, d => d.NextAttemptAt ?? now)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
+    }
 
     /// <summary>Gives the lease back untried, to be claimed again no sooner than <paramref name="until"/> (the claim's attempt is not counted).</summary>
     public Task<int> DeferAsync(DeliveryLease lease, DateTimeOffset until, CancellationToken cancellationToken) =>

@@ -30,6 +30,14 @@ public sealed class BusFaultConsumer(PoisonAlerts alerts, FaultedCommands comman
                 queue + "_error", exception?.ExceptionType, exception?.Message);
             return;
         }
+        if (exception?.ExceptionType is "System.OperationCanceledException" or "System.Threading.Tasks.TaskCanceledException")
+        {
+            // Interrupted, not refused: the broker connection was lost or the worker stopped while it
+            // ran. The sender gave back what it had not sent (due at once for the retry sweep), so
+            // this is no poison: not counted against the batch, no alert.
+            logger.LogInformation("A message on {Queue} was interrupted ({ExceptionType}); its work is retried", queue, exception.ExceptionType);
+            return;
+        }
         var messageType = types.FirstOrDefault()
                           ?? (context.TryGetMessage<ReceiveFault>(out var receive) ? $"unreadable ({receive.Message.ContentType ?? "no content type"})" : "unknown");
         var record = new BusFault(queue, messageType, fault.FaultedMessageId, exception?.ExceptionType, exception?.Message,

@@ -49,6 +49,10 @@ public sealed class Deployment : IAsyncDisposable
     /// <summary>Configuration both processes get (environment variable names, <c>__</c> for <c>:</c>).</summary>
     public IReadOnlyDictionary<string, string> Environment => _env;
 
+    // Keys with dots cannot travel as environment variables through the shell that starts the process: command-line arguments.
+    private const string QuietLogs = "--Logging:LogLevel:Microsoft.AspNetCore=Warning --Logging:LogLevel:Microsoft.EntityFrameworkCore=Warning "
+                                     + "--Logging:LogLevel:System.Net.Http.HttpClient=Warning";
+
     private static string Configuration => new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0
 
     private static string BuildOutput(string project) =>
@@ -65,9 +69,6 @@ public sealed class Deployment : IAsyncDisposable
         var env = Topology.Environment(pair.Infra, fakes, 1000, database, database, Key, port);
         env["Outbox__PollInterval"] = "00:00:00.200";
         env["Logging__LogLevel__Default"] = "Information";
-        env["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
-        env["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning";
-        env["Logging__LogLevel__System.Net.Http.HttpClient"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;
@@ -87,7 +88,7 @@ public sealed class Deployment : IAsyncDisposable
         }
         var n = ++_apiStarts;
         Api = HostProcess.Start("api", BuildOutput("CommsHub.Api"), "CommsHub.Api.dll", env,
-            $"--urls http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}", Path.Combine(_logs, $"api-{n}.log"));
+            $"--urls http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)} {QuietLogs}", Path.Combine(_logs, $"api-{n}.log"));
         await Topology.WaitReadyAsync(Admin, Api);
     }
 
@@ -107,7 +108,7 @@ public sealed class Deployment : IAsyncDisposable
             env[key] = value;
         }
         var n = ++_workerStarts;
-        Worker = HostProcess.Start("worker", BuildOutput("CommsHub.Worker"), "CommsHub.Worker.dll", env, "", Path.Combine(_logs, $"worker-{n}.log"));
+        Worker = HostProcess.Start("worker", BuildOutput("CommsHub.Worker"), "CommsHub.Worker.dll", env, QuietLogs, Path.Combine(_logs, $"worker-{n}.log"));
         return Worker;
     }
 
