@@ -26,11 +26,13 @@ public sealed class BrokerFaultTests(FaultPair pair, ITestOutputHelper output)
         ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("150", "600"),
     };
 
+    // At CI size slow answers stretch 10,000 deliveries over the fault schedule; at soak size the
+    // audience does, and answers at SendGrid's usual pace keep the fan-out itself within the minute.
     private static void SlowFakes(Deployment d)
     {
-        d.Fakes.EmailLatency = TimeSpan.FromMilliseconds(1500);
+        d.Fakes.EmailLatency = TimeSpan.FromMilliseconds(FaultSize.Pick(1500, 150));
         d.Fakes.SmsLatency = TimeSpan.FromMilliseconds(20);
-        d.Fakes.WebhookLatency = TimeSpan.FromMilliseconds(800);
+        d.Fakes.WebhookLatency = TimeSpan.FromMilliseconds(FaultSize.Pick(800, 100));
     }
 
     [Fact]

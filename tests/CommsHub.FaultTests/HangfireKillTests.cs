@@ -37,7 +37,7 @@ public sealed class HangfireKillTests(FaultPair pair, ITestOutputHelper output)
 
         // Due times spread evenly over the window, which opens once all are scheduled.
         var firstDue = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(FaultSize.Pick(16, 40));
-        var spread = TimeSpan.FromSeconds(FaultSize.Pick(24, 60));
+        var spread = TimeSpan.FromSeconds(FaultSize.Pick(24, 120));
         var scheduling = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, Jobs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {

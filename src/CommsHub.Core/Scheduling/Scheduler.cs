@@ -127,7 +127,10 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
         {
             var n when n == ProcessingState.StateName => Since("StartedAt") is { } started && now - started < Overdue,
             var n when n == EnqueuedState.StateName => Since("EnqueuedAt") is { } enqueued && now - enqueued < Overdue,
-            _ => late < TimeSpan.FromSeconds(30), // Scheduled or Awaiting, and Hangfire has not moved it on
+            // Scheduled or Awaiting: Hangfire moves a due job on within its poll interval, but after an
+            // outage hundreds wait their turn; only one still waiting half a minute late counts as stuck
+            // (a shorter wait re-created whole backlogs and slowed them further).
+            _ => late < TimeSpan.FromSeconds(30),
         };
     }
 
