@@ -67,3 +67,49 @@ public sealed class ApiKillTests(FaultPair pair, ITestOutputHelper output)
         Assert.Equal(Updates, await d.ScalarAsync<long>("SELECT count(DISTINCT update_id) FROM deliveries"));
     }
 }
+
+/// <summary>
+/// A new deployment whose API takes an update before any worker ever started: RabbitMQ has no
+/// queue bound for the event yet and would drop it while confirming it. The outbox publishes it as
+/// mandatory, so the broker returns it, the row stays pending, and the update is delivered once a
+/// worker is there.
+/// </summary>
+[Collection(FaultPairCollection.Name)]
+public sealed class FirstStartTests(FaultPair pair, ITestOutputHelper output)
+{
+    private static readonly Audience Audience = new(Email: 20, Sms: 0, Webhook: 5);
+
+    [Fact]
+    public async Task An_update_published_before_any_worker_ever_started_waits_in_the_outbox_and_is_delivered_when_one_starts()
+    {
+        await pair.EnsureUpAsync();
+        await using var d = await Deployment.CreateAsync(pair, "firststart");
+        await d.StartApiAsync();
+        await d.Driver.ImportAsync(Audience);
+        d.Fakes.Reset(Audience);
+
+        using (var response = await d.Admin.PostAsJsonAsync("/api/incidents", new { title = "Playback failing", message = "Investigating.", impact = "major" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+        // The API's dispatcher tries, and the broker returns the event: no queue is bound for it yet.
+        await Eventually.HoldsAsync(async () => await d.ScalarAsync<long>(
+                "SELECT count(*) FROM outbox_messages WHERE published_at IS NULL AND attempts > 0 AND message_type LIKE '%IncidentUpdatePublished'") == 1,
+            "the event was tried and is still pending", TimeSpan.FromSeconds(20));
+        output.WriteLine("pending with: " + await d.ScalarAsync<string>("SELECT last_error FROM outbox_messages WHERE published_at IS NULL AND message_type LIKE '%IncidentUpdatePublished'"));
+
+        // Only the API publishes here (the worker's dispatcher and the outbox sweep are off).
+        var started = Clock.Now;
+        await d.StartWorkerAsync(Audience, new Dictionary<string, string>
+        {
+            ["Outbox__DispatcherEnabled"] = "false",
+            ["Scheduling__Recurring__outbox-sweep"] = "-",
+        });
+        await Eventually.HoldsAsync(() => Task.FromResult(d.Fakes.Email.Recipients + d.Fakes.Webhook.Recipients >= Audience.Total),
+            "the update reached everyone once a worker was there", TimeSpan.FromSeconds(45));
+        output.WriteLine($"delivered {Clock.SecondsBetween(started, Clock.Now):0.0} s after the worker was started");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var tally = await Tally.TakeAsync(d, Audience);
+        Assert.True(tally.Missing == 0 && tally.Extra == 0, tally.ToString());
+    }
+}
