@@ -179,6 +179,7 @@ public sealed class PublishPathTests : IAsyncLifetime
         }
 
         // The re-planned event emits the three commands again: 3 + 3 more consumes of the batch commands.
+        // (IncidentUpdatePublished has two consumers in this process, the planner and the status page.)
         await Eventually.HoldsAsync(
             () => Task.FromResult(counter.Of<SendEmailBatch>() == 9),
             "the redelivered messages are consumed", TimeSpan.FromSeconds(60));
@@ -199,7 +200,7 @@ public sealed class PublishPathTests : IAsyncLifetime
             updateId = incident["updates"]![0]!["id"]!.GetValue<string>();
             await Task.Delay(1000);
             Assert.Empty(_sendGrid.Requests);
-            Assert.Equal(1, await CountAsync(stopped, db => db.OutboxMessages.CountAsync(m => m.PublishedAt == null && m.MessageType == typeof(IncidentUpdatePublished).FullName)));
+            Assert.Equal(1, await CountAsync(stopped, db => db.OutboxMessages.CountAsync(m => m.PublishedAt == null)));
         }
 
         await using var restarted = StartApp();

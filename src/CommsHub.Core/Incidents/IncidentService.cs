@@ -168,9 +168,6 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         incident.Updates.Add(update);
 
         Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);
-        // The other API processes' status pages hear of it through their own event: IncidentUpdatePublished
-        // is for workers only, so the broker can tell when none is bound to receive it (the outbox's mandatory publish).
-        Outbox.Enqueue(db, new StatusPageChanged { ChangedAt = now }, now);
         await db.SaveChangesAsync(cancellationToken);
         outbox.Notify();
         statusChanged.Notify();

@@ -35,12 +35,6 @@ public sealed class OutboxDispatcher(
 {
     private readonly OutboxOptions _options = options.Value;
 
-    /// <summary>
-    /// Messages only a worker consumes, published as mandatory. (<see cref="Contracts.StatusPageChanged"/>
-    /// is a hint to whichever API processes listen at the moment: none listening loses nothing.)
-    /// </summary>
-    private static readonly HashSet<Type> MustReachAWorker = [typeof(Contracts.IncidentUpdatePublished), typeof(Contracts.SendSubscriptionConfirmation)];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.DispatcherEnabled)
@@ -104,18 +98,7 @@ public sealed class OutboxDispatcher(
                 var message = JsonSerializer.Deserialize(row.Payload, type, JsonSerializerOptions.Web)!;
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_options.PublishTimeout);
-                var mandatory = MustReachAWorker.Contains(type);
-                await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx =>
-                {
-                    ctx.MessageId = row.MessageId;
-                    // RabbitMQ drops a message no queue is bound for (a new virtual host where no worker
-                    // has started yet) and still confirms it. Mandatory makes the broker return it:
-                    // MassTransit fails the publish (MessageReturnedException) and the row waits here.
-                    if (mandatory && ctx.TryGetPayload<RabbitMqSendContext>(out var rabbit))
-                    {
-                        rabbit.Mandatory = true;
-                    }
-                }), timeout.Token);
+                await bus.Publish(message, type, Pipe.Execute<PublishContext>(ctx => ctx.MessageId = row.MessageId), timeout.Token);
                 row.PublishedAt = time.GetUtcNow();
                 published++;
             }
