@@ -98,10 +98,15 @@ public sealed class Housekeeping(
         }
     }
 
-    /// <summary>Pending scheduled actions without a live Hangfire job (lost between commit and scheduling) are scheduled.</summary>
+    /// <summary>
+    /// Pending scheduled actions without a live Hangfire job (lost between commit and scheduling, or
+    /// taken by a worker that died) are scheduled: the overdue ones on every run, all of them on the
+    /// run in the first five seconds of a minute.
+    /// </summary>
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(60)]
-    public Task ReconcileScheduleAsync(CancellationToken cancellationToken) => scheduler.ReconcileAsync(cancellationToken);
+    public Task ReconcileScheduleAsync(CancellationToken cancellationToken) =>
+        scheduler.ReconcileAsync(all: time.GetUtcNow().Second < 5, cancellationToken);
 
     /// <summary>Closed days of each component's uptime, stored once so the status page never reads the full history.</summary>
     [AutomaticRetry(Attempts = 3)]

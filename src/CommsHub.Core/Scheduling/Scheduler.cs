@@ -55,22 +55,17 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
     /// <summary>An action this late whose job has not run is looked at again: its job may belong to a worker that died.</summary>
     public static readonly TimeSpan Overdue = TimeSpan.FromSeconds(5);
 
-    private static long _lastFullPass;
+    private static readonly TimeSpan StuckInQueue = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Schedules every pending action whose job is missing or dead; returns how many it scheduled.
-    /// Overdue actions are looked at on every call (every 5 s), all pending ones once a minute.
+    /// <paramref name="all"/>: every pending action (at start, once a minute), else the overdue ones only (every 5 s).
     /// </summary>
-    public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
+    public async Task<int> ReconcileAsync(bool all, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var full = now.UtcTicks - Interlocked.Read(ref _lastFullPass) >= TimeSpan.TicksPerMinute;
         var query = db.ScheduledActions.Where(a => a.FiredAt == null && a.CancelledAt == null);
-        if (full)
-        {
-            Interlocked.Exchange(ref _lastFullPass, now.UtcTicks);
-        }
-        else
+        if (!all)
         {
             var overdue = now - Overdue;
             query = query.Where(a => a.DueAt < overdue);
@@ -126,11 +121,10 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
         return state.Name switch
         {
             var n when n == ProcessingState.StateName => Since("StartedAt") is { } started && now - started < Overdue,
-            var n when n == EnqueuedState.StateName => Since("EnqueuedAt") is { } enqueued && now - enqueued < Overdue,
-            // Scheduled or Awaiting: Hangfire moves a due job on within its poll interval, but after an
-            // outage hundreds wait their turn; only one still waiting half a minute late counts as stuck
-            // (a shorter wait re-created whole backlogs and slowed them further).
-            _ => late < TimeSpan.FromSeconds(30),
+            // Enqueued, Scheduled or Awaiting: after an outage hundreds wait their turn, so only one still
+            // waiting half a minute counts as stuck (a shorter wait re-created whole backlogs and slowed them further).
+            var n when n == EnqueuedState.StateName => Since("EnqueuedAt") is { } enqueued && now - enqueued < StuckInQueue,
+            _ => late < StuckInQueue,
         };
     }
 

@@ -31,7 +31,7 @@ internal sealed class SchedulingStartup(IServiceScopeFactory scopes, IRecurringJ
             _ = RetryLaterAsync(waiting);
         }
         await using var scope = scopes.CreateAsyncScope();
-        var scheduled = await scope.ServiceProvider.GetRequiredService<Scheduler>().ReconcileAsync(cancellationToken);
+        var scheduled = await scope.ServiceProvider.GetRequiredService<Scheduler>().ReconcileAsync(all: true, cancellationToken);
         logger.LogInformation("Scheduling ready: {Recurring} recurring jobs, {Scheduled} pending action(s) scheduled at start", Housekeeping.Jobs.Count, scheduled);
     }
 
@@ -80,7 +80,7 @@ internal sealed class SchedulingStartup(IServiceScopeFactory scopes, IRecurringJ
                 }
                 recurring.AddOrUpdate(id, call, schedule, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc, MisfireHandling = MisfireHandlingMode.Relaxed });
             }
-            catch (Exception ex) when (ex is DistributedLockTimeoutException || ex.GetType().Name.EndsWith("DistributedLockException", StringComparison.Ordinal))
+            catch (Exception ex) when (ex is DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException)
             {
                 logger.LogWarning("Recurring job {JobId} could not be updated yet: its lock is held (by a worker that stopped abruptly?); retrying", id);
                 waiting.Add(id);

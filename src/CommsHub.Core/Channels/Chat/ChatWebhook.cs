@@ -121,12 +121,7 @@ public abstract class ChatWebhook(string name, string displayName, string? webho
 
     private TimeSpan? RetryAfterOf(HttpResponseMessage response, string body)
     {
-        TimeSpan? header = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - time.GetUtcNow(),
-            _ => null,
-        };
+        var header = Resilience.RetryAfterHeader.Parse(response.Headers, time.GetUtcNow());
         var inBody = RetryAfterInBody(body);
         // Both are a "not before"; the later one is the one the provider enforces.
         TimeSpan? wait = header is null ? inBody : inBody is null ? header : header > inBody ? header : inBody;

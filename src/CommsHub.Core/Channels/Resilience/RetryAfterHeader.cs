@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 
 namespace CommsHub.Core.Channels.Resilience;
 
+/// <summary>The one reading of a standard <c>Retry-After</c> header, for every channel (chat and social add their own body and rate-limit headers).</summary>
 public static class RetryAfterHeader
 {
     /// <summary>A Retry-After (seconds or an HTTP date) as a wait from <paramref name="now"/>, or null without one.</summary>

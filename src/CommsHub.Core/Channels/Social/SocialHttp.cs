@@ -86,16 +86,9 @@ internal static class SocialHttp
     /// </summary>
     internal static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
     {
-        if (response.Headers.RetryAfter is { } retryAfter)
+        if (Resilience.RetryAfterHeader.Parse(response.Headers, now) is { } wait)
         {
-            if (retryAfter.Delta is { } delta)
-            {
-                return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-            }
-            if (retryAfter.Date is { } date)
-            {
-                return Until(date, now);
-            }
+            return wait;
         }
         foreach (var name in (string[])["x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset"])
         {
