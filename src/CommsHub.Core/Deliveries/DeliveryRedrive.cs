@@ -151,8 +151,9 @@ public sealed class FaultedCommands(CommsHubDbContext db, IOptions<RedriveOption
     {
         var now = time.GetUtcNow();
         // Rows a live sender holds are its business; rows already pushed ahead were counted by an earlier fault (a duplicate command's).
+        System.Linq.Expressions.Expression<Func<Delivery, bool>> free = d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now);
         var first = await Abandonment.Batch(db, updateId, channel, batch)
-            .Where(d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
+            .Where(free)
             .OrderBy(d => d.Id).Select(d => (Guid?)d.Id).FirstOrDefaultAsync(cancellationToken);
         if (first is not { } firstId)
         {
@@ -163,8 +164,7 @@ public sealed class FaultedCommands(CommsHubDbContext db, IOptions<RedriveOption
         var cause = $"{fault.ShortType} failed in {fault.Queue} and is in {fault.ErrorQueue}: {fault.ExceptionType}: {fault.ExceptionMessage}";
         if (faults >= max)
         {
-            var given = await Abandonment.GiveUpAsync(db, updateId, channel, batch,
-                d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now),
+            var given = await Abandonment.GiveUpAsync(db, updateId, channel, batch, free,
                 "command_faulted", Abandonment.Clip($"Gave up after {faults} failed send commands: {cause}"), countAttempt: true, now, cancellationToken);
             logger.LogError("Gave up {Count} {Channel} deliveries of update {UpdateId} (batch {Batch}) after {Faults} failed send commands",
                 given, channel.ToWire(), updateId, batch, faults);
@@ -172,8 +172,7 @@ public sealed class FaultedCommands(CommsHubDbContext db, IOptions<RedriveOption
         }
         var next = now + (options.Value.CommandFaultBackoff * Math.Pow(2, faults - 1));
         var error = Abandonment.Clip($"Send command failed ({faults} of {max}), next attempt at {next:O}: {cause}");
-        return await Abandonment.RecordAsync(db, updateId, channel, batch,
-            d => (d.LeaseUntil == null || d.LeaseUntil < now) && (d.NextAttemptAt == null || d.NextAttemptAt <= now),
+        return await Abandonment.RecordAsync(db, updateId, channel, batch, free,
             DeliveryStatus.Queued, next, "command_faulted", error, countAttempt: true, now, cancellationToken);
     }
 }

@@ -116,10 +116,6 @@ public sealed class Deployment : IAsyncDisposable
     public string Logs(int lines = 15) => string.Join('\n', Directory.GetFiles(_logs, "*.log").Order()
         .Select(f => $"--- {Path.GetFileName(f)}\n" + string.Join('\n', File.ReadLines(f).TakeLast(lines))));
 
-    /// <summary>Warnings and errors the processes logged (distinct, counted).</summary>
-    public IReadOnlyList<string> Problems() =>
-        [.. Directory.GetFiles(_logs, "*.log").SelectMany(f => Topology.LogProblems(f, exitedEarly: false).Select(p => $"{Path.GetFileName(f)}: {p}"))];
-
     public async Task<T> ScalarAsync<T>(string sql) => await _pair.Infra.ScalarAsync<T>(sql, Database);
 
     public async ValueTask DisposeAsync()

@@ -20,16 +20,13 @@ public sealed class FaultPair : IAsyncLifetime
 
     public Infra Infra => _infra ?? throw new InvalidOperationException("the fault pair has not started");
 
-    public string PostgresAdmin { get; private set; } = "";
-
     public async Task InitializeAsync()
     {
         await RunAsync("start");
         var env = await RunAsync("env");
         string Value(string name) => env.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith($"export {name}=", StringComparison.Ordinal))
             .Split('=', 2)[1].Trim('"');
-        PostgresAdmin = Value("COMMSHUB_TEST_POSTGRES");
-        _infra = new Infra(PostgresAdmin, Value("COMMSHUB_TEST_RABBITMQ"), Value("COMMSHUB_TEST_RABBITMQ_MANAGEMENT"));
+        _infra = new Infra(Value("COMMSHUB_TEST_POSTGRES"), Value("COMMSHUB_TEST_RABBITMQ"), Value("COMMSHUB_TEST_RABBITMQ_MANAGEMENT"));
     }
 
     public async Task DisposeAsync()

@@ -104,9 +104,6 @@ public sealed class RecipientCounter(string channel)
         }
     }
 
-    /// <summary>How many times recipient <paramref name="index"/> was reached.</summary>
-    public int CountOf(int index) => Volatile.Read(ref _counts[index]);
-
     /// <summary>Recipients reached fewer than <paramref name="expected"/> times (the shortfall summed).</summary>
     public long Missing(int expected = 1) => _counts.Sum(c => (long)Math.Max(0, expected - c));
 
