@@ -12,4 +12,7 @@ public sealed class Component
     public int Position { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Deleted: shown nowhere and offered to nobody, kept so past incidents still name it.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
 }

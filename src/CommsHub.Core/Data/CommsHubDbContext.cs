@@ -7,6 +7,8 @@ using CommsHub.Core.Messaging;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CommsHub.Core.Data;
@@ -31,6 +33,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Scheduling.ScheduledAction> ScheduledActions => Set<Scheduling.ScheduledAction>();
     public DbSet<ScheduledUpdate> ScheduledUpdates => Set<ScheduledUpdate>();
+    public DbSet<IncidentTemplate> IncidentTemplates => Set<IncidentTemplate>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
     public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
@@ -57,6 +60,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(c => c.Name).HasMaxLength(200);
             e.Property(c => c.Description).HasMaxLength(2000);
             e.Property(c => c.Group).HasMaxLength(200);
+            // A deleted component is gone from every query; past incidents read its name with IgnoreQueryFilters.
+            e.HasQueryFilter(c => c.DeletedAt == null);
         });
 
         modelBuilder.Entity<ComponentStatusHistory>(e =>
@@ -73,6 +78,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasMany(i => i.Components).WithOne().HasForeignKey(c => c.IncidentId);
             e.HasIndex(i => new { i.Status, i.CreatedAt });
             e.PrimitiveCollection(i => i.Reminders);
+            e.Property(i => i.DraftUpdate).HasMaxLength(40_000);
             e.Ignore(i => i.IsOpen);
         });
         modelBuilder.Entity<IncidentComponent>(e =>
@@ -119,6 +125,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(d => d.Provider).HasMaxLength(32);
             e.Property(d => d.ProviderMessageId).HasMaxLength(200);
             e.Property(d => d.LastError).HasMaxLength(2000);
+            e.Property(d => d.Rendered).HasMaxLength(100_000);
             e.HasIndex(d => new { d.UpdateId, d.SubscriberId, d.Channel }).IsUnique();
             e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch });
             e.HasIndex(d => new { d.IncidentId, d.Id });
@@ -152,6 +159,19 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("scheduled_updates");
             e.HasIndex(u => new { u.IncidentId, u.PublishAt });
             e.HasOne<Incident>().WithMany().HasForeignKey(u => u.IncidentId);
+        });
+
+        modelBuilder.Entity<IncidentTemplate>(e =>
+        {
+            e.ToTable("incident_templates");
+            e.Property(t => t.Name).HasMaxLength(200);
+            e.Property(t => t.Title).HasMaxLength(500);
+            e.Property(t => t.Message).HasMaxLength(20_000);
+            e.Property(t => t.Components).HasConversion(
+                v => JsonSerializer.Serialize(v, JsonSerializerOptions.Web),
+                v => JsonSerializer.Deserialize<List<TemplateComponent>>(v, JsonSerializerOptions.Web) ?? new List<TemplateComponent>(),
+                new ValueComparer<List<TemplateComponent>>((a, b) => a!.SequenceEqual(b!), v => v.Aggregate(0, (h, c) => HashCode.Combine(h, c)), v => v.ToList()));
+            e.HasIndex(t => t.Name).IsUnique();
         });
 
         modelBuilder.Entity<DeliveryAttempt>(e =>

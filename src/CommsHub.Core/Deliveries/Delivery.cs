@@ -23,6 +23,9 @@ public sealed class Delivery
     public DateTimeOffset? SentAt { get; set; }
     public DateTimeOffset? DeliveredAt { get; set; }
 
+    /// <summary>What a sandboxed delivery would have sent (no provider configured): kept so it can be read back.</summary>
+    public string? Rendered { get; set; }
+
     /// <summary>The planner's batch (one provider request) this delivery belongs to.</summary>
     public int Batch { get; init; }
 

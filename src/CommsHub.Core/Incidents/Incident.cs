@@ -37,6 +37,21 @@ public sealed class Incident
     /// <summary>Incident only: when operators were last reminded that it has gone without a public update.</summary>
     public DateTimeOffset? OperatorRemindedAt { get; set; }
 
+    /// <summary>
+    /// Incident only: written but not published. A draft is on no public surface and sends nothing;
+    /// its first update waits in <see cref="DraftUpdate"/> until it is published.
+    /// </summary>
+    public bool Draft { get; set; }
+
+    /// <summary>A draft's first update, as the operator wrote it (JSON of the create request); null once published.</summary>
+    public string? DraftUpdate { get; set; }
+
+    /// <summary>Incident only: withdrawn as published in error. Gone from every public surface; kept here, with its deliveries and audit.</summary>
+    public DateTimeOffset? RetractedAt { get; set; }
+
+    /// <summary>When the title or impact was last corrected after publication.</summary>
+    public DateTimeOffset? EditedAt { get; set; }
+
     public bool IsOpen => !IsClosed(Status);
 
     public static bool IsClosed(IncidentStatus status) => status is IncidentStatus.Resolved or IncidentStatus.Postmortem or IncidentStatus.Completed;

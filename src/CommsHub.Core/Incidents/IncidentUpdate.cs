@@ -7,7 +7,13 @@ public sealed class IncidentUpdate
     public Guid Id { get; init; } = Ids.New();
     public Guid IncidentId { get; init; }
     public IncidentStatus Status { get; init; }
-    public required string Message { get; init; }
+    public required string Message { get; set; }
+
+    /// <summary>When the message was last corrected; the public surfaces mark it as edited.</summary>
+    public DateTimeOffset? EditedAt { get; set; }
+
+    /// <summary>A correction sent to subscribers: the update whose text it corrects (this one is not on the public timeline).</summary>
+    public Guid? CorrectionOf { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>false: the website only, no notification on any channel.</summary>

@@ -179,6 +179,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
                     b.Property<string>("Description")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
@@ -312,6 +316,11 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)")
                         .HasColumnName("recipient");
+
+                    b.Property<string>("Rendered")
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)")
+                        .HasColumnName("rendered");
 
                     b.Property<DateTimeOffset?>("SentAt")
                         .HasColumnType("timestamp with time zone")
@@ -474,6 +483,19 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<bool>("Draft")
+                        .HasColumnType("boolean")
+                        .HasColumnName("draft");
+
+                    b.Property<string>("DraftUpdate")
+                        .HasMaxLength(40000)
+                        .HasColumnType("character varying(40000)")
+                        .HasColumnName("draft_update");
+
+                    b.Property<DateTimeOffset?>("EditedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("edited_at");
+
                     b.Property<string>("Impact")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -498,6 +520,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("ResolvedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("resolved_at");
+
+                    b.Property<DateTimeOffset?>("RetractedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retracted_at");
 
                     b.Property<DateTimeOffset?>("ScheduledFor")
                         .HasColumnType("timestamp with time zone")
@@ -562,6 +588,60 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     b.ToTable("incident_components", (string)null);
                 });
 
+            modelBuilder.Entity("CommsHub.Core.Incidents.IncidentTemplate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Components")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("components");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Impact")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("impact");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_incident_templates");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_incident_templates_name");
+
+                    b.ToTable("incident_templates", (string)null);
+                });
+
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentUpdate", b =>
                 {
                     b.Property<Guid>("Id")
@@ -574,9 +654,17 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("text[]")
                         .HasColumnName("channels");
 
+                    b.Property<Guid?>("CorrectionOf")
+                        .HasColumnType("uuid")
+                        .HasColumnName("correction_of");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("EditedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("edited_at");
 
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("uuid")

@@ -171,6 +171,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("deleted_at");
+
                     b.Property<string>("Description")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
@@ -302,6 +306,11 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT")
                         .HasColumnName("recipient");
+
+                    b.Property<string>("Rendered")
+                        .HasMaxLength(100000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rendered");
 
                     b.Property<long?>("SentAt")
                         .HasColumnType("INTEGER")
@@ -462,6 +471,19 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<bool>("Draft")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("draft");
+
+                    b.Property<string>("DraftUpdate")
+                        .HasMaxLength(40000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("draft_update");
+
+                    b.Property<long?>("EditedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("edited_at");
+
                     b.Property<string>("Impact")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -486,6 +508,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.Property<long?>("ResolvedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("resolved_at");
+
+                    b.Property<long?>("RetractedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("retracted_at");
 
                     b.Property<long?>("ScheduledFor")
                         .HasColumnType("INTEGER")
@@ -550,6 +576,60 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.ToTable("incident_components", (string)null);
                 });
 
+            modelBuilder.Entity("CommsHub.Core.Incidents.IncidentTemplate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Components")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("components");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Impact")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("impact");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_incident_templates");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_incident_templates_name");
+
+                    b.ToTable("incident_templates", (string)null);
+                });
+
             modelBuilder.Entity("CommsHub.Core.Incidents.IncidentUpdate", b =>
                 {
                     b.Property<Guid>("Id")
@@ -562,9 +642,17 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("channels");
 
+                    b.Property<Guid?>("CorrectionOf")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("correction_of");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
+
+                    b.Property<long?>("EditedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("edited_at");
 
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("TEXT")
