@@ -3,6 +3,8 @@ namespace CommsHub.Core.Incidents;
 /// <summary>A component and the status an incident gives it. Enum values arrive as text so a bad one is a field error.</summary>
 public sealed record ComponentStatusRequest(Guid? Id, string? Status);
 
+/// <param name="Draft">true: store without publishing or sending, until <c>POST /api/incidents/{id}/publish</c>.</param>
+/// <param name="TemplateId">Start from an incident template; fields given here win over the template's.</param>
 public sealed record CreateIncidentRequest(
     string? Title,
     string? Message,
@@ -10,7 +12,9 @@ public sealed record CreateIncidentRequest(
     string? Impact = null,
     List<ComponentStatusRequest>? Components = null,
     List<string>? Channels = null,
-    bool? Notify = null);
+    bool? Notify = null,
+    bool? Draft = null,
+    Guid? TemplateId = null);
 
 /// <param name="PublishAt">Later: the update is stored and published at this time; until then it can be changed or withdrawn.</param>
 public sealed record CreateUpdateRequest(
