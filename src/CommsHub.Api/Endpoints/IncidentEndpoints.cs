@@ -10,10 +10,13 @@ namespace CommsHub.Api.Endpoints;
 public sealed record IncidentComponentResponse(Guid Id, ComponentStatus Status);
 
 /// <param name="Public">false for a message that was sent but is not on the public timeline (a maintenance reminder).</param>
+/// <param name="EditedAt">When the message was last corrected.</param>
+/// <param name="CorrectionOf">A correction sent to subscribers: the update it corrects.</param>
 public sealed record UpdateResponse(Guid Id, Guid IncidentId, IncidentStatus Status, string Message, DateTimeOffset CreatedAt,
-    bool Notify, IReadOnlyList<Channel> Channels, bool Public)
+    bool Notify, IReadOnlyList<Channel> Channels, bool Public, DateTimeOffset? EditedAt, Guid? CorrectionOf)
 {
-    public static UpdateResponse From(IncidentUpdate u) => new(u.Id, u.IncidentId, u.Status, u.Message, u.CreatedAt, u.Notify, u.Channels, u.Public);
+    public static UpdateResponse From(IncidentUpdate u) =>
+        new(u.Id, u.IncidentId, u.Status, u.Message, u.CreatedAt, u.Notify, u.Channels, u.Public, u.EditedAt, u.CorrectionOf);
 }
 
 /// <param name="Request">What will be posted: the update body as it was sent (without publishAt).</param>
@@ -24,12 +27,17 @@ public sealed record ScheduledUpdateResponse(Guid Id, Guid IncidentId, DateTimeO
         new(u.Id, u.IncidentId, u.PublishAt, u.State, u.ReadRequest(), u.UpdateId, u.Error, u.CreatedAt, u.UpdatedAt);
 }
 
+/// <param name="Draft">Not published: on no public surface, nothing sent; <see cref="DraftUpdate"/> is its first update as written.</param>
+/// <param name="RetractedAt">Withdrawn as published in error: on no public surface any more.</param>
+/// <param name="EditedAt">When the title or impact was last corrected.</param>
 public sealed record IncidentResponse(Guid Id, string Title, IncidentStatus Status, Impact Impact, DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt, DateTimeOffset? ResolvedAt, IReadOnlyList<IncidentComponentResponse> Components, IReadOnlyList<UpdateResponse> Updates)
+    DateTimeOffset UpdatedAt, DateTimeOffset? ResolvedAt, IReadOnlyList<IncidentComponentResponse> Components, IReadOnlyList<UpdateResponse> Updates,
+    bool Draft, CreateIncidentRequest? DraftUpdate, DateTimeOffset? RetractedAt, DateTimeOffset? EditedAt)
 {
     public static IncidentResponse From(Incident i) => new(i.Id, i.Title, i.Status, i.Impact, i.CreatedAt, i.UpdatedAt, i.ResolvedAt,
         i.Components.Select(c => new IncidentComponentResponse(c.ComponentId, c.Status)).ToList(),
-        i.Updates.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Select(UpdateResponse.From).ToList());
+        i.Updates.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Select(UpdateResponse.From).ToList(),
+        i.Draft, i.Draft ? IncidentDrafts.Read(i) : null, i.RetractedAt, i.EditedAt);
 }
 
 public static class IncidentEndpoints
@@ -40,7 +48,11 @@ public static class IncidentEndpoints
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
+        group.MapPatch("/{id:guid}", Patch);
+        group.MapDelete("/{id:guid}", Retract);
+        group.MapPost("/{id:guid}/publish", Publish);
         group.MapPost("/{id:guid}/updates", AddUpdate);
+        group.MapPatch("/{id:guid}/updates/{updateId:guid}", CorrectUpdate);
         group.MapGet("/{id:guid}/scheduled-updates", ListScheduled);
         group.MapGet("/{id:guid}/scheduled-updates/{updateId:guid}", GetScheduled);
         group.MapPatch("/{id:guid}/scheduled-updates/{updateId:guid}", ChangeScheduled);
@@ -54,6 +66,26 @@ public static class IncidentEndpoints
         var incident = await incidents.CreateAsync(request, ct);
         return TypedResults.Created($"/api/incidents/{incident.Id}", IncidentResponse.From(incident));
     }
+
+    /// <summary>Publishes a draft: its first update is sent then.</summary>
+    private static async Task<Results<Ok<IncidentResponse>, NotFound>> Publish(Guid id, IncidentService incidents, CancellationToken ct) =>
+        await incidents.PublishDraftAsync(id, ct) is { } published ? TypedResults.Ok(IncidentResponse.From(published)) : TypedResults.NotFound();
+
+    /// <summary>Corrects a title or impact (marked as edited on the public surfaces); on a draft, changes anything.</summary>
+    private static async Task<Results<Ok<IncidentResponse>, NotFound>> Patch(Guid id, PatchIncidentRequest request, IncidentCorrections corrections,
+        HttpContext http, CancellationToken ct) =>
+        await corrections.PatchAsync(id, request, AdminAudit.Actor(http), ct) is { } patched ? TypedResults.Ok(IncidentResponse.From(patched)) : TypedResults.NotFound();
+
+    /// <summary>Corrects an update's text; with <c>notify: true</c> its audience gets the corrected text as a correction.</summary>
+    private static async Task<Results<Ok<UpdateResponse>, NotFound>> CorrectUpdate(Guid id, Guid updateId, CorrectUpdateRequest request,
+        IncidentCorrections corrections, HttpContext http, CancellationToken ct) =>
+        await corrections.CorrectUpdateAsync(id, updateId, request, AdminAudit.Actor(http), ct) is { } corrected
+            ? TypedResults.Ok(UpdateResponse.From(corrected))
+            : TypedResults.NotFound();
+
+    /// <summary>Retracts an incident published in error (a draft is discarded).</summary>
+    private static async Task<Results<NoContent, NotFound>> Retract(Guid id, IncidentCorrections corrections, HttpContext http, CancellationToken ct) =>
+        await corrections.RetractAsync(id, AdminAudit.Actor(http), ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 
     /// <summary>Posts an update now, or with <c>publishAt</c> stores it and answers 202: it is published at that time.</summary>
     private static async Task<Results<Created<UpdateResponse>, Accepted<ScheduledUpdateResponse>, NotFound>> AddUpdate(Guid id, CreateUpdateRequest request,
@@ -102,13 +134,19 @@ public static class IncidentEndpoints
             case null or "" or "all":
                 break;
             case "open":
-                query = query.Where(i => i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem);
+                query = query.Where(Incident.IsPublic).Where(i => i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem);
                 break;
             case "resolved":
-                query = query.Where(i => i.Status == IncidentStatus.Resolved || i.Status == IncidentStatus.Postmortem);
+                query = query.Where(Incident.IsPublic).Where(i => i.Status == IncidentStatus.Resolved || i.Status == IncidentStatus.Postmortem);
+                break;
+            case "draft":
+                query = query.Where(i => i.Draft);
+                break;
+            case "retracted":
+                query = query.Where(i => i.RetractedAt != null);
                 break;
             default:
-                errors.Add("state", $"'{state}' must be one of: open, resolved, all.");
+                errors.Add("state", $"'{state}' must be one of: open, resolved, draft, retracted, all.");
                 break;
         }
         errors.ThrowIfAny();

@@ -43,6 +43,9 @@ internal sealed class AdminAudit(CommsHubDbContext db, TimeProvider time, ILogge
         }
     }
 
+    /// <summary>Who made an admin call, as the audit log names them.</summary>
+    public static string Actor(HttpContext http) => "api-key:" + (http.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "unknown");
+
     private async Task RecordAsync(HttpContext http, object? result, Exception? failure)
     {
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? "";
@@ -69,7 +72,7 @@ internal sealed class AdminAudit(CommsHubDbContext db, TimeProvider time, ILogge
             // Created and Accepted name what was made.
             ["location"] = inner?.GetType().GetProperty("Location")?.GetValue(inner) as string,
         };
-        var actor = "api-key:" + (http.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "unknown");
+        var actor = Actor(http);
         var subject = http.Request.RouteValues.TryGetValue("id", out var id) ? id?.ToString() : null;
         try
         {

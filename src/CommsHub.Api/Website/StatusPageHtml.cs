@@ -107,6 +107,7 @@ internal static class StatusPageHtml
             body.Append($"<p><strong>{E(Labels.Of(incident.Status))}</strong> · {ImpactText(incident.Impact)}</p>")
                 .Append($"<p class=\"muted\">Started {Time(incident.CreatedAt, zone)}")
                 .Append(incident.ResolvedAt is { } resolved ? $" · resolved {Time(resolved, zone)} (after {Duration(resolved - incident.CreatedAt)})" : "")
+                .Append(incident.EditedAt is { } edited ? $" · <span class=\"edited\">edited <time datetime=\"{Iso(edited)}\">{Time(edited, zone)}</time></span>" : "")
                 .Append("</p>");
         }
         if (incident.Components.Count > 0)
@@ -122,7 +123,9 @@ internal static class StatusPageHtml
                 body.Append("<p class=\"muted\">").Append(string.Join("; ", u.AffectedComponents.Select(c =>
                     $"{E(c.Name)}: {E(Labels.Of(c.OldStatus))} → {E(Labels.Of(c.NewStatus))}"))).Append("</p>");
             }
-            body.Append($"<p class=\"muted\"><time datetime=\"{Iso(u.CreatedAt)}\">{Time(u.CreatedAt, zone)}</time></p></div>");
+            body.Append($"<p class=\"muted\"><time datetime=\"{Iso(u.CreatedAt)}\">{Time(u.CreatedAt, zone)}</time>")
+                .Append(u.EditedAt is { } edited ? $" · <span class=\"edited\">edited <time datetime=\"{Iso(edited)}\">{Time(edited, zone)}</time></span>" : "")
+                .Append("</p></div>");
         }
         body.Append("</section><p><a href=\"/\">← Current status</a> · <a href=\"/history\">Incident history</a></p>");
         return Layout(data, incident.Title, body.ToString());

@@ -75,6 +75,7 @@ public static class CommsHubServices
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
+        services.AddScoped<IncidentCorrections>();
         services.AddSingleton<StatusPage.StatusChangeSignal>();
         services.AddScoped<SubscriberService>();
         services.AddSingleton<SubscriberSecrets>();

@@ -13,7 +13,8 @@ public sealed class Incident
     public required string Title { get; set; }
     public IncidentStatus Status { get; set; } = IncidentStatus.Investigating;
     public Impact Impact { get; set; } = Impact.None;
-    public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When it was published (a draft: when it was written, until it is published).</summary>
+    public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? ResolvedAt { get; set; }
 
@@ -53,6 +54,9 @@ public sealed class Incident
     public DateTimeOffset? EditedAt { get; set; }
 
     public bool IsOpen => !IsClosed(Status);
+
+    /// <summary>On the public surfaces: neither a draft nor retracted. For queries.</summary>
+    public static readonly System.Linq.Expressions.Expression<Func<Incident, bool>> IsPublic = i => !i.Draft && i.RetractedAt == null;
 
     public static bool IsClosed(IncidentStatus status) => status is IncidentStatus.Resolved or IncidentStatus.Postmortem or IncidentStatus.Completed;
 }

@@ -25,3 +25,19 @@ public sealed record CreateUpdateRequest(
     List<string>? Channels = null,
     bool? Notify = null,
     DateTimeOffset? PublishAt = null);
+
+/// <summary>
+/// Corrects a published incident's title or impact. On a draft, every field of its first update
+/// can be changed too (<c>message</c>, <c>status</c>, <c>components</c>, <c>channels</c>, <c>notify</c>).
+/// </summary>
+public sealed record PatchIncidentRequest(
+    string? Title = null,
+    string? Impact = null,
+    string? Message = null,
+    string? Status = null,
+    List<ComponentStatusRequest>? Components = null,
+    List<string>? Channels = null,
+    bool? Notify = null);
+
+/// <param name="Notify">true: also send the corrected text to the update's audience, as a correction.</param>
+public sealed record CorrectUpdateRequest(string? Message, bool? Notify = null);

@@ -35,6 +35,47 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         var now = time.GetUtcNow();
         var incident = new Incident { Title = request.Title!.Trim(), Status = status, Impact = impact, CreatedAt = now, UpdatedAt = now };
         db.Incidents.Add(incident);
+        if (request.Draft == true)
+        {
+            // Nothing public, nothing sent, no component touched: the first update waits as written.
+            incident.Draft = true;
+            incident.DraftUpdate = IncidentDrafts.Write(request);
+            await db.SaveChangesAsync(cancellationToken);
+            return incident;
+        }
+        await AppendAsync(incident, new UpdateDraft(status, request.Message!, common.Components, common.Channels, request.Notify ?? true), now, cancellationToken);
+        return incident;
+    }
+
+    /// <summary>
+    /// Publishes a draft: its first update is validated again (a component may have gone since it was
+    /// written) and sent as a new incident's would be, dated now.
+    /// </summary>
+    /// <returns>The incident, or null when it does not exist.</returns>
+    public async Task<Incident?> PublishDraftAsync(Guid incidentId, CancellationToken cancellationToken)
+    {
+        var incident = await db.Incidents.Include(i => i.Components).Include(i => i.Updates).AsSplitQuery()
+            .FirstOrDefaultAsync(i => i.Id == incidentId && i.Kind == IncidentKind.Incident, cancellationToken);
+        if (incident is null)
+        {
+            return null;
+        }
+        if (!incident.Draft)
+        {
+            throw new StateConflictException("The incident is not a draft.", "This incident was published already; post an update instead.");
+        }
+        var request = IncidentDrafts.Read(incident);
+        var errors = new FieldErrors();
+        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
+        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        incident.Draft = false;
+        incident.DraftUpdate = null;
+        incident.CreatedAt = now;
+        incident.Impact = impact;
         await AppendAsync(incident, new UpdateDraft(status, request.Message!, common.Components, common.Channels, request.Notify ?? true), now, cancellationToken);
         return incident;
     }
@@ -69,6 +110,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
 
     private async Task<(UpdateDraft Draft, Impact Impact)> ValidateUpdateAsync(Incident incident, CreateUpdateRequest request, CancellationToken cancellationToken)
     {
+        EnsurePublished(incident);
         var errors = new FieldErrors();
         var status = ParseIncidentStatus(request.Status, incident.Status, errors);
         var impact = ParseOptional(request.Impact, incident.Impact, "impact", errors);
@@ -133,6 +175,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
             Notify = draft.Notify,
             Public = draft.Public,
             Channels = [.. draft.Channels],
+            CorrectionOf = draft.CorrectionOf,
         };
         foreach (var (component, newStatus) in draft.Components)
         {
@@ -174,19 +217,12 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         return update;
     }
 
-    private sealed record ValidatedCommon(List<(Component Component, ComponentStatus Status)> Components, List<Channel> Channels);
+    internal sealed record ValidatedCommon(List<(Component Component, ComponentStatus Status)> Components, List<Channel> Channels);
 
-    private async Task<ValidatedCommon> ValidateCommonAsync(string? message, List<ComponentStatusRequest>? components,
+    internal async Task<ValidatedCommon> ValidateCommonAsync(string? message, List<ComponentStatusRequest>? components,
         List<string>? channels, FieldErrors errors, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(message))
-        {
-            errors.Add("message", "message is required.");
-        }
-        else if (message.Length > MaxMessageLength)
-        {
-            errors.Add("message", $"message must be at most {MaxMessageLength} characters.");
-        }
+        ValidateMessage(message, errors);
 
         var resolvedComponents = new List<(Component, ComponentStatus)>();
         if (components is { Count: > 0 })
@@ -251,10 +287,47 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         return resolvedChannels;
     }
 
+    internal static void ValidateTitle(string? title, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(title))
+        {
+            errors.Add("title", "title is required.");
+        }
+        else if (title.Length > MaxTitleLength)
+        {
+            errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
+        }
+    }
+
+    internal static void ValidateMessage(string? message, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            errors.Add("message", "message is required.");
+        }
+        else if (message.Length > MaxMessageLength)
+        {
+            errors.Add("message", $"message must be at most {MaxMessageLength} characters.");
+        }
+    }
+
+    /// <summary>Updates go to published incidents only: a draft is published first, a retracted one takes none.</summary>
+    internal static void EnsurePublished(Incident incident)
+    {
+        if (incident.Draft)
+        {
+            throw new StateConflictException("The incident is a draft.", $"Publish it first (POST /api/incidents/{incident.Id}/publish), or change the draft with PATCH.");
+        }
+        if (incident.RetractedAt is not null)
+        {
+            throw new StateConflictException("The incident was retracted.", $"It was retracted at {incident.RetractedAt:O} and takes no more updates.");
+        }
+    }
+
     private static readonly IncidentStatus[] IncidentStatuses =
         [IncidentStatus.Investigating, IncidentStatus.Identified, IncidentStatus.Monitoring, IncidentStatus.Resolved, IncidentStatus.Postmortem];
 
-    private static IncidentStatus ParseIncidentStatus(string? text, IncidentStatus fallback, FieldErrors errors)
+    internal static IncidentStatus ParseIncidentStatus(string? text, IncidentStatus fallback, FieldErrors errors)
     {
         var status = ParseOptional(text, fallback, "status", errors);
         if (text is not null && Wire.TryParse<IncidentStatus>(text, out var parsed) && !IncidentStatuses.Contains(parsed))
@@ -264,7 +337,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         return status;
     }
 
-    private static TEnum ParseOptional<TEnum>(string? text, TEnum fallback, string field, FieldErrors errors) where TEnum : struct, Enum
+    internal static TEnum ParseOptional<TEnum>(string? text, TEnum fallback, string field, FieldErrors errors) where TEnum : struct, Enum
     {
         if (text is null)
         {
@@ -286,7 +359,8 @@ internal sealed record UpdateDraft(
     IReadOnlyList<(Component Component, ComponentStatus Status)> Components,
     IReadOnlyList<Channel> Channels,
     bool Notify,
-    bool Public = true);
+    bool Public = true,
+    Guid? CorrectionOf = null);
 
 /// <summary>A hypothetical update and the incident as it would stand after it.</summary>
 public sealed record UpdatePreview(Incident Incident, IncidentUpdate Update, IReadOnlyList<(string Name, Common.ComponentStatus Status)> Components);

@@ -51,7 +51,7 @@ public sealed class OperatorReminders(
         }
         var now = time.GetUtcNow();
         var quietSince = now - after;
-        var stale = await db.Incidents.AsNoTracking()
+        var stale = await db.Incidents.AsNoTracking().Where(Incident.IsPublic)
             .Where(i => i.Kind == IncidentKind.Incident && i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem)
             .Where(i => i.OperatorRemindedAt == null || i.OperatorRemindedAt <= quietSince)
             .Select(i => new { i.Id, i.Title, i.OperatorRemindedAt, LastUpdate = i.Updates.Where(u => u.Public).Max(u => (DateTimeOffset?)u.CreatedAt) ?? i.CreatedAt })

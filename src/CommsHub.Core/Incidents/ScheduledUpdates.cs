@@ -126,13 +126,16 @@ public sealed class ScheduledUpdates(CommsHubDbContext db, IncidentService incid
             await db.SaveChangesAsync(cancellationToken);
             return $"published as update {update.Id}";
         }
-        catch (ValidationException invalid)
+        catch (Exception refused) when (refused is ValidationException or StateConflictException)
         {
-            // It validated when it was scheduled; something it names changed since. Kept as failed, with why.
+            // It validated when it was scheduled; something it names changed since (a component, or the
+            // incident was retracted). Kept as failed, with why.
             db.ChangeTracker.Clear();
             var failed = await db.ScheduledUpdates.FirstAsync(u => u.Id == id, cancellationToken);
             failed.State = ScheduledUpdateState.Failed;
-            failed.Error = string.Join(" ", invalid.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")));
+            failed.Error = refused is ValidationException invalid
+                ? string.Join(" ", invalid.Errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}")))
+                : refused.Message;
             failed.UpdatedAt = time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
             return "failed: " + failed.Error;

@@ -34,7 +34,7 @@ public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache
             .ToListAsync(cancellationToken);
 
         var o = options.Value;
-        var message = update.Message;
+        var message = update.CorrectionOf is null ? update.Message : "Correction: " + update.Message;
         if (incident.Kind == Common.IncidentKind.Maintenance && update.Status == Common.IncidentStatus.Scheduled
             && texts.Window(incident) is var window && !message.Contains(window, StringComparison.Ordinal))
         {

@@ -1,5 +1,6 @@
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
+using CommsHub.Core.Incidents;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.StatusPage;
@@ -18,7 +19,7 @@ public static class PageStatus
     {
         // Maintenances count through their components (under_maintenance while open), so a scheduled
         // window changes nothing until it starts. The statuses are Incident.IsClosed's, spelled out for SQL.
-        var impacts = await db.Incidents.AsNoTracking()
+        var impacts = await db.Incidents.AsNoTracking().Where(Incident.IsPublic)
             .Where(i => i.Kind == IncidentKind.Incident
                 && i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem && i.Status != IncidentStatus.Completed)
             .Select(i => i.Impact).ToListAsync(cancellationToken);

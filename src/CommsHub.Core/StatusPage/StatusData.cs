@@ -46,9 +46,17 @@ public sealed record DayUptime(DateOnly Day, double Operational, ComponentStatus
 public sealed record IncidentData(
     Guid Id, string Title, IncidentStatus Status, Impact Impact,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? MonitoringAt, DateTimeOffset? ResolvedAt,
-    string Shortlink, IReadOnlyList<IncidentUpdateData> Updates, IReadOnlyList<AffectedComponent> Components);
+    string Shortlink, IReadOnlyList<IncidentUpdateData> Updates, IReadOnlyList<AffectedComponent> Components)
+{
+    /// <summary>When the title or impact was corrected after publication.</summary>
+    public DateTimeOffset? EditedAt { get; init; }
+}
 
-public sealed record IncidentUpdateData(Guid Id, IncidentStatus Status, string Body, DateTimeOffset CreatedAt, IReadOnlyList<ComponentChangeData> AffectedComponents);
+public sealed record IncidentUpdateData(Guid Id, IncidentStatus Status, string Body, DateTimeOffset CreatedAt, IReadOnlyList<ComponentChangeData> AffectedComponents)
+{
+    /// <summary>When the text was corrected: the public surfaces show it marked as edited.</summary>
+    public DateTimeOffset? EditedAt { get; init; }
+}
 
 public sealed record ComponentChangeData(Guid Id, string Name, ComponentStatus OldStatus, ComponentStatus NewStatus);
 

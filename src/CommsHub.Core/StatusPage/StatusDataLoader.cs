@@ -34,9 +34,10 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         var zone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone);
         var components = await db.Components.AsNoTracking().OrderBy(c => c.Position).ThenBy(c => c.Name).ToListAsync(cancellationToken);
         var uptime = await UptimeDays.LoadAsync(db, components, now, zone, cancellationToken);
-        var names = components.ToDictionary(c => c.Id, c => c.Name);
+        // Past incidents still name components deleted since.
+        var names = await db.Components.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
 
-        var incidents = await WithTimeline(db.Incidents.Where(i => i.Kind == IncidentKind.Incident)
+        var incidents = await WithTimeline(db.Incidents.Where(i => i.Kind == IncidentKind.Incident).Where(Incident.IsPublic)
             .OrderByDescending(i => i.CreatedAt).Take(o.IncidentHistory))
             .ToListAsync(cancellationToken);
         // Open ones however many (they are few, and each is on the page), then as many completed ones
@@ -72,8 +73,14 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
             i.ResolvedAt,
             hub.Value.Link($"/incidents/{i.Id}"),
             i.Updates.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Select(u => new IncidentUpdateData(u.Id, u.Status, u.Message, u.CreatedAt,
-                u.ComponentChanges.Select(c => new ComponentChangeData(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.OldStatus, c.NewStatus)).ToList())).ToList(),
-            i.Components.Select(c => new AffectedComponent(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.Status)).ToList());
+                u.ComponentChanges.Select(c => new ComponentChangeData(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.OldStatus, c.NewStatus)).ToList())
+            {
+                EditedAt = u.EditedAt,
+            }).ToList(),
+            i.Components.Select(c => new AffectedComponent(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.Status)).ToList())
+        {
+            EditedAt = i.EditedAt,
+        };
     }
 
     /// <summary>

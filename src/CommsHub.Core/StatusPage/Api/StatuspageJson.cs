@@ -114,8 +114,8 @@ internal sealed class StatuspageJson(StatusData data)
         ["body"] = update.Body,
         ["incident_id"] = incidentId,
         ["created_at"] = Time(update.CreatedAt),
-        // Updates are never edited or backdated here, so all three times are the posting time.
-        ["updated_at"] = Time(update.CreatedAt),
+        // Statuspage's own field for a changed update; a correction is one.
+        ["updated_at"] = Time(update.EditedAt ?? update.CreatedAt),
         ["display_at"] = Time(update.CreatedAt),
         ["affected_components"] = update.AffectedComponents.Count == 0
             ? null

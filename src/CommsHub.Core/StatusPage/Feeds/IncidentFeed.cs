@@ -76,8 +76,11 @@ internal static class IncidentFeed
         {
             var body = WebUtility.HtmlEncode(update.Body.ReplaceLineEndings("\n")).Replace("\n", "<br>", StringComparison.Ordinal);
             html.Append(CultureInfo.InvariantCulture,
-                $"<p><small>{update.CreatedAt.UtcDateTime:d MMM yyyy, HH:mm} UTC</small><br><strong>{WebUtility.HtmlEncode(Labels.Of(update.Status))}</strong> - {body}</p>");
+                $"<p><small>{update.CreatedAt.UtcDateTime:d MMM yyyy, HH:mm} UTC{Edited(update.EditedAt)}</small><br><strong>{WebUtility.HtmlEncode(Labels.Of(update.Status))}</strong> - {body}</p>");
         }
         return html.ToString();
     }
+
+    private static string Edited(DateTimeOffset? at) =>
+        at is { } edited ? string.Create(CultureInfo.InvariantCulture, $" (edited {edited.UtcDateTime:d MMM yyyy, HH:mm} UTC)") : "";
 }
