@@ -117,6 +117,14 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         {
             return $"{JsonField(invalid.Path)} {field.Reason}";
         }
+        // The serializer wraps the reader's own error (a JsonException subclass it keeps internal): the
+        // body is not JSON at all there, e.g. a control character sent raw inside a string, not escaped.
+        if (invalid.InnerException is JsonException && invalid.LineNumber is { } line && invalid.BytePositionInLine is { } position)
+        {
+            var reason = invalid.Message;
+            var cut = reason.IndexOf(" Path: ", StringComparison.Ordinal) is >= 0 and var p ? p : reason.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+            return $"The body is not valid JSON at line {line + 1}, byte {position + 1}: {(cut >= 0 ? reason[..cut] : reason)}";
+        }
         // The exception handler middleware clears the endpoint before handlers run; its feature keeps it.
         var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
         var requestType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;

@@ -126,6 +126,16 @@ public sealed partial class StrictInputTests : SqliteAppTest
     }
 
     [Fact]
+    public async Task A_control_character_sent_raw_instead_of_escaped_is_not_json_and_the_answer_says_where()
+    {
+        var problem = await RefusedAsync("/api/incidents", "{\"title\":\"Bad\u001b[31m\",\"message\":\"m\"}");
+
+        Assert.Equal("The body is not valid JSON at line 1, byte 14: '0x1B' is invalid within a JSON string. The string should be correctly escaped.",
+            Error(problem, "title"));
+        Assert.Equal(0, await WithDbAsync(db => db.Incidents.CountAsync()));
+    }
+
+    [Fact]
     public async Task Tab_line_feed_and_carriage_return_are_kept()
     {
         const string Message = "Steps:\r\n\t1. restart\n\t2. wait";

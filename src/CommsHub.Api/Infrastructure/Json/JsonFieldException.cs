@@ -7,7 +7,7 @@ namespace CommsHub.Api.Infrastructure.Json;
 /// The serializer fills in <see cref="JsonException.Path"/>; <see cref="Reason"/> is what the client
 /// reads after the field's name ("contains the control character …", "has no UTC offset …").
 /// </summary>
-public sealed class JsonFieldException(string reason) : JsonException(reason)
+internal sealed class JsonFieldException(string reason) : JsonException(reason)
 {
     public string Reason { get; } = reason;
 }
