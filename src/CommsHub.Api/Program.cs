@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CommsHub.Api.Endpoints;
 using CommsHub.Api.Infrastructure;
+using CommsHub.Api.Infrastructure.Json;
 using CommsHub.Api.Website;
 using CommsHub.Core.Auth;
 using CommsHub.Core.Data;
@@ -37,6 +38,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+    StrictJson.Apply(o.SerializerOptions);
 });
 var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

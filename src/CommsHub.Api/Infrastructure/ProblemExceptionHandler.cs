@@ -1,16 +1,20 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using CommsHub.Api.Infrastructure.Json;
 using CommsHub.Core.Common;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.Diagnostics;
+using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CommsHub.Api.Infrastructure;
 
 /// <summary>Maps the exceptions we know to RFC 9457 problem details; everything else stays a 500.</summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, IOptions<HttpJsonOptions> json) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -21,8 +25,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
                 Status = StatusCodes.Status400BadRequest,
                 Title = "One or more fields are invalid.",
             },
-            BadHttpRequestException { InnerException: JsonException json } => new HttpValidationProblemDetails(
-                new Dictionary<string, string[]> { [JsonField(json.Path)] = [JsonMessage(json)] })
+            BadHttpRequestException { InnerException: JsonException invalid } => new HttpValidationProblemDetails(
+                new Dictionary<string, string[]> { [JsonField(invalid.Path)] = [JsonMessage(invalid, httpContext)] })
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request body is not valid JSON for this endpoint.",
@@ -107,8 +111,26 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
     private static string JsonField(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "$" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
-    private static string JsonMessage(JsonException json) =>
-        json.Path is null or "$"
-            ? "The body must be a JSON object matching this endpoint's request."
-            : $"The value at '{JsonField(json.Path)}' has the wrong type or format.";
+    private string JsonMessage(JsonException invalid, HttpContext httpContext)
+    {
+        if (invalid is JsonFieldException field)
+        {
+            return $"{JsonField(invalid.Path)} {field.Reason}";
+        }
+        // The serializer wraps the reader's own error (a JsonException subclass it keeps internal): the
+        // body is not JSON at all there, e.g. a control character sent raw inside a string, not escaped.
+        if (invalid.InnerException is JsonException && invalid.LineNumber is { } line && invalid.BytePositionInLine is { } position)
+        {
+            var reason = invalid.Message;
+            var cut = reason.IndexOf(" Path: ", StringComparison.Ordinal) is >= 0 and var p ? p : reason.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+            return $"The body is not valid JSON at line {line + 1}, byte {position + 1}: {(cut >= 0 ? reason[..cut] : reason)}";
+        }
+        // The exception handler middleware clears the endpoint before handlers run; its feature keeps it.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+        var requestType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        return UnknownJsonField.Describe(invalid.Path, requestType, json.Value.SerializerOptions)
+            ?? (invalid.Path is null or "$"
+                ? "The body must be a JSON object matching this endpoint's request."
+                : $"The value at '{JsonField(invalid.Path)}' has the wrong type or format.");
+    }
 }
