@@ -51,6 +51,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
                 Status = StatusCodes.Status409Conflict,
                 Title = state.Title,
                 Detail = state.Message,
+                Extensions = new Dictionary<string, object?>(state.Extensions),
             },
             _ when IsDatabaseUnavailable(exception) => new ProblemDetails
             {

@@ -34,7 +34,8 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         var zone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone);
         var components = await db.Components.AsNoTracking().OrderBy(c => c.Position).ThenBy(c => c.Name).ToListAsync(cancellationToken);
         var uptime = await UptimeDays.LoadAsync(db, components, now, zone, cancellationToken);
-        var names = components.ToDictionary(c => c.Id, c => c.Name);
+        // Deleted components too: past incidents still name what they touched.
+        var names = await db.Components.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
 
         var incidents = await WithTimeline(db.Incidents.Where(i => i.Kind == IncidentKind.Incident)
             .OrderByDescending(i => i.CreatedAt).Take(o.IncidentHistory))
