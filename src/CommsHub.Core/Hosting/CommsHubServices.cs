@@ -75,6 +75,8 @@ public static class CommsHubServices
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
+        services.AddScoped<IncidentTemplates>();
+        services.AddScoped<Components.ComponentService>();
         services.AddSingleton<StatusPage.StatusChangeSignal>();
         services.AddScoped<SubscriberService>();
         services.AddSingleton<SubscriberSecrets>();
