@@ -141,7 +141,11 @@ public sealed class ComponentService(CommsHubDbContext db, StatusChangeSignal ch
                 incident
                     ? $"The open incident '{blocking.Title}' ({blocking.Id}) names this component; resolve the incident first."
                     : $"The maintenance '{blocking.Title}' ({blocking.Id}) names this component and is not completed; complete or cancel it, or take the component out of it, first.",
-                new Dictionary<string, object?> { [incident ? "incidentId" : "maintenanceId"] = blocking.Id, ["title"] = blocking.Title });
+                new Dictionary<string, object?>
+                {
+                    [incident ? "incidentId" : "maintenanceId"] = blocking.Id,
+                    [incident ? "incidentTitle" : "maintenanceTitle"] = blocking.Title,
+                });
         }
 
         var now = time.GetUtcNow();
