@@ -77,6 +77,7 @@ if (roles.Api)
     var admin = app.MapGroup("").RequireAuthorization(ApiKeyAuthenticationHandler.AdminPolicy).AddEndpointFilter<AdminAudit>();
     admin.MapComponentEndpoints();
     admin.MapIncidentEndpoints();
+    admin.MapTemplateEndpoints();
     admin.MapMaintenanceEndpoints();
     admin.MapSubscriberEndpoints();
     admin.MapDeliveryEndpoints();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using CommsHub.Contracts;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
@@ -153,6 +154,55 @@ public sealed class PublishPathTests : IAsyncLifetime
         await WaitForSentAsync(app, incident["updates"]![0]!["id"]!.GetValue<string>(), 5);
         Assert.Equal(["all00000", "all00001", "all00002", "billing00000", "billing00001"],
             _sendGrid.Requests.SelectMany(r => r.Recipients).Select(r => r.Split('@')[0]).Order());
+    }
+
+    [Fact]
+    public async Task Sandboxed_email_and_sms_keep_the_text_they_would_have_sent()
+    {
+        // No SendGrid key and no Twilio credentials: both channels sandboxed (SMS records through the grouped UPDATE … FROM unnest).
+        await using var app = StartApp(new() { ["Channels:Email:SendGrid:ApiKey"] = "" });
+        using var admin = app.Admin();
+        await admin.SubscribeAsync("ann@example.com");
+        await admin.PostAsync("/api/subscribers", new { phone = "+12025550101", confirmed = true });
+        await admin.PostAsync("/api/subscribers", new { phone = "+12025550102", confirmed = true });
+        var incident = await admin.PostAsync("/api/incidents", new { title = "Checkout failing", message = "Payments are declined." });
+        var updateId = incident["updates"]![0]!["id"]!.GetValue<string>();
+
+        List<JsonNode> deliveries = [];
+        await Eventually.HoldsAsync(async () =>
+        {
+            deliveries = await admin.AllDeliveriesAsync($"updateId={updateId}");
+            return deliveries.Count == 3 && deliveries.All(d => d["status"]!.GetValue<string>() == "sandboxed");
+        }, "three sandboxed deliveries", TimeSpan.FromSeconds(60));
+        foreach (var delivery in deliveries)
+        {
+            var rendered = (await admin.GetJsonAsync($"/api/deliveries/{delivery["id"]}"))["rendered"]!.GetValue<string>();
+            Assert.Contains("Payments are declined.", rendered);
+            Assert.Equal(delivery["channel"]!.GetValue<string>() == "email", rendered.StartsWith("Subject: ", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_component_named_by_an_open_incident_is_not_deleted_and_a_free_one_is()
+    {
+        await using var app = StartApp();
+        using var admin = app.Admin();
+        var streaming = await admin.CreateComponentAsync("Streaming");
+        var billing = await admin.CreateComponentAsync("Billing");
+        await admin.PostAsync("/api/incidents", new
+        {
+            title = "Playback outage", message = "Investigating", components = new[] { new { id = streaming, status = "major_outage" } },
+        });
+        using (var refused = await admin.DeleteAsync($"/api/components/{streaming}"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        }
+        using (var deleted = await admin.DeleteAsync($"/api/components/{billing}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+        var left = await admin.GetJsonAsync("/api/components");
+        Assert.Equal([streaming], left.AsArray().Select(c => c!["id"]!.GetValue<string>()));
     }
 
     [Fact]

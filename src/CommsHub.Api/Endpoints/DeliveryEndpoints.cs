@@ -18,19 +18,20 @@ public sealed record ReportResponse(
 
 /// <summary>
 /// One delivery, with the same fields as in the list (<c>attempts</c> is the counter, as the
-/// contract has it), plus <c>attemptLog</c>: one record per try.
+/// contract has it), plus <c>attemptLog</c>: one record per try, and <c>rendered</c>: the text a
+/// sandboxed delivery would have sent (null for any other).
 /// </summary>
 public sealed record DeliveryDetailResponse(
     Guid Id, Guid UpdateId, Guid IncidentId, Guid SubscriberId, Channel Channel, string Recipient, DeliveryStatus Status,
     string? Provider, string? ProviderMessageId, int Attempts, string? LastError,
     DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt,
-    IReadOnlyList<DeliveryAttemptView> AttemptLog)
+    IReadOnlyList<DeliveryAttemptView> AttemptLog, string? Rendered)
 {
     public static DeliveryDetailResponse From(DeliveryDetail detail)
     {
         var d = detail.Delivery;
         return new(d.Id, d.UpdateId, d.IncidentId, d.SubscriberId, d.Channel, d.Recipient, d.Status, d.Provider, d.ProviderMessageId,
-            d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt, detail.Attempts);
+            d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt, detail.Attempts, detail.Rendered);
     }
 }
 

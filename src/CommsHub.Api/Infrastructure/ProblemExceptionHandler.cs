@@ -55,6 +55,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Status = StatusCodes.Status409Conflict,
                 Title = state.Title,
                 Detail = state.Message,
+                Extensions = new Dictionary<string, object?>(state.Extensions),
             },
             _ when IsDatabaseUnavailable(exception) => new ProblemDetails
             {

@@ -20,6 +20,13 @@ public sealed record SendResult(
     public bool Accepted => Status is DeliveryStatus.Sent or DeliveryStatus.Sandboxed;
 
     /// <summary>
+    /// A sandboxed send's text, as it would have gone out (an email's subject and text body, an SMS's
+    /// body): recorded on the delivery so an operator without a provider can read what subscribers
+    /// would get. Null for real sends, which store nothing more.
+    /// </summary>
+    public string? Rendered { get; init; }
+
+    /// <summary>
     /// Nothing was sent: the provider's circuit is open, or it asked us to wait (Retry-After) for an
     /// earlier request. The sender gives the delivery back untried (<c>DeliveryLeases.DeferAsync</c>) for
     /// <see cref="RetryAfter"/>; it is not an attempt. Recorded by mistake, it is still a transient failure

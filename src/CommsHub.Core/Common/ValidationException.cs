@@ -55,7 +55,9 @@ public sealed class FieldErrors
 }
 
 /// <summary>The request is valid but conflicts with the resource's state (a maintenance already completed). Mapped to a 409 problem.</summary>
-public sealed class StateConflictException(string title, string detail) : Exception(detail)
+/// <param name="extensions">Members the problem carries besides its title and detail: what stands in the way (<c>existingId</c>, <c>incidentId</c>).</param>
+public sealed class StateConflictException(string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) : Exception(detail)
 {
     public string Title { get; } = title;
+    public IReadOnlyDictionary<string, object?> Extensions { get; } = extensions ?? new Dictionary<string, object?>();
 }

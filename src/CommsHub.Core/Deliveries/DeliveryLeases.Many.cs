@@ -48,14 +48,17 @@ public sealed partial class DeliveryLeases
             var errors = rows.Select(r => r.Result.Accepted ? null : r.Error).ToArray();
             var nexts = rows.Select(r => r.Next).ToArray();
             var accepted = rows.Select(r => r.Result.Accepted).ToArray();
+            // Null for every real send: only a sandboxed one keeps its text.
+            var rendered = rows.Select(r => r.Result.Accepted ? r.Result.Rendered : null).ToArray();
             updated = await db.Database.ExecuteSqlAsync($"""
                 UPDATE deliveries AS d SET
                     status = v.status, provider = v.provider,
                     provider_message_id = CASE WHEN v.accepted THEN v.message_id ELSE d.provider_message_id END,
                     sent_at = CASE WHEN v.accepted THEN {now} ELSE d.sent_at END,
+                    rendered = CASE WHEN v.accepted THEN v.rendered ELSE d.rendered END,
                     last_error = v.error, next_attempt_at = v.next, lease_token = NULL, lease_until = NULL
-                FROM unnest({deliveryIds}, {statuses}, {providers}, {messageIds}, {errors}, {nexts}, {accepted})
-                    AS v(id, status, provider, message_id, error, next, accepted)
+                FROM unnest({deliveryIds}, {statuses}, {providers}, {messageIds}, {errors}, {nexts}, {accepted}, {rendered})
+                    AS v(id, status, provider, message_id, error, next, accepted, rendered)
                 WHERE d.id = v.id AND d.lease_token = {lease.Token} AND d.status = 'queued'
                 """, cancellationToken);
         }
@@ -65,10 +68,11 @@ public sealed partial class DeliveryLeases
             foreach (var r in rows)
             {
                 var (id, status, provider, messageId, error, next) = (r.Delivery.Id, r.Status, r.Result.Provider, r.Result.ProviderMessageId, r.Error, r.Next);
+                var rendered = r.Result.Rendered;
                 updated += r.Result.Accepted
                     ? await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.ProviderMessageId, messageId)
-                        .SetProperty(d => d.SentAt, now).SetProperty(d => d.LastError, (string?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
+                        .SetProperty(d => d.SentAt, now).SetProperty(d => d.Rendered, rendered).SetProperty(d => d.LastError, (string?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
                     : await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)

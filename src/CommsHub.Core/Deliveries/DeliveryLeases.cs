@@ -132,6 +132,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.Provider, result.Provider)
                 .SetProperty(d => d.ProviderMessageId, result.ProviderMessageId)
                 .SetProperty(d => d.SentAt, now)
+                .SetProperty(d => d.Rendered, result.Rendered)
                 .SetProperty(d => d.LastError, (string?)null)
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                 .SetProperty(d => d.LeaseToken, (Guid?)null)

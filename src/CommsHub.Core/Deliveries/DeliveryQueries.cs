@@ -27,7 +27,8 @@ public sealed record DeliveryAttemptView(
     int Number, DateTimeOffset At, string Provider, DeliveryStatus Outcome, int? HttpStatus,
     string? ErrorCode, string? Error, string? ProviderMessageId, int LatencyMs);
 
-public sealed record DeliveryDetail(DeliveryView Delivery, IReadOnlyList<DeliveryAttemptView> Attempts);
+/// <param name="Rendered">What a sandboxed delivery would have sent; null for any other.</param>
+public sealed record DeliveryDetail(DeliveryView Delivery, IReadOnlyList<DeliveryAttemptView> Attempts, string? Rendered = null);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 
@@ -49,6 +50,8 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
     private static readonly Expression<Func<Delivery, DeliveryView>> ToView = d => new DeliveryView(
         d.Id, d.UpdateId, d.IncidentId, d.SubscriberId, d.Channel, d.Recipient, d.Status,
         d.Provider, d.ProviderMessageId, d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt);
+
+    private static readonly Func<Delivery, DeliveryView> ToViewOne = ToView.Compile();
 
     /// <summary>Stable order (by id, which is creation order) and keyset paging: no row is skipped or repeated.</summary>
     public async Task<Page<DeliveryView>> ListAsync(DeliveryFilter filter, CancellationToken cancellationToken)
@@ -90,8 +93,9 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
     /// <returns>The delivery with its attempts in order, or null when it does not exist.</returns>
     public async Task<DeliveryDetail?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
-        var delivery = await db.Deliveries.AsNoTracking().Where(d => d.Id == id).Select(ToView).FirstOrDefaultAsync(cancellationToken);
-        if (delivery is null)
+        // The whole row, rendered text included: one delivery.
+        var row = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (row is null)
         {
             return null;
         }
@@ -101,7 +105,7 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
             .Select(a => new DeliveryAttemptView(a.Number, a.At, a.Provider, a.Outcome, a.HttpStatus, a.ErrorCode, a.Error,
                 a.ProviderMessageId, a.LatencyMs))
             .ToListAsync(cancellationToken);
-        return new DeliveryDetail(delivery, attempts);
+        return new DeliveryDetail(ToViewOne(row), attempts, row.Rendered);
     }
 
     /// <returns>The report, or null when the update does not exist.</returns>

@@ -76,6 +76,8 @@ public static class CommsHubServices
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
         services.AddScoped<IncidentCorrections>();
+        services.AddScoped<IncidentTemplates>();
+        services.AddScoped<Components.ComponentService>();
         services.AddSingleton<StatusPage.StatusChangeSignal>();
         services.AddScoped<SubscriberService>();
         services.AddSingleton<SubscriberSecrets>();

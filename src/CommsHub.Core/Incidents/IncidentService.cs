@@ -11,13 +11,14 @@ namespace CommsHub.Core.Incidents;
 /// Opens incidents and posts updates. The update, its component changes and the outbox row that
 /// announces it commit in one transaction; the API answers without waiting for any send.
 /// </summary>
-public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, StatusPage.StatusChangeSignal statusChanged, TimeProvider time)
+public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, StatusPage.StatusChangeSignal statusChanged, TimeProvider time, IncidentTemplates templates)
 {
     public const int MaxTitleLength = 500;
     public const int MaxMessageLength = 20_000;
 
     public async Task<Incident> CreateAsync(CreateIncidentRequest request, CancellationToken cancellationToken)
     {
+        request = await templates.ApplyAsync(request, cancellationToken);
         var errors = new FieldErrors();
         if (string.IsNullOrWhiteSpace(request.Title))
         {

@@ -27,7 +27,8 @@ public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache
         var incident = await db.Incidents.AsNoTracking().FirstAsync(i => i.Id == update.IncidentId, cancellationToken);
         var components = await (
                 from ic in db.Set<IncidentComponent>().AsNoTracking()
-                join c in db.Components.AsNoTracking() on ic.ComponentId equals c.Id
+                // A component deleted since is still named in what was said about it then.
+                join c in db.Components.IgnoreQueryFilters().AsNoTracking() on ic.ComponentId equals c.Id
                 where ic.IncidentId == incident.Id
                 orderby c.Position, c.Name
                 select new { c.Name, ic.Status })

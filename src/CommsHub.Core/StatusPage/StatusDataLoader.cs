@@ -34,7 +34,7 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         var zone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone);
         var components = await db.Components.AsNoTracking().OrderBy(c => c.Position).ThenBy(c => c.Name).ToListAsync(cancellationToken);
         var uptime = await UptimeDays.LoadAsync(db, components, now, zone, cancellationToken);
-        // Past incidents still name components deleted since.
+        // Deleted components too: past incidents still name what they touched.
         var names = await db.Components.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
 
         var incidents = await WithTimeline(db.Incidents.Where(i => i.Kind == IncidentKind.Incident).Where(Incident.IsPublic)

@@ -58,6 +58,8 @@ public sealed class SmsDeliveryTests : SqliteAppTest, IDisposable
             Assert.Equal("twilio", d["provider"]!.GetValue<string>());
             Assert.Equal(updates.Single(r => r.To == d["recipient"]!.GetValue<string>()).Sid, d["providerMessageId"]!.GetValue<string>());
         });
+        // A real send stores no copy of its text.
+        Assert.Null((await Admin.GetJsonAsync($"/api/deliveries/{deliveries[0]["id"]}"))["rendered"]);
     }
 
     [Fact]

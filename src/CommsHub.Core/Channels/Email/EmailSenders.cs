@@ -111,5 +111,11 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
 public sealed class SandboxEmailSender : IEmailSender
 {
     public Task<SendResult> SendAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken) =>
-        Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox"));
+        Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox") { Rendered = Rendered(email) });
+
+    /// <summary>
+    /// The subject and the text body. Each recipient's own unsubscribe link stays the placeholder
+    /// SendGrid would have filled in: one text for the whole request.
+    /// </summary>
+    public static string Rendered(RenderedEmail email) => $"Subject: {email.Subject}\n\n{email.Text}";
 }

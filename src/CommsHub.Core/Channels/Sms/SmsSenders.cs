@@ -123,5 +123,5 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<Sms
 public sealed class SandboxSmsSender : ISmsSender
 {
     public Task<SendResult> SendAsync(string to, string body, string? statusCallbackUrl, CancellationToken ct) =>
-        Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox"));
+        Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox") { Rendered = body });
 }

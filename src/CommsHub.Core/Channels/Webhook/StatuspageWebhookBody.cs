@@ -35,7 +35,8 @@ public sealed class StatuspageWebhookBody
         }
         var incident = await db.Incidents.AsNoTracking().Include(i => i.Updates).ThenInclude(u => u.ComponentChanges)
             .AsSplitQuery().FirstAsync(i => i.Id == update.IncidentId, cancellationToken);
-        var componentNames = await db.Components.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
+        // Deleted ones too: an update about a past incident still names what it touched.
+        var componentNames = await db.Components.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
         var page = await PageStatus.ComputeAsync(db, cancellationToken);
         return From(incident, update, componentNames, page, publicBaseUrl, incidentUrl, now);
     }
