@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CommsHub.Core.Common;
 
 namespace CommsHub.Core.StatusPage.Feeds;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CommsHub.Core.StatusPage;
+namespace CommsHub.Core.Common;
 
 /// <summary>
 /// Operator-written text made safe for every public format. XML 1.0 cannot carry most C0 controls,
