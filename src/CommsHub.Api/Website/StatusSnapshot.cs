@@ -96,7 +96,7 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
             var lastGood = _lastGoodIncidents.GetValueOrDefault(id);
             if (_health.Failed(path, e, lastGood is not null))
             {
-                Wake(); // the next rebuild records the alert
+                Wake(); // the background loop records the alert
             }
             return lastGood;
         }
@@ -131,10 +131,13 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Alerts are recorded here, never in StartAsync: notices go to providers over HTTP, and the host must not wait for them.
+        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                await _health.ReportAsync(stoppingToken);
                 await _wake.WaitAsync(_built is null ? RetryUnbuiltAfter : RefreshEvery, stoppingToken);
                 await Task.Delay(50, stoppingToken); // let a burst of changes land in one rebuild
                 if (!await TryRebuildAsync(stoppingToken))
@@ -173,10 +176,6 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
                 logger.LogWarning(ex, "Could not refresh the status page; serving the snapshot from version {Version}", Version);
             }
             return false;
-        }
-        finally
-        {
-            await _health.ReportAsync(cancellationToken);
         }
     }
 
