@@ -26,7 +26,7 @@ public static class PublicText
         while (!rest.IsEmpty)
         {
             Rune.DecodeFromUtf16(rest, out var rune, out var consumed);
-            // A lone surrogate decodes as U+FFFD already; everything else unsafe is replaced here.
+            // A lone surrogate decodes as U+FFFD while the text still holds the surrogate: IsSafe tells it from a real U+FFFD.
             if (IsSafe(rest[0], rune))
             {
                 clean.Append(rest[..consumed]);
