@@ -9,7 +9,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Api.Endpoints;
 
-/// <summary>One alert: <c>action</c> is <c>bus.message_faulted</c> (a message is in an error queue) or <c>delivery.abandoned</c> (a batch was given up).</summary>
+/// <summary>
+/// One alert: <c>action</c> is <c>bus.message_faulted</c> (a message is in an error queue), <c>delivery.abandoned</c> (a batch
+/// was given up), <c>status_page.resource_failed</c> (a public resource cannot be built) or <c>status_page.resource_recovered</c>.
+/// </summary>
 public sealed record AlertResponse(long Id, DateTimeOffset At, string Action, string? Subject, JsonNode? Data);
 
 public static class AlertEndpoints
@@ -24,7 +27,8 @@ public static class AlertEndpoints
 
     /// <summary>
     /// <c>GET /api/alerts?since=&amp;cursor=&amp;limit=</c>: what operators must look at, newest first, from the
-    /// audit log: messages that ended in an error queue and deliveries given up because of one.
+    /// audit log: messages that ended in an error queue, deliveries given up because of one, and public status-page
+    /// resources that cannot be built (and their recovery).
     /// </summary>
     private static async Task<Ok<PageResponse<AlertResponse>>> List(DateTimeOffset? since, string? cursor, int? limit, CommsHubDbContext db, CancellationToken ct)
     {

@@ -11,20 +11,14 @@ namespace CommsHub.Api.Website;
 /// <summary>The public status website, Statuspage's API v2, feeds, live events and the embeddable banner.</summary>
 internal static class StatusPageEndpoints
 {
-    private static readonly string[] Paths =
-    [
-        "/", "/history", "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
-        "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",
-        "/api/v2/scheduled-maintenances/active.json", "/history.atom", "/history.rss", "/maintenances.ics", "/embed.js",
-    ];
-
     public static IEndpointRouteBuilder MapStatusPageEndpoints(this IEndpointRouteBuilder app)
     {
-        foreach (var path in Paths)
+        foreach (var path in StatusSnapshot.Paths)
         {
             app.MapGet(path, (HttpContext http, StatusSnapshot snapshot) => Serve(http, snapshot.Get(path))).WithTags("Status page");
         }
-        app.MapGet("/incidents/{id:guid}", (Guid id, HttpContext http, StatusSnapshot snapshot) => Serve(http, snapshot.Incident(id))).WithTags("Status page");
+        app.MapGet("/incidents/{id:guid}", (Guid id, HttpContext http, StatusSnapshot snapshot) =>
+            snapshot.Incident(id, out var unknown) is { } page ? Serve(http, page) : unknown ? Results.NotFound() : Unavailable(http)).WithTags("Status page");
         app.MapGet("/events", (StatusSnapshot snapshot, CancellationToken ct) => TypedResults.ServerSentEvents(Changes(snapshot, ct))).WithTags("Status page");
         app.MapPost("/subscribe", Subscribe).WithTags("Status page").DisableAntiforgery()
             .RequireRateLimiting(Endpoints.SubscriptionEndpoints.RateLimitPolicy);
@@ -35,7 +29,7 @@ internal static class StatusPageEndpoints
     {
         if (resource is null)
         {
-            return Results.NotFound();
+            return Unavailable(http);
         }
         var headers = http.Response.Headers;
         headers.ETag = resource.ETag;
@@ -53,6 +47,15 @@ internal static class StatusPageEndpoints
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
         return Results.Bytes(resource.Body, resource.ContentType);
+    }
+
+    /// <summary>A resource never built in this process (the database was unreachable at start, say): ask again shortly.</summary>
+    private static IResult Unavailable(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = ((int)StatusSnapshot.RetryUnbuiltAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The status page is not available yet",
+            detail: "This part of the status page could not be built yet. Try again in a few seconds.");
     }
 
     /// <summary>One <c>update</c> event per rebuild (the new version), and a ping every 15 s to keep proxies from closing the stream.</summary>

@@ -35,6 +35,7 @@ internal static class StatusPageHtml
         form label{display:block;margin:8px 0 2px;font-weight:600}form input[type=email],form input[type=tel],form input[type=url]{width:100%;padding:8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
         fieldset{border:1px solid var(--line);border-radius:6px;margin:12px 0;padding:8px 12px}button{font:inherit;padding:10px 18px;border-radius:6px;border:0;background:var(--accent);color:#fff;font-weight:600;cursor:pointer;margin-top:12px}
         footer{color:var(--muted);font-size:.9rem}footer a{color:var(--muted)}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+        .card{overflow-wrap:anywhere}
         """;
 
     private const string LiveScript = """
@@ -217,7 +218,8 @@ internal static class StatusPageHtml
             .Append($"<script>{LiveScript}</script></body></html>")
             .ToString();
 
-    internal static string E(string text) => SitePage.Encode(text);
+    // Cleaned first: the encoder would write a control character as a reference (&#x1B;), which HTML parsers reject too.
+    internal static string E(string text) => SitePage.Encode(PublicText.Clean(text));
 
     private static string ImpactText(Impact impact) => impact == Impact.None ? "No impact" : $"{Labels.Of(impact)} impact";
 

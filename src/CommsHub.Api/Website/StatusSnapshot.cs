@@ -20,14 +20,31 @@ internal sealed record Resource(byte[] Body, string ContentType, string ETag, Da
 /// page stays fast when everyone presses refresh at once — and keeps serving its last state while
 /// the database is down. A change in this process, a published update from any process (the
 /// bus), or at the latest <see cref="RefreshEvery"/>, triggers a rebuild.
+/// Each resource is built on its own: one that fails (a renderer meeting text it cannot write) keeps
+/// its last good version, is alerted once, and never holds back the others; one never built answers
+/// 503. Nothing here stops the host from starting.
 /// </summary>
 internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSignal signal, IOptions<StatusPageOptions> options,
-    IOptions<CommsHubOptions> hub, ILogger<StatusSnapshot> logger) : BackgroundService
+    IOptions<CommsHubOptions> hub, TimeProvider time, ILogger<StatusSnapshot> logger) : BackgroundService
 {
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(30);
 
+    /// <summary>How soon a snapshot never built is tried again, and the <c>Retry-After</c> of what it cannot serve yet.</summary>
+    public static readonly TimeSpan RetryUnbuiltAfter = TimeSpan.FromSeconds(5);
+
+    /// <summary>Every resource of the snapshot, by path: what <see cref="Render"/> builds and the endpoints serve.</summary>
+    public static readonly IReadOnlyList<string> Paths =
+    [
+        "/", "/history", "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
+        "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",
+        "/api/v2/scheduled-maintenances/active.json", "/history.atom", "/history.rss", "/maintenances.ics", "/embed.js",
+    ];
+
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+    private readonly PublicResourceHealth _health = new(scopes, time, logger);
+    // The last page that rendered for each incident, across builds: what a page that stops rendering keeps serving.
+    private readonly ConcurrentDictionary<Guid, Resource> _lastGoodIncidents = new();
     private volatile Built? _built;
 
     private sealed record Built(long Version, StatusData Data, IReadOnlyDictionary<string, Resource> Resources, ConcurrentDictionary<Guid, Resource> Incidents);
@@ -35,31 +52,62 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
     /// <summary>Raised with the new version after each rebuild: what <c>/events</c> tells open pages.</summary>
     public event Action<long>? Rebuilt;
 
+    /// <summary>Called before each resource is rendered; throwing makes that one render fail. Only tests set it.</summary>
+    internal Action<string>? BeforeRender { get; set; }
+
     public long Version => _built?.Version ?? 0;
 
+    /// <summary>The resource, or null while it has never been built (the snapshot's first build failed, or its renderer always does).</summary>
     public Resource? Get(string path) => _built?.Resources.GetValueOrDefault(path);
 
-    public Resource? Incident(Guid id)
+    /// <summary>An incident's or a maintenance's page, rendered when first asked for in each build.</summary>
+    /// <param name="unknown">True when the snapshot is built and has no such incident: a 404 rather than a 503.</param>
+    public Resource? Incident(Guid id, out bool unknown)
     {
+        unknown = false;
         var built = _built;
         if (built is null)
         {
             return null;
         }
-        // Only incidents and maintenances that exist are rendered and kept: unknown ids must not grow the cache.
-        if (built.Data.Incidents.FirstOrDefault(i => i.Id == id) is { } incident)
+        if (built.Incidents.TryGetValue(id, out var cached))
         {
-            return built.Incidents.GetOrAdd(id, _ => Html(StatusPageHtml.Incident(built.Data, incident, _zone), built.Data));
+            return cached;
         }
-        return built.Data.Maintenances.FirstOrDefault(m => m.Id == id) is { } maintenance
-            ? built.Incidents.GetOrAdd(id, _ => Html(StatusPageHtml.Incident(built.Data, maintenance.Incident, _zone, maintenance), built.Data))
-            : null;
+        // Only incidents and maintenances that exist are rendered and kept: unknown ids must not grow the cache.
+        var incident = built.Data.Incidents.FirstOrDefault(i => i.Id == id);
+        var maintenance = incident is null ? built.Data.Maintenances.FirstOrDefault(m => m.Id == id) : null;
+        if (incident is null && maintenance is null)
+        {
+            unknown = true;
+            return null;
+        }
+        var path = $"/incidents/{id}";
+        try
+        {
+            BeforeRender?.Invoke(path);
+            var page = Html(StatusPageHtml.Incident(built.Data, incident ?? maintenance!.Incident, _zone, maintenance), built.Data);
+            _health.Succeeded(path);
+            _lastGoodIncidents[id] = page;
+            return built.Incidents.GetOrAdd(id, page);
+        }
+        catch (Exception e)
+        {
+            var lastGood = _lastGoodIncidents.GetValueOrDefault(id);
+            if (_health.Failed(path, e, lastGood is not null))
+            {
+                Wake(); // the background loop records the alert
+            }
+            return lastGood;
+        }
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         signal.Changed += Wake;
-        await RebuildAsync(cancellationToken); // serve nothing stale or empty: the first build happens before the host listens
+        // The first build happens before the host listens, so a healthy start serves nothing stale or empty.
+        // One that fails is retried in the background: the rest of the API must come up whatever the page holds.
+        await TryRebuildAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
@@ -83,24 +131,51 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Alerts are recorded here, never in StartAsync: notices go to providers over HTTP, and the host must not wait for them.
+        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await _wake.WaitAsync(RefreshEvery, stoppingToken);
+                await _health.ReportAsync(stoppingToken);
+                await _wake.WaitAsync(_built is null ? RetryUnbuiltAfter : RefreshEvery, stoppingToken);
                 await Task.Delay(50, stoppingToken); // let a burst of changes land in one rebuild
-                await RebuildAsync(stoppingToken);
+                if (!await TryRebuildAsync(stoppingToken))
+                {
+                    // Woken again at once (a burst of changes while the database is down): do not spin.
+                    await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex)
+        }
+    }
+
+    /// <returns>False when the data could not be loaded (the database may be down): the last build stays.</returns>
+    private async Task<bool> TryRebuildAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RebuildAsync(cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (_built is null)
             {
-                // The database may be down: keep serving the last snapshot and try again later.
-                logger.LogWarning(ex, "Could not refresh the status page; serving the snapshot from version {Version}", Version);
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                logger.LogError(ex, "Could not build the status page; its resources answer 503 and the build is retried every {Delay}", RetryUnbuiltAfter);
             }
+            else
+            {
+                logger.LogWarning(ex, "Could not refresh the status page; serving the snapshot from version {Version}", Version);
+            }
+            return false;
         }
     }
 
@@ -111,34 +186,60 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
         {
             data = await scope.ServiceProvider.GetRequiredService<StatusDataLoader>().LoadAsync(cancellationToken);
         }
-        var resources = new Dictionary<string, Resource>(StringComparer.Ordinal)
+        var previous = _built;
+        var resources = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var path in Paths)
         {
-            ["/"] = Html(StatusPageHtml.Home(data, _zone), data),
-            ["/history"] = Html(StatusPageHtml.History(data, _zone), data),
-            ["/api/v2/summary.json"] = Json(StatuspageApi.Summary(data), data),
-            ["/api/v2/status.json"] = Json(StatuspageApi.Status(data), data),
-            ["/api/v2/components.json"] = Json(StatuspageApi.Components(data), data),
-            ["/api/v2/incidents.json"] = Json(StatuspageApi.Incidents(data), data),
-            ["/api/v2/incidents/unresolved.json"] = Json(StatuspageApi.UnresolvedIncidents(data), data),
-            ["/api/v2/scheduled-maintenances.json"] = Json(StatuspageApi.ScheduledMaintenances(data), data),
-            ["/api/v2/scheduled-maintenances/upcoming.json"] = Json(StatuspageApi.UpcomingMaintenances(data), data),
-            ["/api/v2/scheduled-maintenances/active.json"] = Json(StatuspageApi.ActiveMaintenances(data), data),
-            ["/history.atom"] = Text(StatusFeeds.Atom(data), "application/atom+xml; charset=utf-8", data),
-            ["/history.rss"] = Text(StatusFeeds.Rss(data), "application/rss+xml; charset=utf-8", data),
-            ["/maintenances.ics"] = Text(StatusFeeds.Ics(data), "text/calendar; charset=utf-8", data),
-            ["/embed.js"] = Text(EmbedScript.For(hub.Value.Link("/").TrimEnd('/')), "text/javascript; charset=utf-8", data, cors: true),
-        };
+            var lastGood = previous?.Resources.GetValueOrDefault(path);
+            try
+            {
+                BeforeRender?.Invoke(path);
+                resources[path] = Render(path, data);
+                _health.Succeeded(path);
+            }
+            catch (Exception e)
+            {
+                _health.Failed(path, e, lastGood is not null);
+                if (lastGood is not null)
+                {
+                    resources[path] = lastGood;
+                }
+            }
+        }
         // Nothing changed (the periodic refresh, mostly): keep the build, its ETags and its version, so
         // clients revalidate to 304 and open pages are not told to refetch for nothing.
-        var previous = _built;
-        if (previous is not null && resources.All(r => previous.Resources.TryGetValue(r.Key, out var old) && old.ETag == r.Value.ETag))
+        if (previous is not null && resources.Count == previous.Resources.Count
+            && resources.All(r => previous.Resources.TryGetValue(r.Key, out var old) && old.ETag == r.Value.ETag))
         {
             return;
         }
         var version = (previous?.Version ?? 0) + 1;
         _built = new Built(version, data, resources, new ConcurrentDictionary<Guid, Resource>());
+        foreach (var gone in _lastGoodIncidents.Keys.Where(id => !data.Incidents.Any(i => i.Id == id) && !data.Maintenances.Any(m => m.Id == id)))
+        {
+            _lastGoodIncidents.TryRemove(gone, out _);
+        }
         Rebuilt?.Invoke(version);
     }
+
+    private Resource Render(string path, StatusData data) => path switch
+    {
+        "/" => Html(StatusPageHtml.Home(data, _zone), data),
+        "/history" => Html(StatusPageHtml.History(data, _zone), data),
+        "/api/v2/summary.json" => Json(StatuspageApi.Summary(data), data),
+        "/api/v2/status.json" => Json(StatuspageApi.Status(data), data),
+        "/api/v2/components.json" => Json(StatuspageApi.Components(data), data),
+        "/api/v2/incidents.json" => Json(StatuspageApi.Incidents(data), data),
+        "/api/v2/incidents/unresolved.json" => Json(StatuspageApi.UnresolvedIncidents(data), data),
+        "/api/v2/scheduled-maintenances.json" => Json(StatuspageApi.ScheduledMaintenances(data), data),
+        "/api/v2/scheduled-maintenances/upcoming.json" => Json(StatuspageApi.UpcomingMaintenances(data), data),
+        "/api/v2/scheduled-maintenances/active.json" => Json(StatuspageApi.ActiveMaintenances(data), data),
+        "/history.atom" => Text(StatusFeeds.Atom(data), "application/atom+xml; charset=utf-8", data),
+        "/history.rss" => Text(StatusFeeds.Rss(data), "application/rss+xml; charset=utf-8", data),
+        "/maintenances.ics" => Text(StatusFeeds.Ics(data), "text/calendar; charset=utf-8", data),
+        "/embed.js" => Text(EmbedScript.For(hub.Value.Link("/").TrimEnd('/')), "text/javascript; charset=utf-8", data, cors: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(path), path, "Not a status page resource."),
+    };
 
     private static Resource Html(string html, StatusData data) => Text(html, "text/html; charset=utf-8", data);
 

@@ -35,7 +35,9 @@ public sealed record BusFault(string Queue, string MessageType, Guid? MessageId,
 /// <summary>
 /// What operators see of poison: an audit entry per faulted message (<see cref="MessageFaulted"/>,
 /// listed by <c>GET /api/alerts</c>) and a notice by email and Slack, throttled per queue. A notice
-/// that cannot be sent is logged, never thrown: the fault's record is what must not be lost.
+/// that cannot be sent is logged, never thrown: the fault's record is what must not be lost. Public
+/// status-page resources that cannot be built are poison of the same kind (one bad row, every rebuild)
+/// and are reported the same way (<see cref="PublicResourceFailed"/>).
 /// </summary>
 public sealed class PoisonAlerts(
     CommsHubDbContext db,
@@ -47,9 +49,11 @@ public sealed class PoisonAlerts(
 {
     public const string MessageFaulted = "bus.message_faulted";
     public const string DeliveriesAbandoned = "delivery.abandoned";
+    public const string PublicResourceFailed = "status_page.resource_failed";
+    public const string PublicResourceRecovered = "status_page.resource_recovered";
 
-    /// <summary>The audit actions that are alerts.</summary>
-    public static readonly string[] Actions = [MessageFaulted, DeliveriesAbandoned];
+    /// <summary>The audit actions that are alerts (a recovery is listed too, so the list tells whether a failure still stands).</summary>
+    public static readonly string[] Actions = [MessageFaulted, DeliveriesAbandoned, PublicResourceFailed, PublicResourceRecovered];
 
     public async Task RecordAsync(BusFault fault, CancellationToken cancellationToken)
     {
@@ -75,8 +79,43 @@ public sealed class PoisonAlerts(
             cancellationToken);
     }
 
+    /// <summary>
+    /// A public status-page resource (a path such as <c>/history.atom</c>) that failed to build. The caller
+    /// reports it once per failure, not once per rebuild; the resource keeps its last good version meanwhile.
+    /// </summary>
+    public async Task RecordPublicResourceFailureAsync(PublicResourceFailure failure, CancellationToken cancellationToken)
+    {
+        var data = new JsonObject
+        {
+            ["resource"] = failure.Path,
+            ["exceptionType"] = failure.ExceptionType,
+            ["exceptionMessage"] = Truncate(failure.ExceptionMessage),
+            ["failingSince"] = failure.Since.ToString("O"),
+            ["servingLastGood"] = failure.ServingLastGood,
+        };
+        AuditLog.Append(db, time.GetUtcNow(), AuditLog.System, PublicResourceFailed, failure.Path, data);
+        await db.SaveChangesAsync(cancellationToken);
+        var serving = failure.ServingLastGood
+            ? "It keeps serving its last good version, so it no longer follows changes"
+            : "It has never been built in this process and answers 503 meanwhile";
+        await NotifyAsync("status-page:" + failure.Path, $"the status page resource {failure.Path} cannot be built",
+            $"CommsHub could not build {failure.Path} of the public status page. {serving}; every other resource is unaffected "
+            + $"and it is tried again at each refresh.\n\n{failure.ExceptionType}: {Truncate(failure.ExceptionMessage)}",
+            cancellationToken,
+            "The cause is usually text stored before input was checked; the application log has the full error.");
+    }
+
+    /// <summary>Closes a <see cref="PublicResourceFailed"/>: an audit entry only, as nothing needs doing.</summary>
+    public async Task RecordPublicResourceRecoveryAsync(string path, DateTimeOffset failingSince, CancellationToken cancellationToken)
+    {
+        AuditLog.Append(db, time.GetUtcNow(), AuditLog.System, PublicResourceRecovered, path,
+            new JsonObject { ["resource"] = path, ["failingSince"] = failingSince.ToString("O") });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     /// <summary>Tells operators, at most once per <paramref name="key"/> and <see cref="AlertOptions.NotifyEvery"/>.</summary>
-    public async Task NotifyAsync(string key, string subject, string text, CancellationToken cancellationToken)
+    /// <param name="remedy">What to do about it; by default, how to move a message back from an error queue.</param>
+    public async Task NotifyAsync(string key, string subject, string text, CancellationToken cancellationToken, string? remedy = null)
     {
         if (throttle.TryEnter(key, time.GetUtcNow()) is not { } earlier)
         {
@@ -85,8 +124,9 @@ public sealed class PoisonAlerts(
         var alerts = hub.Value.Link("/api/alerts");
         var body = text
                    + (earlier > 0 ? $"\n\n{earlier} more like it since the last notice." : "")
-                   + $"\n\nEvery alert: GET {alerts}. Once the cause is fixed, a message in an error queue can be moved back to its queue "
-                   + "with RabbitMQ's management UI (Move messages).\n";
+                   + $"\n\nEvery alert: GET {alerts}. "
+                   + (remedy ?? "Once the cause is fixed, a message in an error queue can be moved back to its queue with RabbitMQ's management UI (Move messages).")
+                   + "\n";
         try
         {
             var outcomes = await notifier.NotifyAsync("CommsHub alert: " + subject, body,

@@ -17,10 +17,15 @@ public abstract class SqliteAppTest : IAsyncLifetime
 
     protected virtual Dictionary<string, string?> Settings() => [];
 
+    private Dictionary<string, string?> _settings = [];
+
+    /// <summary>The SQLite file the product runs on, for a test that must change it behind the product's back.</summary>
+    protected string DatabaseFile => _file;
+
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_file)!);
-        var settings = new Dictionary<string, string?>
+        var settings = _settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Sqlite",
             ["ConnectionStrings:CommsHub"] = $"Data Source={_file}",
@@ -33,6 +38,15 @@ public abstract class SqliteAppTest : IAsyncLifetime
         App = new CommsHubApp(settings);
         Admin = App.Admin();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Stops the host and starts a new one on the same database, as a deployment or a crash would.</summary>
+    protected async Task RestartAsync()
+    {
+        Admin.Dispose();
+        await App.DisposeAsync();
+        App = new CommsHubApp(_settings);
+        Admin = App.Admin();
     }
 
     public async Task DisposeAsync()

@@ -92,7 +92,8 @@ public sealed class MaintenanceCalendarTests
     [Fact]
     public void Text_values_escape_backslash_semicolon_comma_and_line_breaks()
     {
-        Assert.Equal(@"a\\b\; c\, d\ne\nf", IcsWriter.Escape("a\\b; c, d\r\ne\nf\u0007"));
+        // A control character (BEL here) shows as U+FFFD, as on every other public resource.
+        Assert.Equal(@"a\\b\; c\, d\ne\nf" + "\uFFFD", IcsWriter.Escape("a\\b; c, d\r\ne\nf\u0007"));
     }
 
     [Fact]

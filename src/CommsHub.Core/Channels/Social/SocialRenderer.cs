@@ -130,8 +130,8 @@ public static partial class SocialRenderer
     // NFC first: X and Bluesky count the composed form, and what we measure must be what we send.
     private static string Tidy(string text, bool singleLine)
     {
-        // A lone surrogate (valid in JSON escapes) would make Normalize throw: UTF-8 round-tripping turns it into U+FFFD.
-        var normalized = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)).Normalize(NormalizationForm.FormC).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        // A lone surrogate or a non-character (U+FFFE) would make Normalize throw: PublicText turns them, and controls, into U+FFFD.
+        var normalized = PublicText.Clean(text).Normalize(NormalizationForm.FormC).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
         return singleLine
             ? Spaces().Replace(normalized, " ").Trim()
             : ExtraBlankLines().Replace(TrailingSpaces().Replace(normalized, "\n"), "\n\n").Trim();

@@ -7,7 +7,11 @@ namespace CommsHub.Core.StatusPage.Api;
 /// <summary>Which scheduled maintenances a document lists, as Statuspage's endpoints split them.</summary>
 internal enum MaintenanceView { All, Upcoming, Active, UpcomingOrActive }
 
-/// <summary>The Statuspage v2 objects (page, component, incident, scheduled maintenance, incident update) for one snapshot.</summary>
+/// <summary>
+/// The Statuspage v2 objects (page, component, incident, scheduled maintenance, incident update) for one snapshot.
+/// Every operator-written string goes through <see cref="PublicText"/>: JSON could escape a control character,
+/// but the widgets and pages that show these documents should not receive one.
+/// </summary>
 internal sealed class StatuspageJson(StatusData data)
 {
     private readonly IReadOnlyList<StatuspageComponent> _components = ComponentLayout.Arrange(data.Page.Id, data.Components);
@@ -17,7 +21,7 @@ internal sealed class StatuspageJson(StatusData data)
     public JsonObject Page() => new()
     {
         ["id"] = data.Page.Id,
-        ["name"] = data.Page.Name,
+        ["name"] = PublicText.Clean(data.Page.Name),
         ["url"] = data.Page.Url,
         ["time_zone"] = data.Page.TimeZone,
         ["updated_at"] = Time(data.Page.UpdatedAt),
@@ -65,12 +69,12 @@ internal sealed class StatuspageJson(StatusData data)
         var json = new JsonObject
         {
             ["id"] = component.Id,
-            ["name"] = component.Name,
+            ["name"] = PublicText.Clean(component.Name),
             ["status"] = component.Status.ToWire(),
             ["created_at"] = Time(component.CreatedAt),
             ["updated_at"] = Time(component.UpdatedAt),
             ["position"] = component.Position,
-            ["description"] = component.Description,
+            ["description"] = PublicText.CleanOrNull(component.Description),
             ["showcase"] = component.Showcase,
             ["start_date"] = component.StartDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["group_id"] = component.GroupId,
@@ -91,7 +95,7 @@ internal sealed class StatuspageJson(StatusData data)
         return new JsonObject
         {
             ["id"] = id,
-            ["name"] = incident.Title,
+            ["name"] = PublicText.Clean(incident.Title),
             ["status"] = incident.Status.ToWire(),
             ["created_at"] = Time(incident.CreatedAt),
             ["updated_at"] = Time(incident.UpdatedAt),
@@ -111,7 +115,7 @@ internal sealed class StatuspageJson(StatusData data)
     {
         ["id"] = Id(update.Id),
         ["status"] = update.Status.ToWire(),
-        ["body"] = update.Body,
+        ["body"] = PublicText.Clean(update.Body),
         ["incident_id"] = incidentId,
         ["created_at"] = Time(update.CreatedAt),
         // Statuspage's own field for a changed update; a correction is one.
@@ -122,7 +126,7 @@ internal sealed class StatuspageJson(StatusData data)
             : new JsonArray([.. update.AffectedComponents.Select(c => (JsonNode)new JsonObject
             {
                 ["code"] = Id(c.Id),
-                ["name"] = c.Name,
+                ["name"] = PublicText.Clean(c.Name),
                 ["old_status"] = c.OldStatus.ToWire(),
                 ["new_status"] = c.NewStatus.ToWire(),
             })]),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CommsHub.Core.Common;
 
 namespace CommsHub.Core.StatusPage.Feeds;
 
@@ -20,7 +21,7 @@ internal sealed class IcsWriter
         return this;
     }
 
-    /// <summary>A TEXT property (§3.3.11): backslash, semicolon, comma and line breaks escaped.</summary>
+    /// <summary>A TEXT property (§3.3.11): backslash, semicolon, comma and line breaks escaped, unsafe characters replaced.</summary>
     public IcsWriter Text(string name, string value) => Raw(name, Escape(value));
 
     /// <summary>A DATE-TIME in UTC form (§3.3.5, "FORM #2"), which needs no VTIMEZONE.</summary>
@@ -32,7 +33,9 @@ internal sealed class IcsWriter
     internal static string Escape(string value)
     {
         var escaped = new StringBuilder(value.Length);
-        foreach (var c in value.ReplaceLineEndings("\n"))
+        // TEXT admits no control character but the tab (§3.3.11): PublicText replaces the others (and lone
+        // surrogates, which UTF-8 cannot carry) with U+FFFD, as every other public resource shows them.
+        foreach (var c in PublicText.Clean(value).ReplaceLineEndings("\n"))
         {
             switch (c)
             {
@@ -41,10 +44,6 @@ internal sealed class IcsWriter
                     break;
                 case '\n':
                     escaped.Append("\\n");
-                    break;
-                // TEXT admits no control characters but the tab (§3.3.11).
-                case < ' ' and not '\t':
-                case '\u007f':
                     break;
                 default:
                     escaped.Append(c);

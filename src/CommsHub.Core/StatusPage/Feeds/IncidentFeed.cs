@@ -19,8 +19,11 @@ internal static class IncidentFeed
         var page = StatusFeeds.SiteRoot(data.Page.Url);
         var history = new Uri(page, "history");
         var incidents = data.Incidents.Take(StatusFeeds.EntryLimit).ToList();
+        // XML 1.0 cannot carry most control characters: every text goes through PublicText, or one pasted ESC
+        // in an old row would make the writer throw and take the feed down.
+        var name = PublicText.Clean(data.Page.Name);
         var feed = new SyndicationFeed(
-            $"{data.Page.Name} - Incident History", $"Incidents on the {data.Page.Name} status page", history,
+            $"{name} - Incident History", $"Incidents on the {name} status page", history,
             history.AbsoluteUri, incidents.Count == 0 ? data.Page.UpdatedAt : incidents.Max(LastChange))
         {
             Items = [.. incidents.Select(i => Entry(page, i, format))],
@@ -29,7 +32,7 @@ internal static class IncidentFeed
         if (format == Format.Atom)
         {
             // Atom wants an author on every entry or on the feed; RSS has no author without an email address.
-            feed.Authors.Add(new SyndicationPerson { Name = data.Page.Name, Uri = page.AbsoluteUri });
+            feed.Authors.Add(new SyndicationPerson { Name = name, Uri = page.AbsoluteUri });
         }
         return feed;
     }
@@ -51,7 +54,7 @@ internal static class IncidentFeed
         var item = new SyndicationItem
         {
             Id = EntryId(page, incident),
-            Title = new TextSyndicationContent(incident.Title),
+            Title = new TextSyndicationContent(PublicText.Clean(incident.Title)),
             LastUpdatedTime = LastChange(incident),
             // RSS readers have only pubDate to notice a change by, so it moves with the updates there.
             PublishDate = format == Format.Rss ? LastChange(incident) : incident.CreatedAt,
@@ -74,7 +77,7 @@ internal static class IncidentFeed
         var html = new StringBuilder();
         foreach (var update in incident.Updates)
         {
-            var body = WebUtility.HtmlEncode(update.Body.ReplaceLineEndings("\n")).Replace("\n", "<br>", StringComparison.Ordinal);
+            var body = WebUtility.HtmlEncode(PublicText.Clean(update.Body).ReplaceLineEndings("\n")).Replace("\n", "<br>", StringComparison.Ordinal);
             html.Append(CultureInfo.InvariantCulture,
                 $"<p><small>{update.CreatedAt.UtcDateTime:d MMM yyyy, HH:mm} UTC{Edited(update.EditedAt)}</small><br><strong>{WebUtility.HtmlEncode(Labels.Of(update.Status))}</strong> - {body}</p>");
         }
