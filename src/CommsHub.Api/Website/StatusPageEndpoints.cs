@@ -18,7 +18,7 @@ internal static class StatusPageEndpoints
             app.MapGet(path, (HttpContext http, StatusSnapshot snapshot) => Serve(http, snapshot.Get(path))).WithTags("Status page");
         }
         app.MapGet("/incidents/{id:guid}", (Guid id, HttpContext http, StatusSnapshot snapshot) =>
-            snapshot.Incident(id, out var unknown) is { } page ? Serve(http, page) : unknown ? Results.NotFound() : Unavailable(http)).WithTags("Status page");
+            snapshot.Incident(id, out var unknown) is { } page ? Serve(http, page) : unknown ? NotFound(snapshot) : Unavailable(http)).WithTags("Status page");
         app.MapGet("/events", (StatusSnapshot snapshot, CancellationToken ct) => TypedResults.ServerSentEvents(Changes(snapshot, ct))).WithTags("Status page");
         app.MapPost("/subscribe", Subscribe).WithTags("Status page").DisableAntiforgery()
             .RequireRateLimiting(Endpoints.SubscriptionEndpoints.RateLimitPolicy);
@@ -48,6 +48,9 @@ internal static class StatusPageEndpoints
         }
         return Results.Bytes(resource.Body, resource.ContentType);
     }
+
+    private static IResult NotFound(StatusSnapshot snapshot) =>
+        snapshot.NotFoundPage() is { } page ? Results.Text(page.Body, page.ContentType, statusCode: StatusCodes.Status404NotFound) : Results.NotFound();
 
     /// <summary>A resource never built in this process (the database was unreachable at start, say): ask again shortly.</summary>
     private static IResult Unavailable(HttpContext http)

@@ -201,6 +201,10 @@ internal static class StatusPageHtml
         return s.Append("<button type=\"submit\">Subscribe</button></form></section>").ToString();
     }
 
+    public static string NotFound(StatusData data) => Layout(data, "Incident not found",
+        "<article class=\"card\"><h1>Incident not found</h1><p>This incident is not on the status page: it may have been withdrawn as published in error.</p>"
+        + "<p><a href=\"/\">← Current status</a> · <a href=\"/history\">Incident history</a></p></article>");
+
     public static string Layout(StatusData data, string title, string main) =>
         new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">")
             .Append($"<title>{E(title == data.Page.Name ? title : $"{title} · {data.Page.Name}")}</title>")

@@ -60,6 +60,28 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
     /// <summary>The resource, or null while it has never been built (the snapshot's first build failed, or its renderer always does).</summary>
     public Resource? Get(string path) => _built?.Resources.GetValueOrDefault(path);
 
+    private volatile Tuple<long, Resource>? _notFound;
+
+    /// <summary>
+    /// The page for an incident that is not (or no longer) on the status page: a whole page with its
+    /// <c>main</c>, so an open page of a retracted incident that refetches itself shows this instead.
+    /// </summary>
+    public Resource? NotFoundPage()
+    {
+        var built = _built;
+        if (built is null)
+        {
+            return null;
+        }
+        if (_notFound is { } cached && cached.Item1 == built.Version)
+        {
+            return cached.Item2;
+        }
+        var page = Html(StatusPageHtml.NotFound(built.Data), built.Data);
+        _notFound = Tuple.Create(built.Version, page);
+        return page;
+    }
+
     /// <summary>An incident's or a maintenance's page, rendered when first asked for in each build.</summary>
     /// <param name="unknown">True when the snapshot is built and has no such incident: a 404 rather than a 503.</param>
     public Resource? Incident(Guid id, out bool unknown)

@@ -91,8 +91,14 @@ public sealed class ComponentTests : SqliteAppTest
 
         // The past incident still says what it touched.
         using var client = App.CreateClient();
-        await Eventually.HoldsAsync(async () => (await client.GetStringAsync($"/incidents/{incidentId}")).Contains("Streaming: Major outage → Operational", StringComparison.Ordinal),
-            "the incident's page still names the deleted component", TimeSpan.FromSeconds(10));
+        // The page appears with the snapshot's next build: wait for it, a 404 until then.
+        await Eventually.HoldsAsync(async () =>
+            {
+                using var response = await client.GetAsync($"/incidents/{incidentId}");
+                return response.IsSuccessStatusCode
+                       && (await response.Content.ReadAsStringAsync()).Contains("Streaming: Major outage → Operational", StringComparison.Ordinal);
+            },
+            "the incident's page still names the deleted component");
         var incidents = await client.GetJsonAsync("/api/v2/incidents.json");
         var touched = incidents["incidents"]!.AsArray().Single()!["components"]!.AsArray();
         Assert.Equal("Streaming", touched.Single()!["name"]!.GetValue<string>());

@@ -64,7 +64,7 @@ public sealed partial class StrictInputTests : SqliteAppTest
     {
         var problem = await RefusedAsync("/api/components", """{"name":"Streaming","colour":"red"}""");
 
-        Assert.Equal("'colour' is not a field of this request; its fields are: name, description, group, status.", Error(problem, "colour"));
+        Assert.Equal("'colour' is not a field of this request; its fields are: name, description, group, status, position.", Error(problem, "colour"));
         Assert.Empty((await Admin.GetJsonAsync("/api/components")).AsArray());
     }
 
