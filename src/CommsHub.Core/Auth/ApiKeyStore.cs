@@ -55,7 +55,10 @@ public sealed class ApiKeyStore
 
         var key = "chk_" + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
         var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
-        db.ApiKeys.Add(new ApiKey { Id = Guid.CreateVersion7(), Name = "generated at first start", Hash = Hash(key), CreatedAt = time.GetUtcNow() });
+        db.ApiKeys.Add(new ApiKey
+        {
+            Id = Guid.CreateVersion7(), Name = "generated at first start", Hash = Hash(key), Scopes = [Scopes.Admin], Generated = true, CreatedAt = time.GetUtcNow(),
+        });
         await db.SaveChangesAsync(cancellationToken);
         _hashes[Hash(key)] = 0;
         scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<ApiKeyStore>()

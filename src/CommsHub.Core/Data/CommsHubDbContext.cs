@@ -27,6 +27,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Operator> Operators => Set<Operator>();
     public DbSet<Suppression> Suppressions => Set<Suppression>();
     public DbSet<InboundMessage> InboundMessages => Set<InboundMessage>();
     public DbSet<AppSecret> AppSecrets => Set<AppSecret>();
@@ -237,6 +238,21 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         {
             e.Property(k => k.Hash).HasMaxLength(64);
             e.HasIndex(k => k.Hash).IsUnique();
+            e.Property(k => k.Name).HasMaxLength(200);
+            e.Property(k => k.CreatedBy).HasMaxLength(300);
+            e.PrimitiveCollection(k => k.Scopes);
+        });
+
+        modelBuilder.Entity<Operator>(e =>
+        {
+            e.ToTable("operators");
+            e.Property(o => o.Email).HasMaxLength(254);
+            e.HasIndex(o => o.Email).IsUnique();
+            e.Property(o => o.Name).HasMaxLength(200);
+            e.Property(o => o.Role).HasMaxLength(16);
+            e.Property(o => o.PasswordHash).HasMaxLength(500);
+            e.Property(o => o.SecurityStamp).HasMaxLength(64);
+            e.Property(o => o.TotpSecret).HasMaxLength(1000);
         });
     }
 
