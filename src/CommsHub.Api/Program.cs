@@ -41,7 +41,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     StrictJson.Apply(o.SerializerOptions);
 });
 var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+    .AddOperatorSessions();
 builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
 builder.Services.AddAuthorizationBuilder()
