@@ -197,7 +197,11 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
                 // tracked parent's navigation, for an existing row.
                 var added = new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus };
                 db.Add(added);
-                incident.Components.Add(added);
+                // Adding it to the context already put it in the tracked incident's list.
+                if (!incident.Components.Contains(added))
+                {
+                    incident.Components.Add(added);
+                }
             }
             else
             {
@@ -209,7 +213,11 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         incident.UpdatedAt = now;
         incident.ResolvedAt = Incident.IsClosed(draft.Status) ? incident.ResolvedAt ?? now : null;
         db.IncidentUpdates.Add(update);
-        incident.Updates.Add(update);
+        // As above: once tracked, the update is already in the incident's list.
+        if (!incident.Updates.Contains(update))
+        {
+            incident.Updates.Add(update);
+        }
 
         Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);
         await db.SaveChangesAsync(cancellationToken);
