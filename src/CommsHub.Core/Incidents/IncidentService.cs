@@ -161,6 +161,51 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
     }
 
     /// <summary>
+    /// What a new incident's first message would say if it were created now, validated exactly as
+    /// <see cref="CreateAsync"/> validates: for the first-message preview. The incident and its update
+    /// are built but never tracked, so nothing is stored.
+    /// </summary>
+    public async Task<UpdatePreview> PreviewNewAsync(CreateIncidentRequest request, CancellationToken cancellationToken)
+    {
+        request = await templates.ApplyAsync(request, cancellationToken);
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.Title))
+        {
+            errors.Add("title", "title is required.");
+        }
+        else if (request.Title.Length > MaxTitleLength)
+        {
+            errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
+        }
+        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
+        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var incident = new Incident
+        {
+            Title = request.Title!.Trim(), Status = status, Impact = impact, CreatedAt = now, UpdatedAt = now,
+            ResolvedAt = Incident.IsClosed(status) ? now : null,
+        };
+        var update = new IncidentUpdate
+        {
+            IncidentId = incident.Id, Status = status, Message = request.Message!.Trim(), CreatedAt = now,
+            Notify = request.Notify ?? true, Channels = common.Channels,
+        };
+        foreach (var (component, newStatus) in common.Components)
+        {
+            update.ComponentChanges.Add(new ComponentChange { UpdateId = update.Id, ComponentId = component.Id, OldStatus = component.Status, NewStatus = newStatus });
+            incident.Components.Add(new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus });
+        }
+        incident.Updates.Add(update);
+        // In the order the sent message lists them (UpdateContentLoader's).
+        var components = common.Components.OrderBy(c => c.Component.Position).ThenBy(c => c.Component.Name, StringComparer.Ordinal)
+            .Select(c => (c.Component.Name, c.Status)).ToList();
+        return new UpdatePreview(incident, update, components);
+    }
+
+    /// <summary>
     /// Appends an update and its component changes to a tracked incident and commits them with the
     /// outbox row that announces it. Every update, whoever makes it (an operator, a maintenance
     /// transition, a scheduled update), is written here.
