@@ -156,8 +156,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         incident.Impact = impact;
         incident.Status = status;
         incident.Updates.Add(update);
-        var names = await db.Components.AsNoTracking().Where(c => components.Keys.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-        return new UpdatePreview(incident, update, components.Select(c => (names[c.Key], c.Value)).ToList());
+        return new UpdatePreview(incident, update, await InSentOrderAsync(components, cancellationToken));
     }
 
     /// <summary>
@@ -199,10 +198,16 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
             incident.Components.Add(new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus });
         }
         incident.Updates.Add(update);
-        // In the order the sent message lists them (UpdateContentLoader's).
-        var components = common.Components.OrderBy(c => c.Component.Position).ThenBy(c => c.Component.Name, StringComparer.Ordinal)
-            .Select(c => (c.Component.Name, c.Status)).ToList();
+        var components = await InSentOrderAsync(common.Components.ToDictionary(c => c.Component.Id, c => c.Status), cancellationToken);
         return new UpdatePreview(incident, update, components);
+    }
+
+    /// <summary>Names and statuses in the order a sent message lists them: UpdateContentLoader's, sorted by the database.</summary>
+    private async Task<List<(string Name, ComponentStatus Status)>> InSentOrderAsync(Dictionary<Guid, ComponentStatus> components, CancellationToken cancellationToken)
+    {
+        var ordered = await db.Components.AsNoTracking().Where(c => components.Keys.Contains(c.Id))
+            .OrderBy(c => c.Position).ThenBy(c => c.Name).Select(c => new { c.Id, c.Name }).ToListAsync(cancellationToken);
+        return ordered.Select(c => (c.Name, components[c.Id])).ToList();
     }
 
     /// <summary>

@@ -78,6 +78,24 @@ public sealed class FirstMessagePreviewTests : SqliteAppTest
     }
 
     [Fact]
+    public async Task Components_are_listed_in_the_order_the_sent_message_lists_them()
+    {
+        var zeta = await Admin.CreateComponentAsync("Zeta API");
+        var alpha = await Admin.CreateComponentAsync("Alpha web");
+        var pageOrder = (await Admin.GetJsonAsync("/api/components")).AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
+
+        // Named in the other order than the page's: the message still follows the page.
+        var named = pageOrder[0] == "Zeta API" ? new[] { alpha, zeta } : [zeta, alpha];
+        var preview = await Admin.PostAsync("/api/incidents/preview", new
+        {
+            title = "Outage", message = "Down", components = named.Select(id => new { id, status = "major_outage" }).ToArray(),
+        }, HttpStatusCode.OK);
+
+        var slack = preview["slack"]!["body"]!["blocks"]![2]!["fields"]![2]!["text"]!.GetValue<string>();
+        Assert.Equal($"*Affected components*\n• {pageOrder[0]}: Major outage\n• {pageOrder[1]}: Major outage", slack);
+    }
+
+    [Fact]
     public async Task A_long_first_message_reports_on_each_medium_whether_it_was_cut_and_what()
     {
         const string Last = "The final sentence names the workaround.";
