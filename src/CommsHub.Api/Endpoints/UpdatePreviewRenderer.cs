@@ -82,10 +82,12 @@ public sealed record UpdatePreviewRenderer(CommsHubDbContext Db, IEnumerable<ISo
         var names = await Db.Components.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct);
         var statuses = await Db.Components.AsNoTracking().Select(c => new { c.Id, c.Status }).ToListAsync(ct);
         var after = statuses.Select(s => update.ComponentChanges.FirstOrDefault(c => c.ComponentId == s.Id)?.NewStatus ?? s.Status);
-        var openImpacts = await Db.Incidents.AsNoTracking()
-            .Where(i => i.Id != incident.Id && i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem)
+        // Counted as PageStatus.ComputeAsync counts when the update is sent: open public incidents, this one as it would stand.
+        var openImpacts = await Db.Incidents.AsNoTracking().Where(Incident.IsPublic)
+            .Where(i => i.Id != incident.Id && i.Kind == IncidentKind.Incident
+                && i.Status != IncidentStatus.Resolved && i.Status != IncidentStatus.Postmortem && i.Status != IncidentStatus.Completed)
             .Select(i => i.Impact).ToListAsync(ct);
-        if (incident.IsOpen)
+        if (incident.IsOpen && incident.Kind == IncidentKind.Incident)
         {
             openImpacts.Add(incident.Impact);
         }

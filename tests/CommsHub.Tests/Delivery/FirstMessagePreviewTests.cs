@@ -96,6 +96,17 @@ public sealed class FirstMessagePreviewTests : SqliteAppTest
     }
 
     [Fact]
+    public async Task The_webhook_page_status_counts_only_what_the_page_shows()
+    {
+        // A critical draft is on no public surface: the page status the webhook body carries ignores it, as the sender's does.
+        await Admin.PostAsync("/api/incidents", new { title = "Not yet public", message = "Draft", impact = "critical", draft = true });
+
+        var preview = await Admin.PostAsync("/api/incidents/preview", new { title = "Slow search", message = "Looking", impact = "minor" }, HttpStatusCode.OK);
+
+        Assert.Equal("minor", preview["webhook"]!["body"]!["page"]!["status_indicator"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_long_first_message_reports_on_each_medium_whether_it_was_cut_and_what()
     {
         const string Last = "The final sentence names the workaround.";
