@@ -156,8 +156,58 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         incident.Impact = impact;
         incident.Status = status;
         incident.Updates.Add(update);
-        var names = await db.Components.AsNoTracking().Where(c => components.Keys.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, cancellationToken);
-        return new UpdatePreview(incident, update, components.Select(c => (names[c.Key], c.Value)).ToList());
+        return new UpdatePreview(incident, update, await InSentOrderAsync(components, cancellationToken));
+    }
+
+    /// <summary>
+    /// What a new incident's first message would say if it were created now, validated exactly as
+    /// <see cref="CreateAsync"/> validates: for the first-message preview. The incident and its update
+    /// are built but never tracked, so nothing is stored.
+    /// </summary>
+    public async Task<UpdatePreview> PreviewNewAsync(CreateIncidentRequest request, CancellationToken cancellationToken)
+    {
+        request = await templates.ApplyAsync(request, cancellationToken);
+        var errors = new FieldErrors();
+        if (string.IsNullOrWhiteSpace(request.Title))
+        {
+            errors.Add("title", "title is required.");
+        }
+        else if (request.Title.Length > MaxTitleLength)
+        {
+            errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
+        }
+        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
+        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+
+        var now = time.GetUtcNow();
+        var incident = new Incident
+        {
+            Title = request.Title!.Trim(), Status = status, Impact = impact, CreatedAt = now, UpdatedAt = now,
+            ResolvedAt = Incident.IsClosed(status) ? now : null,
+        };
+        var update = new IncidentUpdate
+        {
+            IncidentId = incident.Id, Status = status, Message = request.Message!.Trim(), CreatedAt = now,
+            Notify = request.Notify ?? true, Channels = common.Channels,
+        };
+        foreach (var (component, newStatus) in common.Components)
+        {
+            update.ComponentChanges.Add(new ComponentChange { UpdateId = update.Id, ComponentId = component.Id, OldStatus = component.Status, NewStatus = newStatus });
+            incident.Components.Add(new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus });
+        }
+        incident.Updates.Add(update);
+        var components = await InSentOrderAsync(common.Components.ToDictionary(c => c.Component.Id, c => c.Status), cancellationToken);
+        return new UpdatePreview(incident, update, components);
+    }
+
+    /// <summary>Names and statuses in the order a sent message lists them: UpdateContentLoader's, sorted by the database.</summary>
+    private async Task<List<(string Name, ComponentStatus Status)>> InSentOrderAsync(Dictionary<Guid, ComponentStatus> components, CancellationToken cancellationToken)
+    {
+        var ordered = await db.Components.AsNoTracking().Where(c => components.Keys.Contains(c.Id))
+            .OrderBy(c => c.Position).ThenBy(c => c.Name).Select(c => new { c.Id, c.Name }).ToListAsync(cancellationToken);
+        return ordered.Select(c => (c.Name, components[c.Id])).ToList();
     }
 
     /// <summary>
@@ -197,7 +247,11 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
                 // tracked parent's navigation, for an existing row.
                 var added = new IncidentComponent { IncidentId = incident.Id, ComponentId = component.Id, Status = newStatus };
                 db.Add(added);
-                incident.Components.Add(added);
+                // Adding it to the context already put it in the tracked incident's list.
+                if (!incident.Components.Contains(added))
+                {
+                    incident.Components.Add(added);
+                }
             }
             else
             {
@@ -209,7 +263,11 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         incident.UpdatedAt = now;
         incident.ResolvedAt = Incident.IsClosed(draft.Status) ? incident.ResolvedAt ?? now : null;
         db.IncidentUpdates.Add(update);
-        incident.Updates.Add(update);
+        // As above: once tracked, the update is already in the incident's list.
+        if (!incident.Updates.Contains(update))
+        {
+            incident.Updates.Add(update);
+        }
 
         Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);
         await db.SaveChangesAsync(cancellationToken);

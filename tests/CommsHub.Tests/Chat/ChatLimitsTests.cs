@@ -69,6 +69,54 @@ public sealed partial class ChatLimitsTests : IDisposable
     }
 
     [Fact]
+    public void What_a_cut_leaves_out_is_reported_unescaped()
+    {
+        var cuts = new List<string>();
+        Assert.Equal("R&amp;D and…", ChatLimits.Fit("R&D and <ops> teams", 13, ChatText.Slack, cuts));
+        Assert.Equal("alpha", ChatLimits.Fit("alpha", 5, cuts: cuts)); // fits: nothing to report
+        Assert.Equal("abcdefghi…", ChatLimits.Fit("abcdefghijklmnop", 10, cuts: cuts));
+        Assert.Equal(["<ops> teams", "jklmnop"], cuts);
+    }
+
+    [Fact]
+    public void A_list_cut_short_reports_the_items_it_left_out()
+    {
+        var cuts = new List<string>();
+        Assert.Equal("alpha, beta, and 2 more", ChatLimits.JoinWithin(["alpha", "beta", "gamma", "delta"], ", ", 24, cuts: cuts));
+        Assert.Equal(["gamma, delta"], cuts);
+        cuts.Clear();
+        ChatLimits.JoinWithin(["alpha", "beta"], ", ", 25, cuts: cuts);
+        Assert.Empty(cuts);
+    }
+
+    [Theory]
+    [InlineData("slack")]
+    [InlineData("discord")]
+    [InlineData("teams")]
+    public void Each_medium_reports_the_title_and_message_it_cut_and_nothing_for_an_update_that_fits(string medium)
+    {
+        var webhook = _services.Webhook(medium);
+        var title = string.Join(' ', Enumerable.Range(1, 60).Select(i => $"Title{i}"));
+        var message = string.Join(' ', Enumerable.Range(1, 2000).Select(i => $"Word{i}."));
+
+        var cut = webhook.Render(Updates.Sample(title: title, message: message));
+
+        Assert.True(cut.Truncated);
+        Assert.Equal(2, cut.Cuts.Count);
+        Assert.EndsWith(cut.Cuts[0], title);
+        Assert.StartsWith("Title", cut.Cuts[0]);
+        Assert.EndsWith(cut.Cuts[1], message);
+        Assert.StartsWith("Word", cut.Cuts[1]);
+        Assert.Equal(cut.Cuts[0] + "\n\n" + cut.Cuts[1], cut.Cut);
+        // The body is exactly what RenderBody (and so the sender) produces.
+        Assert.Equal(webhook.RenderBody(Updates.Sample(title: title, message: message)), cut.Json);
+
+        var whole = webhook.Render(Updates.Sample());
+        Assert.False(whole.Truncated);
+        Assert.Null(whole.Cut);
+    }
+
+    [Fact]
     public void A_10000_character_message_fits_every_Slack_limit_with_the_link_intact()
     {
         var body = JsonNode.Parse(_services.Webhook("slack").RenderBody(Huge()))!;

@@ -75,4 +75,85 @@ public sealed class SmsRendererTests
         Assert.True(text.Body.Length <= 134, $"{text.Body.Length} UTF-16 units");
         Assert.EndsWith(Url, text.Body);
     }
+
+    [Fact]
+    public void Typographic_punctuation_is_written_the_GSM_7_way_so_the_message_stays_one_segment()
+    {
+        var text = SmsRenderer.Render(Content("It’s “fixed” — mostly…"), 1);
+
+        Assert.Equal($"Acme Status: Video playback outage - Identified. It's \"fixed\" - mostly... {Url}", text.Body);
+        Assert.Equal(("GSM-7", 1), (text.Encoding, text.Segments));
+        Assert.False(text.Truncated);
+        Assert.Null(text.Cut);
+    }
+
+    [Fact]
+    public void Every_common_look_alike_together_stays_GSM_7_at_half_the_segments()
+    {
+        const string Typed = "We’re on it — the ‘player’ “fix”… is rolling out: • web • apps, ETA 10–15\u00a0min.";
+        var text = SmsRenderer.Render(Content(Typed), 3);
+
+        Assert.Contains("We're on it - the 'player' \"fix\"... is rolling out: * web * apps, ETA 10-15 min.", text.Body);
+        Assert.Equal(("GSM-7", 2), (text.Encoding, text.Segments));
+        Assert.False(text.Truncated);
+        // One curly apostrophe left as typed would have made it UCS-2, in four segments.
+        var asTyped = SmsRenderer.Measure(text.Body.Replace("We're", "We’re", StringComparison.Ordinal));
+        Assert.Equal(("UCS-2", 4), (asTyped.Encoding, asTyped.Segments));
+    }
+
+    [Theory]
+    [InlineData("‘Quoted’ „German“ «French» ‹single› a‐b a‑b a−b", "'Quoted' \"German\" \"French\" <single> a-b a-b a-b")]
+    [InlineData("zero\u200bwidth soft\u00adhyphen", "zerowidth softhyphen")]
+    [InlineData("Café, Müller, Ñoño, Øre, ΔΣΩ", "Café, Müller, Ñoño, Øre, ΔΣΩ")] // letters GSM-7 has are never touched
+    public void Look_alikes_become_GSM_7_and_letters_stay(string typed, string sent)
+    {
+        Assert.Equal(sent, SmsRenderer.Transliterate(typed));
+        Assert.Equal("GSM-7", SmsRenderer.Measure(SmsRenderer.Transliterate(typed)).Encoding);
+    }
+
+    [Fact]
+    public void An_e_acute_keeps_the_message_GSM_7()
+    {
+        var text = SmsRenderer.Render(Content("Le café est fermé — retour à 14h."), 1);
+        Assert.Equal("GSM-7", text.Encoding);
+        Assert.Contains("Le café est fermé - retour à 14h.", text.Body);
+    }
+
+    [Theory]
+    [InlineData("“服务” is down — we’re on it")] // a CJK letter
+    [InlineData("The λ service is down — we’re on it")] // a Greek small letter GSM-7 lacks
+    public void A_letter_GSM_7_lacks_still_makes_it_UCS_2_and_the_typography_is_kept(string message)
+    {
+        var text = SmsRenderer.Render(Content(message), 3);
+        Assert.Equal("UCS-2", text.Encoding);
+        // UCS-2 carries “ ” and — as they are, at no extra cost: the operator's text goes as typed.
+        Assert.Contains(message, text.Body);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_cut_message_says_what_it_left_out(int maxSegments)
+    {
+        var sentences = Enumerable.Range(1, 40).Select(i => $"Sentence {i} says what happened in region {i}.").ToList();
+        var message = string.Join(' ', sentences);
+        var text = SmsRenderer.Render(Content(message), maxSegments);
+
+        Assert.True(text.Truncated);
+        Assert.True(text.Segments <= maxSegments);
+        // What was sent and what was cut are the whole message, split at a word (the sentence's full stop gives way to "...").
+        var head = "Acme Status: Video playback outage - Identified. ";
+        var kept = text.Body[head.Length..text.Body.IndexOf("... " + Url, StringComparison.Ordinal)];
+        Assert.StartsWith(kept, message);
+        Assert.EndsWith(text.Cut!, message);
+        Assert.Matches(@"^[.,;: ]+$", message[kept.Length..^text.Cut!.Length]);
+    }
+
+    [Fact]
+    public void A_message_that_fits_reports_nothing_cut()
+    {
+        var text = SmsRenderer.Render(Content("We found the cause."), 1);
+        Assert.False(text.Truncated);
+        Assert.Null(text.Cut);
+    }
 }

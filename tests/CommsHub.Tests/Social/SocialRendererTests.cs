@@ -224,6 +224,42 @@ public sealed class SocialRendererTests
         Assert.Equal(280, SocialMedium.X.Limit);
     }
 
+    [Theory]
+    [MemberData(nameof(Media))]
+    public void A_cut_post_says_what_it_left_out_and_a_whole_one_says_nothing_was(string name)
+    {
+        var medium = Medium(name);
+        var message = string.Join(' ', Enumerable.Range(1, 30).Select(i => $"Region {i} recovered at 10:{i:00} UTC."));
+
+        foreach (var followUp in (bool[])[false, true])
+        {
+            var text = SocialRenderer.Render(medium, Updates.Content(message), followUp);
+
+            Assert.True(text.Truncated);
+            var kept = MessageIn(text.Text, followUp);
+            // Sent and cut are the whole message: only the full stop and space given way to the ellipsis are in neither.
+            Assert.StartsWith(kept, message);
+            Assert.EndsWith(text.Cut!, message);
+            Assert.Matches(@"^\.?\s$", message[kept.Length..^text.Cut!.Length]);
+
+            var whole = SocialRenderer.Render(medium, Updates.Content("Region 1 recovered."), followUp);
+            Assert.False(whole.Truncated);
+            Assert.Null(whole.Cut);
+        }
+    }
+
+    [Fact]
+    public void A_title_cut_to_fit_is_reported_with_the_message_it_left_out()
+    {
+        var title = string.Concat(Enumerable.Repeat("Elevated error rates ", 30)).Trim();
+
+        var text = SocialRenderer.Render(SocialMedium.X, Updates.Content(message: "Checkout is affected.", title: title), false);
+
+        var keptTitle = text.Text["🔴 Investigating — ".Length..text.Text.IndexOf('…', StringComparison.Ordinal)];
+        Assert.StartsWith(keptTitle, title);
+        Assert.Equal($"{title[keptTitle.Length..].Trim()}\n\nCheckout is affected.", text.Cut);
+    }
+
     /// <summary>The operator's message as it appears in a rendered post, without the ellipsis.</summary>
     private static string MessageIn(string text, bool followUp)
     {

@@ -41,8 +41,9 @@ public static class ChatLimits
     /// when it is too long, the longest prefix that fits is cut at a word boundary (or mid-word when the
     /// last boundary is in the first half) and ends with "…". Escaping comes first because the limits
     /// count what the provider receives, and the cut never splits an escape sequence or a surrogate pair.
+    /// What was left out (unescaped) is added to <paramref name="cuts"/>, when given.
     /// </summary>
-    public static string Fit(string text, int limit, Func<string, string>? escape = null)
+    public static string Fit(string text, int limit, Func<string, string>? escape = null, ICollection<string>? cuts = null)
     {
         escape ??= static s => s;
         var whole = escape(text);
@@ -82,18 +83,26 @@ public static class ChatLimits
         var fitted = escape(text[..cut].TrimEnd()) + Ellipsis;
         // The word-boundary prefix is shorter, so it fits whenever escaping is per character; if an escaper
         // ever breaks that, the prefix bisection measured is still safe.
-        return fitted.Length <= limit ? fitted : escape(text[..low]) + Ellipsis;
+        if (fitted.Length > limit)
+        {
+            (fitted, cut) = (escape(text[..low]) + Ellipsis, low);
+        }
+        cuts?.Add(text[cut..].Trim());
+        return fitted;
     }
 
     /// <summary>
     /// As many of <paramref name="items"/> as fit in <paramref name="limit"/>, each escaped, joined by
     /// <paramref name="separator"/> and ending with "and N more" when some are left out: a list of names
-    /// is more use cut between items than in the middle of one.
+    /// is more use cut between items than in the middle of one. What was left out goes to <paramref name="cuts"/>:
+    /// the end of each item cut short, and the items left out, joined by <paramref name="separator"/>.
     /// </summary>
-    public static string JoinWithin(IReadOnlyList<string> items, string separator, int limit, Func<string, string>? escape = null)
+    public static string JoinWithin(IReadOnlyList<string> items, string separator, int limit, Func<string, string>? escape = null,
+        ICollection<string>? cuts = null)
     {
         // Each item leaves room for a separator and "and 99999 more", so at least one is always shown.
-        var fitted = items.Select(item => Fit(item, limit - separator.Length - 16, escape)).ToList();
+        var itemCuts = items.Select(_ => new List<string>(1)).ToList();
+        var fitted = items.Select((item, i) => Fit(item, limit - separator.Length - 16, escape, itemCuts[i])).ToList();
         for (var count = fitted.Count; count > 0; count--)
         {
             var rest = fitted.Count - count;
@@ -101,6 +110,14 @@ public static class ChatLimits
             var text = string.Join(separator, rest > 0 ? shown.Append($"and {rest} more") : shown);
             if (text.Length <= limit)
             {
+                foreach (var cut in itemCuts.Take(count).SelectMany(c => c))
+                {
+                    cuts?.Add(cut);
+                }
+                if (rest > 0)
+                {
+                    cuts?.Add(string.Join(separator, items.Skip(count)));
+                }
                 return text;
             }
         }

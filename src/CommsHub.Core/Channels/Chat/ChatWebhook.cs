@@ -28,7 +28,9 @@ public abstract class ChatWebhook(string name, string displayName, string? webho
 
     public string Target => _url is null ? "" : TargetOf(Name, _url);
 
-    public abstract string RenderBody(UpdateContent content);
+    public string RenderBody(UpdateContent content) => Render(content).Json;
+
+    public abstract ChatBody Render(UpdateContent content);
 
     public async Task<SendResult> PostAsync(string body, CancellationToken ct)
     {

@@ -12,9 +12,12 @@ namespace CommsHub.Core.Channels.Chat;
 public sealed class DiscordWebhook(IOptions<ChatOptions> options, IHttpClientFactory httpClients, TimeProvider time)
     : ChatWebhook("discord", "Discord", options.Value.Discord.WebhookUrl, httpClients, time)
 {
-    public override string RenderBody(UpdateContent content)
+    public override ChatBody Render(UpdateContent content)
     {
         var title = ChatText.Clean(content.IncidentTitle) is { Length: > 0 } t ? t : "Incident update";
+        var cuts = new List<string>();
+        var fittedTitle = ChatLimits.Fit(title, ChatLimits.DiscordTitle, ChatText.Discord, cuts);
+        var componentCuts = new List<string>();
         List<(string Name, string Value, bool Inline)> fields =
         [
             ("Status", Labels.Of(content.Status), true),
@@ -24,12 +27,12 @@ public sealed class DiscordWebhook(IOptions<ChatOptions> options, IHttpClientFac
         if (components.Count > 0)
         {
             fields.Add(("Affected components",
-                ChatLimits.JoinWithin(components.Select(c => "• " + c).ToList(), "\n", ChatLimits.DiscordFieldValue, ChatText.Discord), false));
+                ChatLimits.JoinWithin(components.Select(c => "• " + c).ToList(), "\n", ChatLimits.DiscordFieldValue, ChatText.Discord, componentCuts), false));
         }
 
         var embed = new JsonObject
         {
-            ["title"] = ChatLimits.Fit(title, ChatLimits.DiscordTitle, ChatText.Discord),
+            ["title"] = fittedTitle,
             ["url"] = content.IncidentUrl,
         };
         // Footers are not Markdown: the page name goes as written.
@@ -37,7 +40,8 @@ public sealed class DiscordWebhook(IOptions<ChatOptions> options, IHttpClientFac
         // The description gets what the 6,000-character embed total leaves after everything else.
         var used = embed["title"]!.GetValue<string>().Length + footer.Length + fields.Sum(f => f.Name.Length + f.Value.Length);
         var description = ChatLimits.Fit(ChatText.Clean(content.Message),
-            Math.Min(ChatLimits.DiscordDescription, ChatLimits.DiscordEmbedTotal - used), ChatText.Discord);
+            Math.Min(ChatLimits.DiscordDescription, ChatLimits.DiscordEmbedTotal - used), ChatText.Discord, cuts);
+        cuts.AddRange(componentCuts);
         if (description.Length > 0)
         {
             // Discord refuses an empty description.
@@ -56,12 +60,12 @@ public sealed class DiscordWebhook(IOptions<ChatOptions> options, IHttpClientFac
             embed["footer"] = new JsonObject { ["text"] = footer };
         }
 
-        return Serialize(new JsonObject
+        return new ChatBody(Serialize(new JsonObject
         {
             ["content"] = null,
             ["embeds"] = new JsonArray(embed),
             ["allowed_mentions"] = new JsonObject { ["parse"] = new JsonArray() },
-        });
+        }), cuts);
     }
 
     /// <summary>Discord's JSON errors carry a numeric code, e.g. 10015 Unknown Webhook.</summary>

@@ -18,6 +18,9 @@ public interface IChatWebhook
     /// <summary>The exact JSON <see cref="PostAsync"/> would send for this update; the preview shows the same.</summary>
     string RenderBody(UpdateContent content);
 
+    /// <summary>The body <see cref="RenderBody"/> gives, and what the medium's limits made it leave out.</summary>
+    ChatBody Render(UpdateContent content);
+
     /// <summary>POSTs <paramref name="body"/> to the webhook and maps the answer; throws when not configured.</summary>
     Task<SendResult> PostAsync(string body, CancellationToken ct);
 }

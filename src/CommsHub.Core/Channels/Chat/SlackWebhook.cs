@@ -13,18 +13,20 @@ namespace CommsHub.Core.Channels.Chat;
 public sealed partial class SlackWebhook(IOptions<ChatOptions> options, IHttpClientFactory httpClients, TimeProvider time)
     : ChatWebhook("slack", "Slack", options.Value.Slack.WebhookUrl, httpClients, time)
 {
-    public override string RenderBody(UpdateContent content)
+    public override ChatBody Render(UpdateContent content)
     {
         var title = ChatText.Clean(content.IncidentTitle) is { Length: > 0 } t ? t : "Incident update";
         var message = ChatText.Clean(content.Message);
         var status = Labels.Of(content.Status);
         var impact = ImpactText(content.Impact);
+        var cuts = new List<string>();
+        var header = ChatLimits.Fit(title, ChatLimits.SlackHeader, cuts: cuts);
 
         // A link rather than a button: Slack flags button clicks as failed unless the app handles interactions.
         var link = $"*<{ChatText.SlackUrl(content.IncidentUrl)}|View incident>*";
         var section = message.Length == 0
             ? link
-            : ChatLimits.Fit(message, ChatLimits.SlackSectionText - link.Length - 2, ChatText.Slack) + "\n\n" + link;
+            : ChatLimits.Fit(message, ChatLimits.SlackSectionText - link.Length - 2, ChatText.Slack, cuts) + "\n\n" + link;
 
         var fields = new JsonArray(Field("Status", status), Field("Impact", impact));
         var components = ComponentItems(content);
@@ -32,7 +34,7 @@ public sealed partial class SlackWebhook(IOptions<ChatOptions> options, IHttpCli
         {
             const string Name = "*Affected components*\n";
             fields.Add(Mrkdwn(Name + ChatLimits.JoinWithin(components.Select(c => "• " + c).ToList(), "\n",
-                ChatLimits.SlackField - Name.Length, ChatText.Slack)));
+                ChatLimits.SlackField - Name.Length, ChatText.Slack, cuts)));
         }
 
         var posted = content.PostedAt.ToUniversalTime();
@@ -46,13 +48,13 @@ public sealed partial class SlackWebhook(IOptions<ChatOptions> options, IHttpCli
                 new JsonObject
                 {
                     ["type"] = "header",
-                    ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = ChatLimits.Fit(title, ChatLimits.SlackHeader), ["emoji"] = true },
+                    ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = header, ["emoji"] = true },
                 },
                 new JsonObject { ["type"] = "section", ["text"] = Mrkdwn(section) },
                 new JsonObject { ["type"] = "section", ["fields"] = fields },
                 new JsonObject { ["type"] = "context", ["elements"] = new JsonArray(Mrkdwn(context)) }),
         };
-        return Serialize(body);
+        return new ChatBody(Serialize(body), cuts);
     }
 
     /// <summary>Slack's error answers are bare codes such as <c>invalid_payload</c> or <c>no_service</c>.</summary>

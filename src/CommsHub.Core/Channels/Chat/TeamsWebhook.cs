@@ -14,9 +14,12 @@ public sealed class TeamsWebhook(IOptions<ChatOptions> options, IHttpClientFacto
 {
     private const string RunIdHeader = "x-ms-workflow-run-id";
 
-    public override string RenderBody(UpdateContent content)
+    public override ChatBody Render(UpdateContent content)
     {
         var title = ChatText.Clean(content.IncidentTitle) is { Length: > 0 } t ? t : "Incident update";
+        var cuts = new List<string>();
+        var fittedTitle = ChatLimits.Fit(title, ChatLimits.TeamsTitle, ChatText.Teams, cuts);
+        var fittedMessage = ChatLimits.Fit(ChatText.Clean(content.Message), ChatLimits.TeamsMessage, ChatText.Teams, cuts);
         var facts = new JsonArray(Fact("Status", Labels.Of(content.Status)), Fact("Impact", ImpactText(content.Impact)));
         var components = ComponentItems(content);
         if (components.Count > 0)
@@ -25,7 +28,7 @@ public sealed class TeamsWebhook(IOptions<ChatOptions> options, IHttpClientFacto
             facts.Add(new JsonObject
             {
                 ["title"] = "Affected components",
-                ["value"] = ChatLimits.JoinWithin(components, ", ", ChatLimits.TeamsFactValue, ChatText.Teams),
+                ["value"] = ChatLimits.JoinWithin(components, ", ", ChatLimits.TeamsFactValue, ChatText.Teams, cuts),
             });
         }
 
@@ -38,7 +41,7 @@ public sealed class TeamsWebhook(IOptions<ChatOptions> options, IHttpClientFacto
                 new JsonObject
                 {
                     ["type"] = "TextBlock",
-                    ["text"] = ChatLimits.Fit(title, ChatLimits.TeamsTitle, ChatText.Teams),
+                    ["text"] = fittedTitle,
                     ["weight"] = "Bolder",
                     ["size"] = "Medium",
                     ["wrap"] = true,
@@ -47,7 +50,7 @@ public sealed class TeamsWebhook(IOptions<ChatOptions> options, IHttpClientFacto
                 new JsonObject
                 {
                     ["type"] = "TextBlock",
-                    ["text"] = ChatLimits.Fit(ChatText.Clean(content.Message), ChatLimits.TeamsMessage, ChatText.Teams),
+                    ["text"] = fittedMessage,
                     ["wrap"] = true,
                 }),
             ["actions"] = new JsonArray(new JsonObject
@@ -57,7 +60,7 @@ public sealed class TeamsWebhook(IOptions<ChatOptions> options, IHttpClientFacto
                 ["url"] = content.IncidentUrl,
             }),
         };
-        return Serialize(new JsonObject
+        return new ChatBody(Serialize(new JsonObject
         {
             ["type"] = "message",
             ["attachments"] = new JsonArray(new JsonObject
@@ -65,7 +68,7 @@ public sealed class TeamsWebhook(IOptions<ChatOptions> options, IHttpClientFacto
                 ["contentType"] = "application/vnd.microsoft.card.adaptive",
                 ["content"] = card,
             }),
-        });
+        }), cuts);
     }
 
     /// <summary>Workflows errors look like <c>{"error":{"code":"WorkflowNotFound","message":…}}</c>.</summary>

@@ -29,7 +29,11 @@ public interface ISocialNetwork
 public sealed record SocialThread(SocialPostRef Root, SocialPostRef Parent);
 
 /// <summary>A rendered post and its length in the network's own unit (characters, graphemes or weighted characters).</summary>
-public sealed record SocialText(string Text, int Length, int Limit);
+/// <param name="Cut">The text left out to fit the limit (null when the post says everything).</param>
+public sealed record SocialText(string Text, int Length, int Limit, string? Cut = null)
+{
+    public bool Truncated => Cut is not null;
+}
 
 /// <summary>The delivery outcome and, when the post exists, where it is (for the next reply).</summary>
 public sealed record SocialPostResult(SendResult Result, SocialPostRef? Post);

@@ -35,22 +35,24 @@ public static partial class SocialRenderer
         }
         if (Cut(message, m => medium.Fits(Compose(title, m))) is { } shortMessage)
         {
-            return medium.Text(Compose(title, shortMessage));
+            return medium.Text(Compose(title, shortMessage.Text)) with { Cut = message[shortMessage.At..].Trim() };
         }
         if (!isFollowUp && Cut(title, t => medium.Fits(Compose(t, ""))) is { } shortTitle)
         {
-            return medium.Text(Compose(shortTitle, ""));
+            return medium.Text(Compose(shortTitle.Text, "")) with { Cut = Join(title[shortTitle.At..].Trim(), message) };
         }
         // Only an enormous link gets here: the post goes over the limit rather than break it.
-        return medium.Text(Compose("", ""));
+        var dropped = isFollowUp ? message : Join(title, message);
+        return medium.Text(Compose("", "")) with { Cut = dropped.Length > 0 ? dropped : null };
     }
 
     /// <summary>
     /// The longest cut of <paramref name="text"/>, ellipsis added, that <paramref name="fits"/>: at a word
     /// boundary if one lies in its second half, otherwise (one giant word) between graphemes; never
-    /// inside a link. Null when not even one word fits. Binary search: a longer cut never measures less.
+    /// inside a link. With it, the offset where the left-out text starts. Null when not even one word
+    /// fits. Binary search: a longer cut never measures less.
     /// </summary>
-    internal static string? Cut(string text, Func<string, bool> fits)
+    internal static (string Text, int At)? Cut(string text, Func<string, bool> fits)
     {
         var links = SocialLinks.Find(text, bareDomains: true);
         var graphemes = StringInfo.ParseCombiningCharacters(text).Skip(1)
@@ -59,12 +61,12 @@ public static partial class SocialRenderer
 
         var byGrapheme = Longest(text, graphemes, links, fits);
         var byWord = Longest(text, atWords, links, fits);
-        return byWord is not null && (byGrapheme is null || byWord.Length * 2 >= byGrapheme.Length) ? byWord : byGrapheme;
+        return byWord is { } word && (byGrapheme is not { } grapheme || word.Text.Length * 2 >= grapheme.Text.Length) ? byWord : byGrapheme;
     }
 
-    private static string? Longest(string text, List<int> cuts, List<SocialLink> links, Func<string, bool> fits)
+    private static (string Text, int At)? Longest(string text, List<int> cuts, List<SocialLink> links, Func<string, bool> fits)
     {
-        string? best = null;
+        (string, int)? best = null;
         int low = 0, high = cuts.Count - 1;
         while (low <= high)
         {
@@ -72,7 +74,7 @@ public static partial class SocialRenderer
             var candidate = Truncate(text, cuts[mid], links);
             if (candidate is not null && fits(candidate))
             {
-                best = candidate;
+                best = (candidate, cuts[mid]);
                 low = mid + 1;
             }
             else if (candidate is null)
