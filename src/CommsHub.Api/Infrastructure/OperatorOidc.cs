@@ -20,6 +20,18 @@ internal static class OperatorOidc
     /// <summary>Where a sign-in the provider refused or that failed on the way back is sent.</summary>
     public const string FailedPath = "/login?error=oidc";
 
+    /// <summary>
+    /// What the sign-in page says for the <c>error</c> it is sent back with (<see cref="NoRolePath"/>,
+    /// <see cref="FailedPath"/>); null for anything else.
+    /// </summary>
+    public static string? ErrorMessage(string? error) => error switch
+    {
+        "no-role" => "You signed in with single sign-on, but your account has no CommsHub role. " +
+            "Ask an administrator to give you the viewer, responder or admin role, then sign in again.",
+        "oidc" => "Single sign-on did not complete. Try again, or sign in with your CommsHub email and password.",
+        _ => null,
+    };
+
     public static AuthenticationBuilder AddOperatorOidc(this AuthenticationBuilder authentication, IConfiguration configuration)
     {
         authentication.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -58,7 +70,7 @@ internal static class OperatorOidc
             o.SaveTokens = false;
             o.CallbackPath = CallbackPath;
             o.SignedOutCallbackPath = SignedOutCallbackPath;
-            o.SignedOutRedirectUri = "/login";
+            o.SignedOutRedirectUri = OperatorSignOut.SignedOutPath;
             o.Events = new OpenIdConnectEvents
             {
                 OnTokenValidated = context => TokenValidated(context, oidc.RoleClaim),

@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Authentication;
 namespace CommsHub.Api.Infrastructure;
 
 /// <summary>
-/// <c>GET /login/oidc?returnUrl=</c> starts OpenID Connect sign-in; <c>/logout/oidc</c> (GET for a
-/// link, POST for a form) ends the session at CommsHub and, for an OIDC session, at the provider.
+/// <c>GET /login/oidc?returnUrl=</c> starts OpenID Connect sign-in; <c>POST /logout/oidc</c> ends the
+/// session at CommsHub and, for an OIDC session, at the provider. No GET: a link or an image on
+/// another site must not sign anyone out.
 /// The callbacks (<c>/signin-oidc</c>, <c>/signout-callback-oidc</c>) are the handler's own.
 /// </summary>
 internal static class OperatorOidcEndpoints
@@ -14,7 +15,8 @@ internal static class OperatorOidcEndpoints
     public static void MapOperatorOidc(this IEndpointRouteBuilder app)
     {
         app.MapGet("/login/oidc", StartAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapMethods("/logout/oidc", [HttpMethods.Get, HttpMethods.Post], SignOutAsync).AllowAnonymous().ExcludeFromDescription();
+        // No token to check: a cross-site POST arrives without the SameSite=Lax session, and signs nobody out.
+        app.MapPost("/logout/oidc", SignOutAsync).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
 
     private static async Task<IResult> StartAsync(string? returnUrl, IAuthenticationSchemeProvider schemes)

@@ -7,6 +7,9 @@ namespace CommsHub.Api.Infrastructure;
 /// <summary>Ends an operator's session, however they signed in.</summary>
 internal static class OperatorSignOut
 {
+    /// <summary>The sign-in page, saying "You are signed out".</summary>
+    public const string SignedOutPath = "/login?notice=signed-out";
+
     /// <summary>
     /// Signs out of the operator cookie and, for a session that came from OpenID Connect, of the
     /// provider too (RP-initiated logout: the provider ends its own session and sends the browser
@@ -14,9 +17,15 @@ internal static class OperatorSignOut
     /// response is left as a redirect to <paramref name="redirectUri"/> (a local path) or the provider.
     /// A provider without an end-session endpoint (Google) or unreachable ends only our session.
     /// </summary>
-    public static async Task SignOutOperatorAsync(this HttpContext http, string redirectUri = "/login")
+    public static async Task SignOutOperatorAsync(this HttpContext http, string redirectUri = SignedOutPath)
     {
         var session = await http.AuthenticateAsync(AuthSchemes.OperatorCookie);
+        if (!session.Succeeded)
+        {
+            // Also what a cross-site POST sees (the SameSite=Lax cookie stays behind): another site cannot sign anyone out.
+            http.Response.Redirect(redirectUri);
+            return;
+        }
         await http.SignOutAsync(AuthSchemes.OperatorCookie);
         if (OidcOperator.IsOidcSession(session.Principal) && await ProviderEndsSessionsAsync(http))
         {

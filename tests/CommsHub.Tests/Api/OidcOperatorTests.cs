@@ -106,6 +106,16 @@ public sealed class OidcOperatorTests
         Assert.Equal(expected, OperatorOidcEndpoints.LocalUrl(returnUrl));
     }
 
+    [Fact]
+    public void The_sign_in_page_has_a_message_for_each_error_it_is_sent_back_with()
+    {
+        Assert.Contains("no CommsHub role", OperatorOidc.ErrorMessage("no-role"));
+        Assert.Contains("did not complete", OperatorOidc.ErrorMessage("oidc"));
+        Assert.Null(OperatorOidc.ErrorMessage("<script>"));
+        Assert.Equal("/login?error=no-role", OperatorOidc.NoRolePath);
+        Assert.Equal("/login?error=oidc", OperatorOidc.FailedPath);
+    }
+
     [Theory]
     [InlineData("Auth:Oidc:Authority", "not a url", "Auth:Oidc:Authority 'not a url' is not an absolute URL")]
     [InlineData("Auth:Oidc:Authority", "http://idp.example/", "Auth:Oidc:Authority 'http://idp.example/' must be https")]

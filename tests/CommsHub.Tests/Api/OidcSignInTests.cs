@@ -133,7 +133,7 @@ public sealed class OidcSignInTests(IdentityProviderFixture idp) : IClassFixture
         Assert.Equal(new Uri(_base, "/signout-callback-oidc").AbsoluteUri, endSession.PostLogoutRedirectUri);
         Assert.Contains(_browser.Visited, u => u.AbsolutePath == "/connect/endsession");
         Assert.Contains(_browser.Visited, u => u.AbsolutePath == "/signout-callback-oidc");
-        Assert.Equal("/login", _browser.Visited[^1].AbsolutePath);
+        Assert.Equal("/login?notice=signed-out", _browser.Visited[^1].PathAndQuery);
     }
 
     [Fact]
@@ -141,11 +141,33 @@ public sealed class OidcSignInTests(IdentityProviderFixture idp) : IClassFixture
     {
         var before = idp.Provider.EndSessions.Count;
 
-        using var response = await _browser.SendAsync(HttpMethod.Get, new Uri(_base, "/logout/oidc"));
+        using var response = await _browser.SendAsync(HttpMethod.Post, new Uri(_base, "/logout/oidc"));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/login", response.Headers.Location!.OriginalString);
+        Assert.Equal("/login?notice=signed-out", response.Headers.Location!.OriginalString);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
         Assert.Equal(before, idp.Provider.EndSessions.Count);
+    }
+
+    [Fact]
+    public async Task A_link_cannot_sign_anyone_out()
+    {
+        await SignInAsync("vera", returnUrl: "/");
+
+        using var response = await _browser.SendAsync(HttpMethod.Get, new Uri(_base, "/logout/oidc"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.NotNull(Session());
+    }
+
+    [Fact]
+    public async Task A_sign_in_that_fails_on_the_way_back_ends_on_the_sign_in_page_with_no_session()
+    {
+        // What a browser brings back when the person cancels at the provider, or replays an old answer.
+        await _browser.NavigateAsync(new Uri(_base, "/signin-oidc?error=access_denied&state=forged"));
+
+        Assert.Equal("/login?error=oidc", _browser.Visited[^1].PathAndQuery);
+        Assert.Null(Session());
     }
 
     [Fact(Skip = "Enable when the per-scope policies accept the operator cookie (scoped API keys branch): a viewer reads but cannot publish")]
