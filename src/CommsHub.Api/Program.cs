@@ -43,6 +43,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
     .AddOperatorSessions();
+authentication.AddOperatorOidc(builder.Configuration);
 builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
 builder.Services.AddAuthorizationBuilder()
@@ -88,6 +89,7 @@ if (roles.Api)
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();
     app.MapSchedulingDashboard();
+    app.MapOperatorOidc();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));
