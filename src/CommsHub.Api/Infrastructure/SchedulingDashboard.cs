@@ -20,6 +20,7 @@ namespace CommsHub.Api.Infrastructure;
 internal static class SchedulingDashboard
 {
     public const string Path = "/hangfire";
+    public const string LoginPath = Path + "/login";
     public const string CookieName = "commshub_dashboard";
     private const string CookieScheme = "DashboardCookie";
     private const string Scheme = "Dashboard";
@@ -37,7 +38,7 @@ internal static class SchedulingDashboard
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
-                o.LoginPath = Path + "/login";
+                o.LoginPath = LoginPath;
                 o.ReturnUrlParameter = "returnUrl";
                 o.Events.OnValidatePrincipal = DashboardSessions.ValidateAsync;
                 o.Events.OnRedirectToAccessDenied = c =>
@@ -62,8 +63,8 @@ internal static class SchedulingDashboard
 
     public static void MapSchedulingDashboard(this WebApplication app)
     {
-        app.MapGet(Path + "/login", (string? returnUrl, IOptions<CommsHubOptions> hub) => LoginPage(hub.Value, returnUrl, error: null, StatusCodes.Status200OK));
-        app.MapPost(Path + "/login", SignInAsync).DisableAntiforgery();
+        app.MapGet(LoginPath, (string? returnUrl, IOptions<CommsHubOptions> hub) => LoginPage(hub.Value, returnUrl, error: null, StatusCodes.Status200OK));
+        app.MapPost(LoginPath, SignInAsync).DisableAntiforgery();
         app.MapHangfireDashboard(Path, new DashboardOptions
         {
             // No Hangfire filter: the endpoint's authorization policy decides (the default filter admits loopback only).
@@ -110,7 +111,7 @@ internal static class SchedulingDashboard
     {
         var body = (error is null ? "" : $"<p role=\"alert\"><strong>{SitePage.Encode(error)}</strong></p>")
                    + "<p>The schedule dashboard is for administrators. Sign in with an admin API key.</p>"
-                   + $"<form method=\"post\" action=\"{Path}/login\">"
+                   + $"<form method=\"post\" action=\"{LoginPath}\">"
                    + $"<input type=\"hidden\" name=\"returnUrl\" value=\"{SitePage.Encode(SafeReturn(returnUrl))}\">"
                    + "<p><label for=\"key\">Admin API key</label><br><input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required style=\"width:100%;padding:8px\"></p>"
                    + "<p><button type=\"submit\">Sign in</button></p></form>";

@@ -28,25 +28,29 @@ internal static class SecurityHeaders
         var dashboardPolicy = WithFormTargets(DashboardPolicy, formTargets);
         return app.Use((context, next) =>
         {
+            // Decided now: Hangfire rewrites the path while it serves the dashboard.
+            var path = context.Request.Path;
+            var policy = path.StartsWithSegments(SchedulingDashboard.Path) && !path.StartsWithSegments(SchedulingDashboard.LoginPath) ? dashboardPolicy : pagePolicy;
+            var referrer = CarriesToken(context.Request) ? "no-referrer" : "strict-origin-when-cross-origin";
             context.Response.OnStarting(() =>
             {
-                Apply(context, pagePolicy, dashboardPolicy);
+                Apply(context.Response, policy, referrer);
                 return Task.CompletedTask;
             });
             return next(context);
         });
     }
 
-    private static void Apply(HttpContext context, string pagePolicy, string dashboardPolicy)
+    private static void Apply(HttpResponse response, string policy, string referrer)
     {
-        var headers = context.Response.Headers;
+        var headers = response.Headers;
         headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = CarriesToken(context.Request) ? "no-referrer" : "strict-origin-when-cross-origin";
-        if (context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) != true)
+        headers["Referrer-Policy"] = referrer;
+        if (response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) != true)
         {
             return;
         }
-        headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(SchedulingDashboard.Path) ? dashboardPolicy : pagePolicy;
+        headers.ContentSecurityPolicy = policy;
         headers.XFrameOptions = "DENY";
         headers["Permissions-Policy"] = PermissionsPolicy;
     }
