@@ -46,6 +46,7 @@ var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHand
 authentication.AddOperatorOidc(builder.Configuration);
 builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
+builder.Services.AddHttpHardening();
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(ApiKeyAuthenticationHandler.AdminPolicy, p => p.RequireAuthenticatedUser());
 
@@ -61,8 +62,10 @@ if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
 await CommsHubStartup.InitializeAsync(app.Services);
 var generatedKey = roles.Api ? await app.Services.GetRequiredService<ApiKeyStore>().LoadOrGenerateAsync(app.Services) : null;
 
+app.UseHttpHardening();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthFailureThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

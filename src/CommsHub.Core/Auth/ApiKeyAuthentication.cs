@@ -39,7 +39,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     /// <summary>An admin, named in the audit log by the fingerprint of the key it presented.</summary>
     public static ClaimsIdentity Identity(string key, string scheme) => new(
-        [new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, "admin"), new Claim(KeyClaim, ApiKeyStore.Fingerprint(key))], scheme);
+        [new Claim(ClaimTypes.Name, "admin"), new Claim(ClaimTypes.Role, "admin"), new Claim(KeyClaim, ApiKeyStore.Fingerprint(key)),
+            new Claim(CommsHubClaims.Scope, Scopes.Admin)], scheme);
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

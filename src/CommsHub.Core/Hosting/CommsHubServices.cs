@@ -5,7 +5,6 @@ using CommsHub.Core.Channels.Social;
 using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Common;
 using CommsHub.Core.Subscribers;
-using Microsoft.AspNetCore.DataProtection;
 using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
@@ -49,8 +48,7 @@ public static class CommsHubServices
             .ValidateOnStart();
 
         services.AddCommsHubDatabase(configuration);
-        // Keys in the database: every process reads the links the others signed, across restarts.
-        services.AddDataProtection().SetApplicationName("CommsHub").PersistKeysToDbContext<CommsHubDbContext>();
+        services.AddCommsHubDataProtection(configuration);
         services.AddSingleton<AddressHasher>();
         services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section);
         services.AddSingleton<SubscriptionTokens>();
