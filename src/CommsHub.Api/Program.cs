@@ -40,13 +40,12 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
     StrictJson.Apply(o.SerializerOptions);
 });
-var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+var authentication = builder.Services.AddAuthentication(AuthSchemes.ApiKey)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
     .AddOperatorSessions();
 builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(ApiKeyAuthenticationHandler.AdminPolicy, p => p.RequireAuthenticatedUser());
+builder.Services.AddScopePolicies();
 
 var app = builder.Build();
 
@@ -75,7 +74,8 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions
 
 if (roles.Api)
 {
-    var admin = app.MapGroup("").RequireAuthorization(ApiKeyAuthenticationHandler.AdminPolicy).AddEndpointFilter<AdminAudit>();
+    // Each group names the scope its endpoints need (ScopePolicies); AdminRoutesTests keeps every /api/ route so.
+    var admin = app.MapGroup("").AddEndpointFilter<AdminAudit>();
     admin.MapComponentEndpoints();
     admin.MapIncidentEndpoints();
     admin.MapTemplateEndpoints();
@@ -84,6 +84,7 @@ if (roles.Api)
     admin.MapDeliveryEndpoints();
     admin.MapAuditEndpoints();
     admin.MapAlertEndpoints();
+    admin.MapKeyEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();

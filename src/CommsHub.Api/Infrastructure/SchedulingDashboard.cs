@@ -38,8 +38,8 @@ internal static class SchedulingDashboard
             })
             // A request with an Authorization header is judged by the API key; any other by the cookie (and sent to log in).
             .AddPolicyScheme(Scheme, null, o => o.ForwardDefaultSelector = context =>
-                string.IsNullOrEmpty(context.Request.Headers.Authorization) ? CookieScheme : ApiKeyAuthenticationHandler.SchemeName);
-        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+                string.IsNullOrEmpty(context.Request.Headers.Authorization) ? CookieScheme : AuthSchemes.ApiKey);
+        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireScope(Scopes.Admin));
     }
 
     public static void MapSchedulingDashboard(this WebApplication app)
@@ -60,11 +60,12 @@ internal static class SchedulingDashboard
     {
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var returnUrl = form["returnUrl"].ToString();
-        if (!keys.IsValid(form["key"].ToString().Trim()))
+        if (keys.Find(form["key"].ToString().Trim()) is not { } key || !Scopes.Grants(key.Scopes, Scopes.Admin))
         {
-            return LoginPage(hub.Value, returnUrl, "That key is not a valid admin API key.");
+            return LoginPage(hub.Value, returnUrl, "That key is not a valid API key with the admin scope.");
         }
-        var identity = ApiKeyAuthenticationHandler.Identity(form["key"].ToString().Trim(), CookieScheme);
+        keys.Touch(key);
+        var identity = ApiKeyAuthenticationHandler.Identity(key, CookieScheme);
         await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
         return Results.Redirect(SafeReturn(returnUrl));
     }
