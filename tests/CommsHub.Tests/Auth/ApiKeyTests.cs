@@ -81,7 +81,7 @@ public sealed class ApiKeyTests : SqliteAppTest
     }
 
     [Fact]
-    public async Task A_key_made_through_another_process_is_accepted_after_a_refresh()
+    public async Task A_process_follows_revocations_made_elsewhere_both_ways_within_5_seconds()
     {
         var created = await Admin.CreateKeyAsync("seen-later", ["read"]);
         var id = Guid.Parse(created["id"]!.GetValue<string>());
