@@ -18,13 +18,16 @@ namespace CommsHub.Core.Auth;
 /// any process is refused here within that interval, and checking a key costs no query. Expiry is checked
 /// on each request against the clock. Only SHA-256 hashes are held, in memory as in the database.
 /// </summary>
-public sealed class ApiKeyStore
+public sealed class ApiKeyStore : IDisposable
 {
     public const string GeneratedName = "generated-at-first-start";
 
     private readonly FrozenDictionary<string, AcceptedKey> _configured;
     private readonly TimeProvider _time;
     private volatile FrozenDictionary<string, StoredKey> _stored = FrozenDictionary<string, StoredKey>.Empty;
+
+    // One refresh at a time: a periodic read that began before a key was made must not land after the read that follows it.
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
 
     // Uses since the last flush: written in one UPDATE per refresh instead of one write per request.
     private readonly Lock _gate = new();
@@ -95,9 +98,17 @@ public sealed class ApiKeyStore
         {
             query = query.Where(k => !k.Generated);
         }
-        var rows = await query.Select(k => new { k.Id, k.Name, k.Hash, k.Scopes, k.ExpiresAt }).ToListAsync(cancellationToken);
-        _stored = rows.ToFrozenDictionary(
-            r => r.Hash, r => new StoredKey(new AcceptedKey(r.Id, r.Name, r.Scopes), r.ExpiresAt), StringComparer.Ordinal);
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            var rows = await query.Select(k => new { k.Id, k.Name, k.Hash, k.Scopes, k.ExpiresAt }).ToListAsync(cancellationToken);
+            _stored = rows.ToFrozenDictionary(
+                r => r.Hash, r => new StoredKey(new AcceptedKey(r.Id, r.Name, r.Scopes), r.ExpiresAt), StringComparer.Ordinal);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
     }
 
     /// <summary>Writes the uses gathered since the last flush: one UPDATE, never moving a key's <c>lastUsedAt</c> back.</summary>
@@ -172,6 +183,8 @@ public sealed class ApiKeyStore
         await RefreshAsync(db, cancellationToken);
         return generated;
     }
+
+    public void Dispose() => _refreshing.Dispose();
 
     private sealed record StoredKey(AcceptedKey Key, DateTimeOffset? ExpiresAt);
 }

@@ -112,6 +112,8 @@ public sealed partial class ApiKeys(CommsHubDbContext db, ApiKeyStore store, Tim
             await db.SaveChangesAsync(cancellationToken);
         }
         store.Forget(key.Hash);
+        // And re-read, so a periodic read that began before the revocation cannot bring it back here.
+        await store.RefreshAsync(db, cancellationToken);
         return true;
     }
 
