@@ -54,8 +54,7 @@ internal static class SchedulingDashboard
                 : context.Request.Cookies.ContainsKey(CookieName) ? CookieScheme
                 : context.Request.Cookies.ContainsKey(OperatorCookieName(context)) ? AuthSchemes.OperatorCookie
                 : CookieScheme);
-        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
-            .RequireAssertion(c => Scopes.Grants(c.User.FindAll(CommsHubClaims.Scope).Select(s => s.Value), Scopes.Admin)));
+        services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireScope(Scopes.Admin));
     }
 
     private static string OperatorCookieName(HttpContext context) =>
@@ -86,19 +85,20 @@ internal static class SchedulingDashboard
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return LoginPage(hub.Value, returnUrl, $"Too many failed sign-ins from this address. Try again in {seconds} s.", StatusCodes.Status429TooManyRequests);
         }
-        var key = form["key"].ToString().Trim();
-        if (!keys.IsValid(key))
+        var presented = form["key"].ToString().Trim();
+        if (keys.Find(presented) is not { } key)
         {
             throttle.RecordFailure(context);
             return LoginPage(hub.Value, returnUrl, "That key is not a valid admin API key.", StatusCodes.Status401Unauthorized);
         }
         throttle.RecordSuccess(context);
-        var identity = ApiKeyAuthenticationHandler.Identity(key, CookieScheme);
-        if (!Scopes.Grants(identity.FindAll(CommsHubClaims.Scope).Select(c => c.Value), Scopes.Admin))
+        if (!Scopes.Grants(key.Scopes, Scopes.Admin))
         {
             return LoginPage(hub.Value, returnUrl, "That key does not have the admin scope.", StatusCodes.Status403Forbidden);
         }
-        identity.AddClaim(new Claim(DashboardSessions.KeyHashClaim, ApiKeyStore.Hash(key)));
+        keys.Touch(key);
+        var identity = ApiKeyAuthenticationHandler.Identity(key, CookieScheme);
+        identity.AddClaim(new Claim(DashboardSessions.KeyHashClaim, ApiKeyStore.Hash(presented)));
         await context.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
         return Results.Redirect(SafeReturn(returnUrl));
     }

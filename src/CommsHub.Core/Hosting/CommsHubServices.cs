@@ -1,3 +1,4 @@
+using CommsHub.Core.Auth;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Channels.Webhook;
@@ -89,7 +90,7 @@ public static class CommsHubServices
         services.AddScoped<Deliveries.ProviderEvents.TwilioStatusHandler>();
         services.AddSingleton<Channels.Email.EventWebhook.SendGridEventWebhookValidation>();
         services.AddSingleton<IValidateOptions<EmailOptions>, Channels.Email.EventWebhook.EventWebhookKeyValidation>();
-        services.AddSingleton<Auth.ApiKeyStore>();
+        services.AddCommsHubAuth(roles);
 
         services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
         services.AddSingleton<OutboxSignal>();
