@@ -170,8 +170,8 @@ public sealed class OidcSignInTests(IdentityProviderFixture idp) : IClassFixture
         Assert.Null(Session());
     }
 
-    [Fact(Skip = "Enable when the per-scope policies accept the operator cookie (scoped API keys branch): a viewer reads but cannot publish")]
-    public async Task Merge_check_a_viewer_signed_in_through_oidc_reads_incidents_but_may_not_publish()
+    [Fact]
+    public async Task A_viewer_signed_in_through_oidc_reads_incidents_but_may_not_publish()
     {
         await SignInAsync("vera", returnUrl: "/");
 

@@ -57,9 +57,15 @@ public sealed class SchedulingDashboardTests : SqliteAppTest
         await WithDbAsync(db => db.ApiKeys.Where(k => k.Hash == ApiKeyStore.Hash(StoredKey))
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, DateTimeOffset.UtcNow)));
 
-        using var after = await browser.GetAsync("/hangfire");
-        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
-        Assert.StartsWith("/hangfire/login", after.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        // Revoked in the database (as by another process): refused within the key store's refresh.
+        Uri? location = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            using var after = await browser.GetAsync("/hangfire");
+            location = after.Headers.Location;
+            return after.StatusCode == HttpStatusCode.Redirect;
+        }, "the dashboard refuses the cookie of a revoked key", TimeSpan.FromSeconds(5));
+        Assert.StartsWith("/hangfire/login", location!.PathAndQuery, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,7 +76,8 @@ public sealed class SchedulingDashboardTests : SqliteAppTest
         Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(browser, StoredKey)).StatusCode);
         await WithDbAsync(db => db.ApiKeys.Where(k => k.Hash == ApiKeyStore.Hash(StoredKey))
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiresAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
-        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/hangfire")).StatusCode);
+        await Eventually.HoldsAsync(async () => (await browser.GetAsync("/hangfire")).StatusCode == HttpStatusCode.Redirect,
+            "the dashboard refuses the cookie of an expired key", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -83,7 +90,7 @@ public sealed class SchedulingDashboardTests : SqliteAppTest
         Assert.NotEqual(HttpStatusCode.OK, dashboard.StatusCode);
     }
 
-    [Fact(Skip = "Needs scoped API keys in the key store (POST /api/keys): until then every accepted key is an admin.")]
+    [Fact]
     public async Task A_key_without_the_admin_scope_is_refused_403_with_a_bearer_token()
     {
         await StoreKeyAsync(ReadKey, [Scopes.Read, Scopes.Publish]);

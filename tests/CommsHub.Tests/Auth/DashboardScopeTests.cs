@@ -26,7 +26,7 @@ public sealed class DashboardScopeTests : SqliteAppTest
         using var browser = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         using var refused = await browser.PostAsync("/hangfire/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = read }));
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode); // a valid key, without the admin scope
         using var accepted = await browser.PostAsync("/hangfire/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = admin }));
         Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
         Assert.Contains(accepted.Headers.GetValues("Set-Cookie"), c => c.StartsWith("commshub_dashboard=", StringComparison.Ordinal));
