@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CommsHub.Api.Endpoints;
 using CommsHub.Api.Infrastructure;
 using CommsHub.Api.Infrastructure.Json;
+using CommsHub.Api.OperatorConsole;
 using CommsHub.Api.Website;
 using CommsHub.Core.Auth;
 using CommsHub.Core.Data;
@@ -45,6 +46,7 @@ var authentication = builder.Services.AddAuthentication(ApiKeyAuthenticationHand
     .AddOperatorSessions();
 builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
+builder.Services.AddOperatorConsole();
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(ApiKeyAuthenticationHandler.AdminPolicy, p => p.RequireAuthenticatedUser());
 
@@ -65,6 +67,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseAntiforgery();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -84,10 +87,12 @@ if (roles.Api)
     admin.MapDeliveryEndpoints();
     admin.MapAuditEndpoints();
     admin.MapAlertEndpoints();
+    admin.MapOperatorEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();
     app.MapSchedulingDashboard();
+    app.MapOperatorConsole();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));

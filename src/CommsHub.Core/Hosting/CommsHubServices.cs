@@ -1,3 +1,4 @@
+using CommsHub.Core.Auth.Operators;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Channels.Webhook;
@@ -92,6 +93,7 @@ public static class CommsHubServices
         services.AddSingleton<Channels.Email.EventWebhook.SendGridEventWebhookValidation>();
         services.AddSingleton<IValidateOptions<EmailOptions>, Channels.Email.EventWebhook.EventWebhookKeyValidation>();
         services.AddSingleton<Auth.ApiKeyStore>();
+        services.AddCommsHubOperators();
 
         services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
         services.AddSingleton<OutboxSignal>();
