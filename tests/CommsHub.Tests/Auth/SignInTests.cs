@@ -203,6 +203,17 @@ public sealed class SignInTests : OperatorAppTest
     }
 
     [Fact]
+    public async Task The_console_page_s_sign_out_button_signs_out()
+    {
+        var (_, browser) = await SignedInAsync("ana@example.com");
+        using var _ = browser;
+        using var response = await browser.SubmitAsync("/logout", "logout", new Dictionary<string, string>(), await browser.PageAsync("/console"));
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{(int)response.StatusCode}: {response.Headers} {await response.Content.ReadAsStringAsync()}");
+        Assert.EndsWith("/login?notice=signed-out", response.Headers.Location!.OriginalString);
+        await browser.PageAsync("/console", HttpStatusCode.Redirect);
+    }
+
+    [Fact]
     public async Task Every_form_refuses_a_post_without_the_antiforgery_token()
     {
         await Admin.PostAsync("/api/operators", new { email = "ana@example.com", name = "Ana Ops", role = "viewer" });
