@@ -22,13 +22,13 @@ internal static class ConsoleStyles
         h1{font-size:1.5rem;margin:0 0 12px}h2{font-size:1.15rem;margin:16px 0 8px}p{margin:8px 0}
         .muted{color:var(--muted);font-size:.9rem}
         label{display:block;margin:12px 0 4px;font-weight:600}
-        input[type=email],input[type=password],input[type=text]{width:100%;padding:8px 10px;border:1px solid var(--muted);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
+        input:not([type]),input[type=email],input[type=password],input[type=text]{width:100%;padding:8px 10px;border:1px solid var(--muted);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
         input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
         input.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.2em;max-width:12em}
         button,.button{display:inline-block;font:inherit;padding:10px 18px;border-radius:6px;border:0;background:var(--accent);color:#fff;font-weight:600;cursor:pointer;margin-top:16px;text-decoration:none}
         @media (prefers-color-scheme:dark){button,.button{color:#0d1117}}
         button.secondary,.button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
-        .actions{display:flex;gap:12px;flex-wrap:wrap;align-items:center}
+        .actions{display:flex;gap:8px 16px;flex-wrap:wrap;align-items:center;margin-top:16px}.actions button,.actions .button{margin-top:0}
         .error{border-left:4px solid var(--critical);padding:8px 12px;background:var(--bg);margin:12px 0}
         .notice{border-left:4px solid var(--ok);padding:8px 12px;background:var(--bg);margin:12px 0}
         .secret{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:1.05rem;word-break:break-all}
