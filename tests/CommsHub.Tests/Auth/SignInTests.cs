@@ -37,6 +37,8 @@ public sealed class SignInTests : OperatorAppTest
         var op = await WithDbAsync(db => db.Operators.SingleAsync());
         Assert.Equal(Clock.GetUtcNow(), op.LastSignInAt);
         Assert.StartsWith("AQAAAA", op.PasswordHash); // Identity's v3 format, never the password
+        var audited = await WithDbAsync(db => db.AuditEntries.Where(e => e.Actor == "operator:ana@example.com").Select(e => e.Action).ToListAsync());
+        Assert.Equal(["operator.password_set", "operator.signed_in"], audited.Order().ToList());
         Assert.Contains("has expired or has already been used", await browser.PageAsync(link));
     }
 
@@ -80,6 +82,7 @@ public sealed class SignInTests : OperatorAppTest
         Assert.Contains("The email or password is not right.", await browser.SubmitShowsAsync("/login", "login", Login("bob@example.com", "x")));
         var locked = await WithDbAsync(db => db.Operators.SingleAsync());
         Assert.Equal(Clock.GetUtcNow() + OperatorRules.LockoutDuration, locked.LockoutEnd);
+        Assert.Equal(1, await WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "operator.locked_out" && e.Subject == locked.Id.ToString())));
 
         Clock.Advance(TimeSpan.FromMinutes(14));
         Assert.Contains("Try again in 1 minute,", await browser.SubmitShowsAsync("/login", "login", Login("ana@example.com", OperatorAccounts.Password)));

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
@@ -52,6 +54,8 @@ public sealed class OperatorCredentials(
         op.AccessFailedCount = 0;
         op.LockoutEnd = null;
         op.UpdatedAt = time.GetUtcNow();
+        AuditLog.Append(db, op.UpdatedAt, CommsHubClaims.OperatorActor(op.Email), "operator.password_set", op.Id.ToString(),
+            new JsonObject { ["via"] = purpose == OperatorTokenPurpose.Invitation ? "invitation" : "reset" });
         await db.SaveChangesAsync(cancellationToken);
         stamps.Forget(op.Id);
         return null;

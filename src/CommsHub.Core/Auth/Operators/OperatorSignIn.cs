@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -63,7 +65,7 @@ public sealed class OperatorSignIn(CommsHubDbContext db, OperatorPasswords passw
         {
             return new SignInAttempt(SignInOutcome.TwoFactorRequired, op, tokens.Issue(op, OperatorTokenPurpose.TwoFactor, OperatorRules.TwoFactorStepLifetime));
         }
-        return await SucceedAsync(op, cancellationToken);
+        return await SucceedAsync(op, "password", cancellationToken);
     }
 
     public async Task<SignInAttempt> TwoFactorAsync(string? pendingToken, string? code, CancellationToken cancellationToken)
@@ -85,7 +87,7 @@ public sealed class OperatorSignIn(CommsHubDbContext db, OperatorPasswords passw
         {
             return await FailAsync(op, cancellationToken);
         }
-        return await SucceedAsync(op, cancellationToken);
+        return await SucceedAsync(op, "password+totp", cancellationToken);
     }
 
     /// <summary>Whether the code is right now and was not used before; if so, its step is recorded as used.</summary>
@@ -117,16 +119,25 @@ public sealed class OperatorSignIn(CommsHubDbContext db, OperatorPasswords passw
         // As Identity does: the count starts again from zero once it has locked the account.
         var locked = await db.Operators.Where(o => o.Id == op.Id && o.AccessFailedCount >= OperatorRules.MaxFailedAttempts)
             .ExecuteUpdateAsync(s => s.SetProperty(o => o.LockoutEnd, until).SetProperty(o => o.AccessFailedCount, 0), cancellationToken);
-        return locked > 0 ? new SignInAttempt(SignInOutcome.LockedOut, op, LockedUntil: until) : new SignInAttempt(SignInOutcome.Failed);
+        if (locked == 0)
+        {
+            return new SignInAttempt(SignInOutcome.Failed);
+        }
+        AuditLog.Append(db, time.GetUtcNow(), CommsHubClaims.OperatorActor(op.Email), "operator.locked_out", op.Id.ToString(),
+            new JsonObject { ["until"] = until.ToString("O") });
+        await db.SaveChangesAsync(cancellationToken);
+        return new SignInAttempt(SignInOutcome.LockedOut, op, LockedUntil: until);
     }
 
-    private async Task<SignInAttempt> SucceedAsync(Operator op, CancellationToken cancellationToken)
+    private async Task<SignInAttempt> SucceedAsync(Operator op, string method, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await db.Operators.Where(o => o.Id == op.Id).ExecuteUpdateAsync(s => s
             .SetProperty(o => o.AccessFailedCount, 0)
             .SetProperty(o => o.LockoutEnd, (DateTimeOffset?)null)
             .SetProperty(o => o.LastSignInAt, now), cancellationToken);
+        AuditLog.Append(db, now, CommsHubClaims.OperatorActor(op.Email), "operator.signed_in", op.Id.ToString(), new JsonObject { ["method"] = method });
+        await db.SaveChangesAsync(cancellationToken);
         op.AccessFailedCount = 0;
         op.LockoutEnd = null;
         op.LastSignInAt = now;

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -55,6 +57,8 @@ public sealed class OperatorTwoFactor(CommsHubDbContext db, OperatorTotp totp, O
         }
         op.SecurityStamp = OperatorTokens.NewStamp();
         op.UpdatedAt = time.GetUtcNow();
+        AuditLog.Append(db, op.UpdatedAt, CommsHubClaims.OperatorActor(op.Email), enable ? "operator.two_factor_enabled" : "operator.two_factor_disabled",
+            op.Id.ToString(), new JsonObject());
         await db.SaveChangesAsync(cancellationToken);
         stamps.Forget(op.Id);
         return op;
