@@ -49,7 +49,7 @@ OUT="${BENCH_OUT:-$REPO/bench/results/$STAMP}"
 API_PORT="${BENCH_API_PORT:-5080}"
 PG_DB=commshub_bench
 VHOST=bench
-KEY=bench-key
+KEY=bench-key-0123456789abcdefghijklmnopqrstuv
 
 SOURCE=head
 RUN_TEST_SH=1

@@ -40,7 +40,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 BENCH_DIR="${BENCH_DIR:-/tmp/commshub-status-bench}"
 SRC="$BENCH_DIR/src"
 OUT="$BENCH_DIR/out"
-KEY=bench-key
+KEY=bench-key-0123456789abcdefghijklmnopqrstuv
 
 SOURCE=head
 RUNS=3

@@ -31,7 +31,7 @@ public sealed class LivePageTests(Chromium chromium) : IAsyncLifetime
         await _app.Admin.CreateComponentAsync("Billing");
         await _app.PageShowsAsync("Billing");
         var page = await _context.NewPageAsync();
-        // The page subscribes to /events from its inline script: wait until the stream answers,
+        // The page subscribes to /events from its script (/assets/live.js): wait until the stream answers,
         // or a publish could land before the page listens.
         var stream = page.WaitForResponseAsync(r => r.Url == _app.Link("/events"));
         await page.GotoAsync(_app.Link("/"));

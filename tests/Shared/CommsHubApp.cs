@@ -12,7 +12,7 @@ namespace CommsHub.Testing;
 /// </summary>
 public sealed class CommsHubApp(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
-    public const string AdminKey = "test-admin-key-0123456789";
+    public const string AdminKey = "test-admin-key-0123456789abcdefghijklmnop";
 
     /// <summary>Replaces services after the product registered its own (a fake TimeProvider, say).</summary>
     public Action<IServiceCollection>? TestServices { get; init; }

@@ -23,7 +23,7 @@ public sealed class Bench(BenchOptions options, Infra infra, ProviderFakes fakes
 {
     private const string Database = "commshub_fanout";
     private const string VirtualHost = "fanout";
-    private const string Key = "fanout-bench-key";
+    private const string Key = "fanout-bench-key-0123456789abcdefghijklmnop";
     private static readonly TimeSpan StatsFlush = TimeSpan.FromSeconds(2);
 
     public static void Log(string message) => Console.WriteLine($"[fanout {DateTime.Now:HH:mm:ss}] {message}");

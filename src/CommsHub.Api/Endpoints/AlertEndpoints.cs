@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Messaging;
@@ -21,7 +22,8 @@ public static class AlertEndpoints
 
     public static IEndpointRouteBuilder MapAlertEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/alerts").WithTags("Alerts").MapGet("/", List);
+        // Operational health, no subscriber data: whoever watches the service (a viewer, a monitoring key) sees it.
+        app.MapGroup("/api/alerts").WithTags("Alerts").RequireScope(Scopes.Read).MapGet("/", List);
         return app;
     }
 

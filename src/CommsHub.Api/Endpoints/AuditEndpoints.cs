@@ -1,5 +1,6 @@
 using CommsHub.Api.Infrastructure;
 using CommsHub.Core.Audit;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,7 @@ public static class AuditEndpoints
 
     public static IEndpointRouteBuilder MapAuditEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/audit").WithTags("Audit");
+        var group = app.MapGroup("/api/audit").WithTags("Audit").RequireScope(Scopes.Admin);
         group.MapGet("/verify", Verify);
         group.MapGet("/", List);
         return app;

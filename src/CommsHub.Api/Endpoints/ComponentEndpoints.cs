@@ -1,3 +1,5 @@
+using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Components;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +21,7 @@ public static class ComponentEndpoints
 {
     public static RouteGroupBuilder MapComponentEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/components").WithTags("Components");
+        var group = app.MapGroup("/api/components").WithTags("Components").RequireScopes(reads: Scopes.Read, changes: Scopes.Publish);
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);

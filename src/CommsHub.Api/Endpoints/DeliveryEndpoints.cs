@@ -1,5 +1,6 @@
 using System.Globalization;
 using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Deliveries;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,11 +49,12 @@ public static class DeliveryEndpoints
 
     public static IEndpointRouteBuilder MapDeliveryEndpoints(this IEndpointRouteBuilder app)
     {
-        var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries");
+        // Deliveries name their recipients; a report only counts them.
+        var deliveries = app.MapGroup("/api/deliveries").WithTags("Deliveries").RequireScope(Scopes.Subscribers);
         deliveries.MapGet("/", List);
         deliveries.MapGet("/export.csv", Export);
         deliveries.MapGet("/{id:guid}", Get);
-        app.MapGroup("/api/updates").WithTags("Deliveries").MapGet("/{id:guid}/report", Report);
+        app.MapGroup("/api/updates").WithTags("Deliveries").RequireScope(Scopes.Read).MapGet("/{id:guid}/report", Report);
         return app;
     }
 

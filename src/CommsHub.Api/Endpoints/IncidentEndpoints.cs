@@ -1,4 +1,5 @@
 using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Incidents;
@@ -44,7 +45,7 @@ public static class IncidentEndpoints
 {
     public static RouteGroupBuilder MapIncidentEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/incidents").WithTags("Incidents");
+        var group = app.MapGroup("/api/incidents").WithTags("Incidents").RequireScopes(reads: Scopes.Read, changes: Scopes.Publish);
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);

@@ -1,4 +1,6 @@
 using System.Xml;
+using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Incidents;
@@ -32,7 +34,7 @@ public static class MaintenanceEndpoints
 {
     public static RouteGroupBuilder MapMaintenanceEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/maintenances").WithTags("Maintenances");
+        var group = app.MapGroup("/api/maintenances").WithTags("Maintenances").RequireScopes(reads: Scopes.Read, changes: Scopes.Publish);
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);

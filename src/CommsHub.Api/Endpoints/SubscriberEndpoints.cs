@@ -1,9 +1,10 @@
+using System.Text.Json.Serialization;
 using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.Http.HttpResults;
-using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Api.Endpoints;
@@ -22,7 +23,8 @@ public static class SubscriberEndpoints
 {
     public static RouteGroupBuilder MapSubscriberEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/subscribers").WithTags("Subscribers");
+        // Reading subscribers is reading personal data: the same scope as changing them.
+        var group = app.MapGroup("/api/subscribers").WithTags("Subscribers").RequireScope(Scopes.Subscribers);
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);

@@ -1,3 +1,5 @@
+using CommsHub.Api.Infrastructure;
+using CommsHub.Core.Auth;
 using CommsHub.Core.Common;
 using CommsHub.Core.Incidents;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +18,7 @@ public static class TemplateEndpoints
 {
     public static RouteGroupBuilder MapTemplateEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/templates").WithTags("Templates");
+        var group = app.MapGroup("/api/templates").WithTags("Templates").RequireScopes(reads: Scopes.Read, changes: Scopes.Publish);
         group.MapPost("/", Create);
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);

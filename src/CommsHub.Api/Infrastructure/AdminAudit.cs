@@ -8,7 +8,7 @@ namespace CommsHub.Api.Infrastructure;
 
 /// <summary>
 /// Every admin call that can change something (anything but GET) is written to the audit log:
-/// which key (by fingerprint), what (method, route, the ids in it, the answer), when and from where.
+/// who (<c>key:&lt;name&gt;</c> or <c>operator:&lt;email&gt;</c>), what (method, route, the ids in it, the answer), when and from where.
 /// Bodies are not recorded: they carry addresses, and the log must survive an erasure unchanged.
 /// </summary>
 internal sealed class AdminAudit(CommsHubDbContext db, TimeProvider time, ILogger<AdminAudit> logger) : IEndpointFilter
@@ -43,8 +43,8 @@ internal sealed class AdminAudit(CommsHubDbContext db, TimeProvider time, ILogge
         }
     }
 
-    /// <summary>Who made an admin call, as the audit log names them.</summary>
-    public static string Actor(HttpContext http) => "api-key:" + (http.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "unknown");
+    /// <summary>Who made an admin call, as the audit log names them: the actor claim every CommsHub principal carries.</summary>
+    public static string Actor(HttpContext http) => http.User.FindFirst(CommsHubClaims.Actor)?.Value ?? "unknown";
 
     private async Task RecordAsync(HttpContext http, object? result, Exception? failure)
     {

@@ -26,7 +26,7 @@ internal static class StartupBanner
             lines.Add("");
             lines.Add("An admin API key was generated (only its hash is stored; this is the only time it is shown):");
             lines.Add($"    {generatedKey}");
-            lines.Add("Use it as: Authorization: Bearer <key>. Set Auth:AdminApiKeys:0 to choose your own.");
+            lines.Add("Use it as: Authorization: Bearer <key>. Set Auth:AdminApiKeys:0 (at least 32 characters) to choose your own; this one then stops working.");
         }
         var first = addresses.FirstOrDefault()?.Replace("://[::]", "://localhost", StringComparison.Ordinal) ?? "http://localhost:5000";
         lines.Add("");

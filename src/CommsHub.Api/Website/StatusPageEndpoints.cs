@@ -19,6 +19,7 @@ internal static class StatusPageEndpoints
         }
         app.MapGet("/incidents/{id:guid}", (Guid id, HttpContext http, StatusSnapshot snapshot) =>
             snapshot.Incident(id, out var unknown) is { } page ? Serve(http, page) : unknown ? NotFound(snapshot) : Unavailable(http)).WithTags("Status page");
+        app.MapLiveScript();
         app.MapGet("/events", (StatusSnapshot snapshot, CancellationToken ct) => TypedResults.ServerSentEvents(Changes(snapshot, ct))).WithTags("Status page");
         app.MapPost("/subscribe", Subscribe).WithTags("Status page").DisableAntiforgery()
             .RequireRateLimiting(Endpoints.SubscriptionEndpoints.RateLimitPolicy);

@@ -9,8 +9,8 @@ namespace CommsHub.Api.Website;
 /// <summary>
 /// The status website's pages, rendered from <see cref="StatusData"/>: readable without
 /// JavaScript, status always told in words and an icon (never colour alone), nothing loaded
-/// from another host. With JavaScript, the page follows <c>/events</c> and swaps its content in
-/// place; without, it refreshes every minute.
+/// from another host, no inline script (<see cref="LiveScript"/>). With JavaScript, the page follows
+/// <c>/events</c> and swaps its content in place; without, it refreshes every minute.
 /// </summary>
 internal static class StatusPageHtml
 {
@@ -36,13 +36,6 @@ internal static class StatusPageHtml
         fieldset{border:1px solid var(--line);border-radius:6px;margin:12px 0;padding:8px 12px}button{font:inherit;padding:10px 18px;border-radius:6px;border:0;background:var(--accent);color:#fff;font-weight:600;cursor:pointer;margin-top:12px}
         footer{color:var(--muted);font-size:.9rem}footer a{color:var(--muted)}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
         .card{overflow-wrap:anywhere}
-        """;
-
-    private const string LiveScript = """
-        (function(){if(!window.EventSource||!window.fetch)return;var es=new EventSource('/events');
-        es.addEventListener('update',function(){fetch(location.pathname,{cache:'no-store'}).then(function(r){return r.text()}).then(function(html){
-        var doc=new DOMParser().parseFromString(html,'text/html');var next=doc.querySelector('main');var cur=document.querySelector('main');
-        var active=document.activeElement;if(next&&cur&&!(active&&cur.contains(active)&&active.form)){cur.replaceWith(next)}document.title=doc.title;})});})();
         """;
 
     public static string Home(StatusData data, TimeZoneInfo zone)
@@ -219,7 +212,7 @@ internal static class StatusPageHtml
             .Append("<footer><a href=\"/history\">Incident history</a> · <a href=\"/history.atom\">Atom</a> · <a href=\"/history.rss\">RSS</a> · ")
             .Append("<a href=\"/maintenances.ics\">Maintenance calendar</a> · <a href=\"/api/v2/summary.json\">API</a>")
             .Append($"<br>Times in {E(data.Page.TimeZone)}. Last change <time datetime=\"{Iso(data.Page.UpdatedAt)}\">{Time(data.Page.UpdatedAt, TimeZoneInfo.FindSystemTimeZoneById(data.Page.TimeZone))}</time>.</footer>")
-            .Append($"<script>{LiveScript}</script></body></html>")
+            .Append($"<script src=\"{LiveScript.Src}\"></script></body></html>")
             .ToString();
 
     // Cleaned first: the encoder would write a control character as a reference (&#x1B;), which HTML parsers reject too.

@@ -13,7 +13,7 @@ public sealed class AuditEntry
 
     public DateTimeOffset At { get; init; }
 
-    /// <summary>Who: <c>api-key:&lt;fingerprint&gt;</c>, <c>system</c>, <c>sendgrid</c>, <c>twilio</c>, <c>scheduler</c>.</summary>
+    /// <summary>Who: <c>key:&lt;name&gt;</c>, <c>operator:&lt;email&gt;</c>, <c>system</c>, <c>sendgrid</c>, <c>twilio</c>, <c>scheduler</c>.</summary>
     public required string Actor { get; init; }
 
     /// <summary>What, as a dotted name: <c>delivery.sent</c>, <c>delivery.bounced</c>, <c>admin.request</c>, …</summary>

@@ -1,3 +1,4 @@
+using CommsHub.Core.Auth;
 using CommsHub.Core.Auth.Operators;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Channels.Sms;
@@ -6,7 +7,6 @@ using CommsHub.Core.Channels.Social;
 using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Common;
 using CommsHub.Core.Subscribers;
-using Microsoft.AspNetCore.DataProtection;
 using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Incidents;
@@ -50,8 +50,7 @@ public static class CommsHubServices
             .ValidateOnStart();
 
         services.AddCommsHubDatabase(configuration);
-        // Keys in the database: every process reads the links the others signed, across restarts.
-        services.AddDataProtection().SetApplicationName("CommsHub").PersistKeysToDbContext<CommsHubDbContext>();
+        services.AddCommsHubDataProtection(configuration);
         services.AddSingleton<AddressHasher>();
         services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section);
         services.AddSingleton<SubscriptionTokens>();
@@ -92,7 +91,7 @@ public static class CommsHubServices
         services.AddScoped<Deliveries.ProviderEvents.TwilioStatusHandler>();
         services.AddSingleton<Channels.Email.EventWebhook.SendGridEventWebhookValidation>();
         services.AddSingleton<IValidateOptions<EmailOptions>, Channels.Email.EventWebhook.EventWebhookKeyValidation>();
-        services.AddSingleton<Auth.ApiKeyStore>();
+        services.AddCommsHubAuth(roles);
         services.AddCommsHubOperators();
 
         services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");

@@ -18,20 +18,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
 
     public async Task<Incident> CreateAsync(CreateIncidentRequest request, CancellationToken cancellationToken)
     {
-        request = await templates.ApplyAsync(request, cancellationToken);
-        var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(request.Title))
-        {
-            errors.Add("title", "title is required.");
-        }
-        else if (request.Title.Length > MaxTitleLength)
-        {
-            errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
-        }
-        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
-        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
-        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
-        errors.ThrowIfAny();
+        (request, var status, var impact, var common) = await ValidateNewAsync(request, cancellationToken);
 
         var now = time.GetUtcNow();
         var incident = new Incident { Title = request.Title!.Trim(), Status = status, Impact = impact, CreatedAt = now, UpdatedAt = now };
@@ -46,6 +33,23 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         }
         await AppendAsync(incident, new UpdateDraft(status, request.Message!, common.Components, common.Channels, request.Notify ?? true), now, cancellationToken);
         return incident;
+    }
+
+    /// <summary>
+    /// Validates a new incident (from its template, when it names one) exactly as creating it does:
+    /// for a create, its preview and a draft's publication alike.
+    /// </summary>
+    private async Task<(CreateIncidentRequest Request, IncidentStatus Status, Impact Impact, ValidatedCommon Common)> ValidateNewAsync(
+        CreateIncidentRequest request, CancellationToken cancellationToken)
+    {
+        request = await templates.ApplyAsync(request, cancellationToken);
+        var errors = new FieldErrors();
+        ValidateTitle(request.Title, errors);
+        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
+        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
+        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
+        errors.ThrowIfAny();
+        return (request, status, impact, common);
     }
 
     /// <summary>
@@ -65,12 +69,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         {
             throw new StateConflictException("The incident is not a draft.", "This incident was published already; post an update instead.");
         }
-        var request = IncidentDrafts.Read(incident);
-        var errors = new FieldErrors();
-        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
-        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
-        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
-        errors.ThrowIfAny();
+        var (request, status, impact, common) = await ValidateNewAsync(IncidentDrafts.Read(incident), cancellationToken);
 
         var now = time.GetUtcNow();
         incident.Draft = false;
@@ -166,20 +165,7 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
     /// </summary>
     public async Task<UpdatePreview> PreviewNewAsync(CreateIncidentRequest request, CancellationToken cancellationToken)
     {
-        request = await templates.ApplyAsync(request, cancellationToken);
-        var errors = new FieldErrors();
-        if (string.IsNullOrWhiteSpace(request.Title))
-        {
-            errors.Add("title", "title is required.");
-        }
-        else if (request.Title.Length > MaxTitleLength)
-        {
-            errors.Add("title", $"title must be at most {MaxTitleLength} characters.");
-        }
-        var status = ParseIncidentStatus(request.Status, IncidentStatus.Investigating, errors);
-        var impact = ParseOptional(request.Impact, Impact.None, "impact", errors);
-        var common = await ValidateCommonAsync(request.Message, request.Components, request.Channels, errors, cancellationToken);
-        errors.ThrowIfAny();
+        (request, var status, var impact, var common) = await ValidateNewAsync(request, cancellationToken);
 
         var now = time.GetUtcNow();
         var incident = new Incident

@@ -79,6 +79,9 @@ public static class HangfireSetup
                 o.WorkerCount = options.WorkerCount;
                 o.ShutdownTimeout = options.ShutdownTimeout;
                 o.StopTimeout = TimeSpan.FromMilliseconds(500);
+                // A worker that dies is known dead after three missed heartbeats, and the jobs it held are
+                // scheduled again (Scheduler.ReconcileAsync). One small UPDATE per interval.
+                o.HeartbeatInterval = JobLiveness.HeartbeatInterval;
             });
             services.AddHostedService<SchedulingStartup>();
         }

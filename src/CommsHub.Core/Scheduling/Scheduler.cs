@@ -1,8 +1,5 @@
 using CommsHub.Core.Data;
 using Hangfire;
-using Hangfire.States;
-using Hangfire.Common;
-using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -16,11 +13,6 @@ namespace CommsHub.Core.Scheduling;
 /// </summary>
 public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, JobStorage storage, TimeProvider time, ILogger<Scheduler> logger)
 {
-    private static readonly HashSet<string> LiveStates = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ScheduledState.StateName, EnqueuedState.StateName, ProcessingState.StateName, AwaitingState.StateName,
-    };
-
     /// <summary>Schedules a Hangfire job for each committed action and records its id.</summary>
     public async Task SubmitAsync(IEnumerable<ScheduledAction> actions, CancellationToken cancellationToken)
     {
@@ -55,12 +47,14 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
     /// <summary>An action this late whose job has not run is looked at again: its job may belong to a worker that died.</summary>
     public static readonly TimeSpan Overdue = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan StuckInQueue = TimeSpan.FromSeconds(30);
-
     /// <summary>
     /// Schedules every pending action whose job is missing or dead; returns how many it scheduled.
     /// <paramref name="all"/>: every pending action (at start, once a minute), else the overdue ones only (every 5 s).
     /// </summary>
+    /// <remarks>
+    /// A second job for an action is harmless: the first to claim the action fires it, in one
+    /// transaction with its effect, and any other finds it fired (<see cref="ScheduledActionJob"/>).
+    /// </remarks>
     public async Task<int> ReconcileAsync(bool all, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -75,57 +69,28 @@ public sealed class Scheduler(CommsHubDbContext db, IBackgroundJobClient jobs, J
         {
             return 0;
         }
-        var scheduled = 0;
+        var reasons = new Dictionary<DeadJob, int>();
         using (var connection = storage.GetConnection())
         {
+            var liveness = new JobLiveness(connection, storage.GetMonitoringApi(), now);
             foreach (var action in pending)
             {
-                if (IsLive(connection, action, now))
+                if (liveness.Judge(action) is not { } reason)
                 {
                     continue;
                 }
                 action.JobId = Schedule(action);
-                scheduled++;
+                reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
             }
         }
+        var scheduled = reasons.Values.Sum();
         if (scheduled > 0)
         {
             await db.SaveChangesAsync(cancellationToken);
-            logger.LogInformation("Scheduled {Count} pending action(s) that had no live Hangfire job", scheduled);
+            logger.LogInformation("Scheduled {Count} pending action(s) that had no live Hangfire job ({Reasons})", scheduled,
+                string.Join(", ", reasons.OrderBy(r => r.Key).Select(r => $"{r.Key}: {r.Value}")));
         }
         return scheduled;
-    }
-
-    /// <summary>
-    /// Whether the action's Hangfire job will still run in time. A job taken by a worker that was
-    /// killed stays "Processing" (or, taken but not yet started, "Enqueued") until Hangfire's
-    /// invisibility time-out, half an hour: for an overdue action such a job counts as dead. A second
-    /// job is harmless: the first one to claim the action fires it, the other finds it fired.
-    /// </summary>
-    private static bool IsLive(IStorageConnection connection, ScheduledAction action, DateTimeOffset now)
-    {
-        var state = action.JobId is null ? null : connection.GetStateData(action.JobId);
-        if (state is null || !LiveStates.Contains(state.Name))
-        {
-            return false;
-        }
-        var late = now - action.DueAt;
-        if (late < Overdue)
-        {
-            return true;
-        }
-        DateTimeOffset? Since(string key) =>
-            state.Data is not null && state.Data.TryGetValue(key, out var value) && JobHelper.DeserializeNullableDateTime(value) is { } at
-                ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc))
-                : null;
-        return state.Name switch
-        {
-            var n when n == ProcessingState.StateName => Since("StartedAt") is { } started && now - started < Overdue,
-            // Enqueued, Scheduled or Awaiting: after an outage hundreds wait their turn, so only one still
-            // waiting half a minute counts as stuck (a shorter wait re-created whole backlogs and slowed them further).
-            var n when n == EnqueuedState.StateName => Since("EnqueuedAt") is { } enqueued && now - enqueued < StuckInQueue,
-            _ => late < StuckInQueue,
-        };
     }
 
     private string Schedule(ScheduledAction action)

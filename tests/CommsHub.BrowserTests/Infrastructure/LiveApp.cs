@@ -41,7 +41,8 @@ public sealed class LiveApp : IAsyncDisposable
 
     public string Link(string path) => new Uri(Url, path).AbsoluteUri;
 
-    public static LiveApp Start()
+    /// <param name="settings">Extra configuration (e.g. Auth:Oidc:*), applied over the defaults.</param>
+    public static LiveApp Start(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var db = Path.Combine(Path.GetTempPath(), "commshub-browser-tests", $"{Guid.NewGuid():N}.db");
         Directory.CreateDirectory(Path.GetDirectoryName(db)!);
@@ -50,7 +51,7 @@ public sealed class LiveApp : IAsyncDisposable
         {
             var port = FreeLoopbackPort();
             var url = new Uri($"http://127.0.0.1:{port}");
-            var factory = new CommsHubApp(new Dictionary<string, string?>
+            var all = new Dictionary<string, string?>
             {
                 ["Database:Provider"] = "Sqlite",
                 ["ConnectionStrings:CommsHub"] = $"Data Source={db}",
@@ -58,7 +59,12 @@ public sealed class LiveApp : IAsyncDisposable
                 ["PublicBaseUrl"] = url.AbsoluteUri.TrimEnd('/'),
                 ["StatusPage:Name"] = "Acme Status",
                 ["Outbox:PollInterval"] = "00:00:00.200",
-            });
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                all[key] = value;
+            }
+            var factory = new CommsHubApp(all);
             factory.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
             try
             {

@@ -3,8 +3,8 @@ using CommsHub.Core.Auth;
 using CommsHub.Core.Data;
 using CommsHub.Testing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CommsHub.Tests.Api;
 
@@ -57,26 +57,36 @@ public sealed class AuthTests : SqliteAppTest
     public async Task Without_configured_keys_one_is_generated_once_and_only_its_hash_is_stored()
     {
         await using var scope = App.Services.CreateAsyncScope();
-        var empty = new ConfigurationBuilder().Build();
+        var none = Options.Create(new ApiKeyOptions());
 
         // A process that starts with no configured key on a database without one generates a key...
         await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().ApiKeys.ExecuteDeleteAsync();
-        var firstStart = new ApiKeyStore(empty);
+        var firstStart = new ApiKeyStore(none, TimeProvider.System);
         var key = await firstStart.LoadOrGenerateAsync(App.Services);
         Assert.NotNull(key);
         Assert.StartsWith("chk_", key);
-        Assert.True(firstStart.IsValid(key));
+        Assert.Equal([Scopes.Admin], firstStart.Find(key)!.Scopes);
 
         // ...stores only its hash...
         var stored = await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().ApiKeys.AsNoTracking().SingleAsync();
         Assert.Equal(ApiKeyStore.Hash(key), stored.Hash);
+        Assert.True(stored.Generated);
         Assert.DoesNotContain(key, stored.Hash, StringComparison.Ordinal);
 
         // ...and the next start accepts it without generating another.
-        var secondStart = new ApiKeyStore(empty);
+        var secondStart = new ApiKeyStore(none, TimeProvider.System);
         Assert.Null(await secondStart.LoadOrGenerateAsync(App.Services));
-        Assert.True(secondStart.IsValid(key));
-        Assert.False(secondStart.IsValid(key + "x"));
+        Assert.NotNull(secondStart.Find(key));
+        Assert.Null(secondStart.Find(key + "x"));
         Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().ApiKeys.CountAsync());
+
+        // A start with a configured key refuses it, for good: it was printed to a log.
+        var configured = new ApiKeyStore(Options.Create(new ApiKeyOptions { AdminApiKeys = { ["0"] = CommsHubApp.AdminKey } }), TimeProvider.System);
+        Assert.Null(await configured.LoadOrGenerateAsync(App.Services));
+        Assert.Null(configured.Find(key));
+        Assert.NotNull((await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().ApiKeys.AsNoTracking().SingleAsync()).RevokedAt);
+        var laterWithout = new ApiKeyStore(none, TimeProvider.System);
+        Assert.Null(await laterWithout.LoadOrGenerateAsync(App.Services));
+        Assert.Null(laterWithout.Find(key));
     }
 }

@@ -53,7 +53,7 @@ public sealed class AuditLogTests : SqliteAppTest
     }
 
     [Fact]
-    public async Task Admin_actions_are_recorded_with_the_key_fingerprint_what_when_and_from_where_but_no_address()
+    public async Task Admin_actions_are_recorded_with_the_key_name_what_when_and_from_where_but_no_address()
     {
         await Admin.SubscribeAsync("ann@example.com");
         var incident = await Admin.PostAsync("/api/incidents", new { title = "Checkout errors", message = "Investigating." });
@@ -61,8 +61,8 @@ public sealed class AuditLogTests : SqliteAppTest
 
         var posts = (await Admin.GetJsonAsync("/api/audit?action=admin.post"))["items"]!.AsArray();
         Assert.Equal(3, posts.Count);
-        var fingerprint = "api-key:" + ApiKeyStore.Fingerprint(CommsHubApp.AdminKey);
-        Assert.All(posts, p => Assert.Equal(fingerprint, p!["actor"]!.GetValue<string>()));
+        // The configured key Auth:AdminApiKeys:0.
+        Assert.All(posts, p => Assert.Equal("key:config-0", p!["actor"]!.GetValue<string>()));
         // From where: the client's address (the in-process test server has no socket, so it is empty here).
         Assert.All(posts, p => Assert.True(p!.AsObject().ContainsKey("source")));
         var created = posts.Single(p => p!["data"]!["route"]!.GetValue<string>() == "/api/incidents/" && p["data"]!["status"]!.GetValue<int>() == 201);

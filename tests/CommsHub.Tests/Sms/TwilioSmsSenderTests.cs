@@ -198,7 +198,7 @@ public sealed class TwilioSmsSenderTests : IDisposable
         var result = await sender.SendAsync("+12025550173", "Investigating.", Callback, default);
 
         Assert.IsType<SandboxSmsSender>(sender);
-        Assert.Equal(new SendResult(DeliveryStatus.Sandboxed, "sandbox"), result);
+        Assert.Equal(new SendResult(DeliveryStatus.Sandboxed, "sandbox") { Rendered = "Investigating." }, result);
         Assert.True(result.Accepted);
         Assert.Empty(_twilio.Server.LogEntries);
     }

@@ -41,7 +41,7 @@ public abstract class ChatWebhook(string name, string displayName, string? webho
         var started = time.GetTimestamp();
         try
         {
-            using var response = await client.SendAsync(request, ct);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var status = (int)response.StatusCode;
             var text = await ReadBodyAsync(response, ct);
             var latency = time.GetElapsedTime(started);
@@ -134,11 +134,12 @@ public abstract class ChatWebhook(string name, string displayName, string? webho
     {
         try
         {
-            return (await response.Content.ReadAsStringAsync(ct)).Trim();
+            return (await AnswerBody.ReadPrefixAsync(response.Content, ct)).Trim();
         }
-        catch (HttpRequestException) when (response.IsSuccessStatusCode)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            // Accepted is what the status says; a body cut short must not turn a posted message into a retried duplicate.
+            // The status is the answer; a body cut short must not turn a posted message into a retried
+            // duplicate, nor a refusal into an unexplained failure.
             return "";
         }
     }

@@ -39,7 +39,9 @@ public sealed class WebhookPoster(IHttpClientFactory httpClients, IOptions<Webho
         var started = Stopwatch.GetTimestamp();
         try
         {
-            using var response = await httpClients.CreateClient(WebhookHttp.HttpClientName).SendAsync(request, cancellationToken);
+            // The status and headers are the answer; the body is never read (a subscriber's endpoint may answer gigabytes).
+            using var response = await httpClients.CreateClient(WebhookHttp.HttpClientName)
+                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             var latency = Stopwatch.GetElapsedTime(started);
             if (response.IsSuccessStatusCode)
