@@ -68,23 +68,38 @@ public sealed class OperatorSessionTests : SqliteAppTest
     }
 
     [Fact]
-    public async Task A_viewer_session_cannot_publish()
-    {
-        var (_, browser) = await App.SignedInOperatorAsync(Admin, "viewer@example.com", "viewer");
-        using var _ = browser;
-        using var response = await browser.Http.PostAsJsonAsync("/api/incidents", new { title = "Outage", message = "Down." });
-        Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"answered {(int)response.StatusCode}");
-        Assert.Equal(0, await WithDbAsync(db => db.Incidents.CountAsync()));
-    }
-
-    [Fact(Skip = "Needs the per-scope policies (scope:read, scope:publish) that accept the operator cookie; remove this Skip when they are merged.")]
-    public async Task Viewer_session_reads_incidents_but_publishing_is_403_once_scope_policies_are_merged()
+    public async Task A_viewer_session_reads_incidents_but_publishing_is_403_naming_the_scope()
     {
         var (_, browser) = await App.SignedInOperatorAsync(Admin, "viewer@example.com", "viewer");
         using var _ = browser;
         Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/api/incidents")).StatusCode);
         using var response = await browser.Http.PostAsJsonAsync("/api/incidents", new { title = "Outage", message = "Down." });
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("publish", await response.Content.ReadAsStringAsync());
+        Assert.Contains("'publish' scope; operator:viewer@example.com has read", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await WithDbAsync(db => db.Incidents.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_responder_publishes_as_themselves_but_cannot_manage_operators()
+    {
+        var (_, browser) = await App.SignedInOperatorAsync(Admin, "responder@example.com", "responder");
+        using var _ = browser;
+        await browser.Http.PostAsync("/api/incidents", new { title = "Outage", message = "Down." });
+        Assert.Contains(await WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "admin.post").Select(e => e.Actor).ToListAsync()),
+            a => a == "operator:responder@example.com");
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.Http.GetAsync("/api/operators")).StatusCode);
+        using var invite = await browser.Http.PostAsJsonAsync("/api/operators", new { email = "x@example.com", name = "X", role = "admin" });
+        Assert.Equal(HttpStatusCode.Forbidden, invite.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_session_manages_operators_and_the_api_never_redirects_to_sign_in()
+    {
+        var (_, browser) = await App.SignedInOperatorAsync(Admin, "boss@example.com", "admin");
+        using var _ = browser;
+        await browser.Http.PostAsync("/api/operators", new { email = "new@example.com", name = "New", role = "viewer" });
+        using var anonymous = new ConsoleClient(App);
+        using var response = await anonymous.Http.GetAsync("/api/operators");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }
