@@ -94,6 +94,28 @@ public sealed class SignInTests : OperatorAppTest
     }
 
     [Fact]
+    public async Task Too_many_failures_from_one_client_are_answered_429_before_any_password_is_checked()
+    {
+        var (_, first) = await SignedInAsync("ana@example.com");
+        first.Dispose();
+        using var browser = new ConsoleClient(App);
+        // Different unknown addresses: no account locks, only the client's tally grows.
+        for (var i = 1; i <= 10; i++)
+        {
+            Assert.Contains("not right", await browser.SubmitShowsAsync("/login", "login", Login($"guess{i}@example.com", "password guess " + i)));
+        }
+        using (var refused = await browser.SubmitAsync("/login", "login", Login("ana@example.com", OperatorAccounts.Password)))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromMinutes(5), refused.Headers.RetryAfter!.Delta);
+            Assert.Contains("Too many failed sign-ins from your network. Try again in 300 seconds.", await refused.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(1, await WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "operator.signed_in")));
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal("/console", await browser.SignInAsync("ana@example.com", OperatorAccounts.Password));
+    }
+
+    [Fact]
     public async Task With_two_factor_on_sign_in_needs_a_code_and_each_code_works_once()
     {
         var (_, browser) = await SignedInAsync("ana@example.com");
