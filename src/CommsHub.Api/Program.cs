@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CommsHub.Api.Endpoints;
 using CommsHub.Api.Infrastructure;
 using CommsHub.Api.Infrastructure.Json;
+using CommsHub.Api.OperatorConsole;
 using CommsHub.Api.Website;
 using CommsHub.Core.Auth;
 using CommsHub.Core.Data;
@@ -48,6 +49,7 @@ builder.Services.AddSchedulingDashboard(authentication);
 builder.Services.AddCommsHubRateLimiting();
 builder.Services.AddHttpHardening();
 builder.Services.AddScopePolicies();
+builder.Services.AddOperatorConsole();
 
 var app = builder.Build();
 
@@ -68,6 +70,7 @@ app.UseAuthFailureThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseAntiforgery();
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -90,11 +93,13 @@ if (roles.Api)
     admin.MapAuditEndpoints();
     admin.MapAlertEndpoints();
     admin.MapKeyEndpoints();
+    admin.MapOperatorEndpoints();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();
     app.MapSchedulingDashboard();
     app.MapOperatorOidc();
+    app.MapOperatorConsole();
 }
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));

@@ -1,4 +1,5 @@
 using CommsHub.Core.Auth;
+using CommsHub.Core.Auth.Operators;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Channels.Webhook;
@@ -91,6 +92,7 @@ public static class CommsHubServices
         services.AddSingleton<Channels.Email.EventWebhook.SendGridEventWebhookValidation>();
         services.AddSingleton<IValidateOptions<EmailOptions>, Channels.Email.EventWebhook.EventWebhookKeyValidation>();
         services.AddCommsHubAuth(roles);
+        services.AddCommsHubOperators();
 
         services.AddOptions<OutboxOptions>().BindConfiguration("Outbox");
         services.AddSingleton<OutboxSignal>();

@@ -67,6 +67,13 @@ public sealed class AdminRoutesTests : SqliteAppTest
         ["POST /api/keys/"] = Scopes.Admin,
         ["GET /api/keys/"] = Scopes.Admin,
         ["DELETE /api/keys/{id:guid}"] = Scopes.Admin,
+        ["POST /api/operators/"] = Scopes.Admin,
+        ["GET /api/operators/"] = Scopes.Admin,
+        ["GET /api/operators/{id:guid}"] = Scopes.Admin,
+        ["PATCH /api/operators/{id:guid}"] = Scopes.Admin,
+        ["DELETE /api/operators/{id:guid}"] = Scopes.Admin,
+        ["POST /api/operators/{id:guid}/invitation"] = Scopes.Admin,
+        ["DELETE /api/operators/{id:guid}/two-factor"] = Scopes.Admin,
     };
 
     [Fact]

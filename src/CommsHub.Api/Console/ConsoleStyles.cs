@@ -1,0 +1,40 @@
+namespace CommsHub.Api.OperatorConsole;
+
+/// <summary>
+/// The console's stylesheet: the status page's colour tokens and dark mode, served from this host
+/// as a file (no inline styles, so the pages fit a style policy of 'self'). Links take a darker
+/// blue than the accent in light mode: the accent on the page background is just under 4.5:1.
+/// </summary>
+internal static class ConsoleStyles
+{
+    public const string Path = "/console.css";
+
+    public const string Css = """
+        :root{color-scheme:light dark;--fg:#1f2328;--muted:#57606a;--bg:#f6f7f9;--card:#fff;--line:#d0d7de;--accent:#1f6feb;
+        --ok:#1a7f37;--minor:#9a6700;--major:#bc4c00;--critical:#cf222e;--maint:#0969da;--link:#0969da}
+        @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--card:#161b22;--line:#30363d;--accent:#4493f8;
+        --ok:#3fb950;--minor:#d29922;--major:#db6d28;--critical:#f85149;--maint:#58a6ff;--link:#4493f8}}
+        *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif}
+        header,main{max-width:860px;margin:0 auto;padding:16px}header{display:flex;justify-content:space-between;align-items:center;gap:12px;flex-wrap:wrap}
+        header a.home{color:var(--fg);text-decoration:none;font-weight:700;font-size:1.25rem}
+        a{color:var(--link)}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin:0 0 16px;overflow-wrap:anywhere}
+        .narrow{max-width:440px;margin-left:auto;margin-right:auto}
+        h1{font-size:1.5rem;margin:0 0 12px}h2{font-size:1.15rem;margin:16px 0 8px}p{margin:8px 0}
+        .muted{color:var(--muted);font-size:.9rem}
+        label{display:block;margin:12px 0 4px;font-weight:600}
+        input:not([type]),input[type=email],input[type=password],input[type=text]{width:100%;padding:8px 10px;border:1px solid var(--muted);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
+        input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+        input.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.2em;max-width:12em}
+        button,.button{display:inline-block;font:inherit;padding:10px 18px;border-radius:6px;border:0;background:var(--accent);color:#fff;font-weight:600;cursor:pointer;margin-top:16px;text-decoration:none}
+        @media (prefers-color-scheme:dark){button,.button{color:#0d1117}}
+        button.secondary,.button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
+        .actions{display:flex;gap:8px 16px;flex-wrap:wrap;align-items:center;margin-top:16px}.actions button,.actions .button{margin-top:0}
+        .error{border-left:4px solid var(--critical);padding:8px 12px;background:var(--bg);margin:12px 0}
+        .notice{border-left:4px solid var(--ok);padding:8px 12px;background:var(--bg);margin:12px 0}
+        .secret{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:1.05rem;word-break:break-all}
+        .qr{width:200px;max-width:100%;background:#fff;padding:8px;border-radius:6px;margin:8px 0}.qr svg{display:block;width:100%;height:auto}
+        dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:8px 0}dt{color:var(--muted)}dd{margin:0}
+        details{margin:8px 0}summary{cursor:pointer;color:var(--link)}
+        .sep{display:flex;align-items:center;gap:8px;color:var(--muted);margin:16px 0 0}.sep::before,.sep::after{content:"";flex:1;border-top:1px solid var(--line)}
+        """;
+}
