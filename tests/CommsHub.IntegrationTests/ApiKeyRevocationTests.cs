@@ -18,6 +18,8 @@ public sealed class ApiKeyRevocationTests : IAsyncLifetime
     {
         var settings = _infra.Settings();
         settings["Roles"] = "api";
+        // The second process is polled with a key it does not know yet: not an attack (the throttle has tests of its own).
+        settings["Auth:Throttle:MaxFailures"] = "10000";
         await using var first = new CommsHubApp(settings);
         await using var second = new CommsHubApp(settings);
         _ = first.Server;
