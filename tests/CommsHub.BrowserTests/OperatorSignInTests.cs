@@ -71,6 +71,7 @@ public sealed class OperatorSignInTests(Chromium chromium) : IAsyncLifetime
         await Expect(page).ToHaveURLAsync(_app.Link("/console"));
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Signed in as Ana Ops" })).ToBeVisibleAsync();
         await Expect(page.Locator("#role")).ToHaveTextAsync("responder");
+        await Expect(page.Locator("#email")).ToHaveTextAsync("ana@example.com");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await page.ScreenshotAsync(new() { Path = Artifacts.PathFor("operator-console.png"), FullPage = true });
 
