@@ -599,11 +599,23 @@ EOF
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
+# Our ports lie in Linux's ephemeral range (32768-60999): an outgoing connection of any program
+# may be given one as its local port, and a server started then cannot bind it (seen: RabbitMQ's
+# distribution port taken while a build downloaded packages). Where we may (root), tell the kernel
+# never to hand them out; the existing reservations are kept.
+reserve_ports() {
+    local file=/proc/sys/net/ipv4/ip_local_reserved_ports ours current
+    [[ -w "$file" ]] || return 0
+    ours="$PG_PORT,$RMQ_PORT,$RMQ_MGMT_PORT,$RMQ_DIST_PORT,$RMQ_EPMD_PORT,$RMQ_CTL_DIST_MIN-$RMQ_CTL_DIST_MAX"
+    current="$(tr -d ' \n' < "$file")"
+    echo "${current:+$current,}$ours" > "$file" 2>/dev/null || log "warning: could not reserve ports $ours (they stay in the ephemeral range)"
+}
+
 main() {
     local cmd="${1:-}"
     (($# > 0)) && shift
     case "$cmd" in
-        start) cmd_start "$@" ;;
+        start) reserve_ports; cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
         status) cmd_status ;;
         env) cmd_env ;;
@@ -623,7 +635,7 @@ main() {
             rm -f "$INFRA_DIR/rabbitmq.pid" "$INFRA_DIR/rabbitmq-launcher.pid" "$RMQ_DIR/rabbitmq.pid"
             log "RabbitMQ killed (beam pid $pid, SIGKILL)" ;;
         pg-stop-immediate) pg_stop immediate ;;
-        pg-start) ensure_installed; pg_start ;;
+        pg-start) reserve_ports; ensure_installed; pg_start ;;
         browser) browser_install ;;
         -h|--help|help) usage ;;
         *) usage >&2; exit 2 ;;
