@@ -35,10 +35,10 @@ public sealed class ScheduledActionJob(
             return;
         }
         // Hangfire keeps due times in whole seconds and may start a job up to a second early: never act before the time.
-        var early = action.DueAt - time.GetUtcNow();
-        if (early > TimeSpan.Zero)
+        // A timer may end a little before its time (its clock is coarser than the wall clock): wait again until it has come.
+        for (var early = action.DueAt - time.GetUtcNow(); early > TimeSpan.Zero; early = action.DueAt - time.GetUtcNow())
         {
-            await Task.Delay(early, time, cancellationToken);
+            await Task.Delay(early + TimeSpan.FromMilliseconds(1), time, cancellationToken);
         }
         if (action.Kind == ScheduledActionKind.PublishUpdate)
         {
