@@ -1,14 +1,15 @@
 namespace CommsHub.Api.OperatorConsole;
 
 /// <summary>
-/// The operator console: Razor components rendered on the server (no interactivity yet), with
-/// antiforgery on every form. The sign-in pages are its first pages.
+/// The operator console: Razor components rendered on the server, enhanced by one script
+/// (<see cref="ConsoleScript"/>), with antiforgery on every form. The sign-in pages are its first pages.
 /// </summary>
 internal static class ConsoleSetup
 {
     public static IServiceCollection AddOperatorConsole(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        services.AddConsolePolicies();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "commshub_antiforgery";
@@ -29,6 +30,7 @@ internal static class ConsoleSetup
             http.Response.Headers.CacheControl = "public, max-age=3600";
             return Results.Text(ConsoleStyles.Css, "text/css; charset=utf-8");
         }).ExcludeFromDescription();
+        app.MapConsoleScript();
         app.MapRazorComponents<App>();
         return app;
     }

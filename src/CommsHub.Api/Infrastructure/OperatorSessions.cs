@@ -2,7 +2,9 @@ using System.Security.Claims;
 using CommsHub.Core.Auth;
 using CommsHub.Core.Auth.Operators;
 using Microsoft.AspNetCore.Authentication;
+using CommsHub.Api.OperatorConsole.Shared;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommsHub.Api.Infrastructure;
 
@@ -32,7 +34,10 @@ internal static class OperatorSessions
                 OnValidatePrincipal = ValidateAsync,
                 // The API answers with status codes, never a redirect to a sign-in page.
                 OnRedirectToLogin = c => ApiOrRedirect(c, StatusCodes.Status401Unauthorized),
-                OnRedirectToAccessDenied = c => ApiOrRedirect(c, StatusCodes.Status403Forbidden),
+                // A console page the role does not reach answers 403 with a page saying so, never a redirect.
+                OnRedirectToAccessDenied = c => c.Request.Path.StartsWithSegments("/console")
+                    ? new RazorComponentResult<ForbiddenPage> { StatusCode = StatusCodes.Status403Forbidden }.ExecuteAsync(c.HttpContext)
+                    : ApiOrRedirect(c, StatusCodes.Status403Forbidden),
             };
         });
 
