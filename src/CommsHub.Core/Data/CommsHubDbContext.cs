@@ -95,6 +95,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasMany(u => u.ComponentChanges).WithOne().HasForeignKey(c => c.UpdateId);
             e.PrimitiveCollection(u => u.Channels).ElementType().HasConversion<WireConverter<Channel>>();
             e.HasIndex(u => new { u.IncidentId, u.CreatedAt });
+            e.HasIndex(u => u.CreatedAt).HasFilter("planned_at IS NULL").HasDatabaseName("ix_incident_updates_unplanned");
         });
         modelBuilder.Entity<ComponentChange>(e =>
         {

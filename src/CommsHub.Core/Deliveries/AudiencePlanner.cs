@@ -14,7 +14,9 @@ namespace CommsHub.Core.Deliveries;
 /// Turns a published update into deliveries: pages the confirmed audience by keyset, writes each
 /// page's deliveries in one statement under the unique (update, subscriber, channel) key, and
 /// emits one send command per provider request. A redelivered event re-plans harmlessly: existing
-/// deliveries are kept, and the send commands find nothing left to send.
+/// deliveries are kept, and the send commands find nothing left to send. The update is marked
+/// planned (<see cref="IncidentUpdate.PlannedAt"/>) once every channel is, so an event lost before
+/// that is published again by the redrive.
 /// </summary>
 public sealed class AudiencePlanner(
     CommsHubDbContext db,
@@ -38,6 +40,7 @@ public sealed class AudiencePlanner(
         }
         if (!update.Notify)
         {
+            await MarkPlannedAsync(update.Id, context.CancellationToken);
             return;
         }
 
@@ -62,6 +65,15 @@ public sealed class AudiencePlanner(
         {
             await PlanAccountsAsync(context, update, channel);
         }
+        // Only now: a process lost mid-plan leaves the update unplanned, and the redrive plans it again.
+        await MarkPlannedAsync(update.Id, ct);
+    }
+
+    private Task<int> MarkPlannedAsync(Guid updateId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        return db.IncidentUpdates.Where(u => u.Id == updateId && u.PlannedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.PlannedAt, now), ct);
     }
 
     /// <summary>One delivery and one send command per configured account of a channel.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CommsHub.Core.Audit;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
+using CommsHub.Core.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,12 @@ public sealed class RedriveOptions
     /// </summary>
     public int MaxCommandFaults { get; set; } = 4;
 
+    /// <summary>
+    /// A notifying update still unplanned this long after it was published lost its event (a process died
+    /// with it, or no worker had yet bound its queue on a new virtual host): it is published again.
+    /// </summary>
+    public TimeSpan PlanAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The wait after a batch's first faulted send command (1 min, then 2, 4: about 7 minutes of trying with the default 4 faults).</summary>
     public TimeSpan CommandFaultBackoff { get; set; } = TimeSpan.FromMinutes(1);
 }
@@ -37,10 +44,11 @@ public sealed class RedriveOptions
 /// schedule allows without an outcome ever recorded (a sender that fails mid-batch each time) is
 /// given up here.
 /// </summary>
-public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOptions<RedriveOptions> options, TimeProvider time,
-    ILogger<DeliveryRedrive> logger)
+public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTransport transport, IOptions<RedriveOptions> options, IOptions<LeaseOptions> leases,
+    TimeProvider time, ILogger<DeliveryRedrive> logger)
 {
     private readonly Dictionary<(Guid, Channel, int), (DateTimeOffset At, DateTimeOffset? Due)> _recent = [];
+    private readonly Dictionary<Guid, DateTimeOffset> _replanned = [];
     private int _running;
 
     public async Task<int> RedriveOnceAsync(CancellationToken cancellationToken)
@@ -64,8 +72,24 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOpti
     {
         var now = time.GetUtcNow();
         var stuckBefore = now - options.Value.StuckAfter;
+        // The in-memory bus is one process's: a command sent before this process started was lost with the
+        // last one, and so was a lease it held. Such deliveries are stranded now, not after StuckAfter.
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+        if (transport.InMemory)
+        {
+            stuckBefore = stuckBefore > transport.StartedAt ? stuckBefore : transport.StartedAt;
+            // A lease taken after the start ends at StartedAt + Duration or later: one ending before was the last
+            // process's, whose sender is gone. Released, so the command sent below can claim it.
+            var heldBefore = transport.StartedAt + leases.Value.Duration;
+            if (now < heldBefore)
+            {
+                await db.Deliveries
+                    .Where(d => d.Status == DeliveryStatus.Queued && d.LeaseToken != null && d.LeaseUntil >= now && d.LeaseUntil < heldBefore)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+            }
+        }
+        await ReplanAsync(db, now, cancellationToken);
         await AbandonClaimedWithoutOutcomeAsync(scope.ServiceProvider, db, now, cancellationToken);
         var due = await db.Deliveries.AsNoTracking()
             .Where(d => d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)
@@ -104,6 +128,32 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, IOpti
             logger.LogInformation("Re-sent {Count} batch command(s) for deliveries due again", sent);
         }
         return sent;
+    }
+
+    /// <summary>
+    /// Publishes again the event of each notifying update left unplanned for <see cref="RedriveOptions.PlanAfter"/>
+    /// (at most once a minute per update, so a plan still running is not started twice each tick).
+    /// Planning again is harmless: existing deliveries are kept.
+    /// </summary>
+    private async Task ReplanAsync(CommsHubDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var before = now - options.Value.PlanAfter;
+        var unplanned = await db.IncidentUpdates.AsNoTracking()
+            .Where(u => u.PlannedAt == null && u.CreatedAt < before)
+            .OrderBy(u => u.CreatedAt)
+            .Select(u => new { u.Id, u.IncidentId, u.CreatedAt })
+            .Take(100)
+            .ToListAsync(cancellationToken);
+        foreach (var key in _replanned.Where(r => now - r.Value > TimeSpan.FromMinutes(1)).Select(r => r.Key).ToList())
+        {
+            _replanned.Remove(key);
+        }
+        foreach (var update in unplanned.Where(u => !_replanned.ContainsKey(u.Id)))
+        {
+            _replanned[update.Id] = now;
+            logger.LogWarning("Update {UpdateId} was published at {PublishedAt:O} and is still unplanned: publishing it again", update.Id, update.CreatedAt);
+            await bus.Publish(new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = update.IncidentId, PublishedAt = update.CreatedAt }, cancellationToken);
+        }
     }
 
     /// <summary>

@@ -25,6 +25,13 @@ public sealed class IncidentUpdate
     /// </summary>
     public bool Public { get; init; } = true;
 
+    /// <summary>
+    /// When its audience was planned into deliveries (every channel). Null on a notifying update means
+    /// its planning never finished — the event was lost with a process or on a queue not yet bound — and
+    /// the redrive publishes it again (<see cref="Deliveries.DeliveryRedrive"/>).
+    /// </summary>
+    public DateTimeOffset? PlannedAt { get; set; }
+
     /// <summary>The channels this update goes to; empty means every configured channel.</summary>
     public List<Channel> Channels { get; init; } = [];
 

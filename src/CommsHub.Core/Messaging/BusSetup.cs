@@ -20,6 +20,7 @@ public static class BusSetup
         Action<IBusRegistrationConfigurator>? configure = null)
     {
         var rabbit = configuration.GetConnectionString("RabbitMq");
+        services.AddSingleton(sp => new BusTransport(string.IsNullOrWhiteSpace(rabbit), sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -180,3 +181,10 @@ internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualH
         return new RabbitMqAddress(u.Host, (ushort)port, vhost, user, password, ssl);
     }
 }
+
+/// <param name="InMemory">
+/// MassTransit's in-memory transport (the embedded default): one process, and every message in flight
+/// is gone with it, so what a previous run of the process had sent on its bus must be sent again.
+/// </param>
+/// <param name="StartedAt">When this process first used its bus (resolved with the first component that needs it).</param>
+public sealed record BusTransport(bool InMemory, DateTimeOffset StartedAt);

@@ -786,6 +786,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("boolean")
                         .HasColumnName("notify");
 
+                    b.Property<DateTimeOffset?>("PlannedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("planned_at");
+
                     b.Property<bool>("Public")
                         .HasColumnType("boolean")
                         .HasColumnName("public");
@@ -798,6 +802,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
 
                     b.HasKey("Id")
                         .HasName("pk_incident_updates");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_incident_updates_unplanned")
+                        .HasFilter("planned_at IS NULL");
 
                     b.HasIndex("IncidentId", "CreatedAt")
                         .HasDatabaseName("ix_incident_updates_incident_id_created_at");

@@ -774,6 +774,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("notify");
 
+                    b.Property<long?>("PlannedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("planned_at");
+
                     b.Property<bool>("Public")
                         .HasColumnType("INTEGER")
                         .HasColumnName("public");
@@ -786,6 +790,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_incident_updates");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_incident_updates_unplanned")
+                        .HasFilter("planned_at IS NULL");
 
                     b.HasIndex("IncidentId", "CreatedAt")
                         .HasDatabaseName("ix_incident_updates_incident_id_created_at");
