@@ -13,6 +13,8 @@ internal static class RecordStyles
         pre.rendered{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px;margin:4px 0;max-height:32em;overflow:auto;font-size:.85rem}
         .confirm{border-color:var(--critical)}
         input.id-field{min-width:20em}
-        @media (max-width:600px){input.id-field{min-width:0;width:100%}.filters>div{flex:1 1 100%}.filters select,.filters input{width:100%}td.row-actions{white-space:normal}}
+        @media (max-width:600px){input.id-field{min-width:0;width:100%}.filters>div{flex:1 1 100%}.filters select,.filters input{width:100%}td.row-actions{white-space:normal}
+        table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}table.stack tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}
+        table.stack td{display:block;border:0;padding:2px 0;text-align:left}table.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:.85rem}}
         """;
 }
