@@ -31,6 +31,7 @@ internal static class ConsoleSetup
             return Results.Text(ConsoleStyles.Css, "text/css; charset=utf-8");
         }).ExcludeFromDescription();
         app.MapConsoleScript();
+        Pages.Records.RecordExports.MapRecordExports(app);
         app.MapRazorComponents<App>();
         return app;
     }

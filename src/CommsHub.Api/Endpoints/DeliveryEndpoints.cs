@@ -112,7 +112,8 @@ public static class DeliveryEndpoints
             report.FirstSentAt, report.LastSentAt, span, sincePublish));
     }
 
-    private static DeliveryFilter Parse(DeliveryFilterQuery query, FieldErrors errors)
+    /// <summary>The list's and the export's filters, as the console's delivery pages read them too.</summary>
+    internal static DeliveryFilter Parse(DeliveryFilterQuery query, FieldErrors errors)
     {
         var filter = new DeliveryFilter(
             Query.Id(query.UpdateId, "updateId", errors),

@@ -15,12 +15,18 @@ public sealed record CreateSubscriberRequest(
     List<Guid>? Components = null,
     bool? Confirmed = null);
 
-public sealed record SubscriberFilter(Channel? Channel = null, SubscriberStatus? Status = null, Guid? Cursor = null, int Limit = 100);
+/// <param name="Address">A stored (normalised) address: matched exactly, or as its start when <paramref name="AddressPrefix"/>.</param>
+/// <param name="Component">Subscribers who hear about this component: those who chose it and those who chose none (every component).</param>
+public sealed record SubscriberFilter(Channel? Channel = null, SubscriberStatus? Status = null, Guid? Cursor = null, int Limit = 100,
+    string? Address = null, bool AddressPrefix = false, Guid? Component = null);
 
 /// <summary>A created subscriber, with the webhook signing secret when there is one (shown once).</summary>
 public sealed record CreatedSubscriber(Subscriber Subscriber, string? Secret);
 
 public enum ConfirmOutcome { Confirmed, AlreadyConfirmed, NotFound, NotPending }
+
+/// <summary>What asking for a confirmation again did: queued it, or why not.</summary>
+public enum ResendOutcome { Queued, NotFound, NotPending, TooSoon }
 
 public sealed class SubscriberConflictException(Guid existingId)
     : Exception($"A subscriber with this address already exists ({existingId}).")
@@ -227,6 +233,16 @@ public sealed class SubscriberService(
         {
             query = query.Where(s => s.Status == status);
         }
+        if (!string.IsNullOrEmpty(filter.Address))
+        {
+            var address = filter.Address;
+            // Ordinal prefix: on PostgreSQL (C collation) a LIKE 'x%' that the (channel, address) index serves.
+            query = filter.AddressPrefix ? query.Where(s => s.Address.StartsWith(address)) : query.Where(s => s.Address == address);
+        }
+        if (filter.Component is { } component)
+        {
+            query = query.Where(s => !s.Components.Any() || s.Components.Any(c => c.ComponentId == component));
+        }
         if (filter.Cursor is { } cursor)
         {
             query = query.Where(s => s.Id > cursor);
@@ -238,6 +254,30 @@ public sealed class SubscriberService(
             rows.RemoveAt(rows.Count - 1);
         }
         return new Page<Subscriber>(rows, more ? rows[^1].Id.ToString() : null);
+    }
+
+    /// <summary>
+    /// An operator asks for a pending subscriber's confirmation to go out again (the first was lost or
+    /// expired). The same throttle as a repeated public request applies, so the button cannot flood an address.
+    /// </summary>
+    public async Task<ResendOutcome> ResendConfirmationAsync(Guid subscriberId, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Subscribers.FirstOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
+        if (subscriber is null)
+        {
+            return ResendOutcome.NotFound;
+        }
+        if (subscriber.Status != SubscriberStatus.Pending)
+        {
+            return ResendOutcome.NotPending; // confirmed needs none; someone who left is never asked again
+        }
+        if (!RequestConfirmation(subscriber, time.GetUtcNow()))
+        {
+            return ResendOutcome.TooSoon;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
+        return ResendOutcome.Queued;
     }
 
     public Task<bool> IsSuppressedAsync(Channel channel, string address, CancellationToken cancellationToken)
