@@ -119,6 +119,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("subscriber_components");
             e.HasKey(c => new { c.SubscriberId, c.ComponentId });
             e.HasOne<Component>().WithMany().HasForeignKey(c => c.ComponentId);
+            // The subscribers of a component (the console's filter), in subscriber order for keyset paging.
+            e.HasIndex(c => new { c.ComponentId, c.SubscriberId });
         });
 
         modelBuilder.Entity<Delivery>(e =>
@@ -137,6 +139,11 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(d => new { d.Status, d.NextAttemptAt }).HasFilter("status = 'queued'");
             // Senders find what they hold by lease token; only leased rows have one.
             e.HasIndex(d => d.LeaseToken).HasFilter("lease_token IS NOT NULL");
+            // The console's "failed deliveries of this update": a row enters only when it fails.
+            e.HasIndex(d => new { d.UpdateId, d.Status, d.Id }).HasFilter("status IN ('failed', 'bounced', 'suppressed')")
+                .HasDatabaseName("ix_deliveries_update_unsuccessful");
+            // "What did this person get": a recipient's deliveries, newest by id, without reading the table.
+            e.HasIndex(d => new { d.Recipient, d.Id });
         });
 
         modelBuilder.Entity<StatusPage.ComponentUptimeDay>(e =>

@@ -450,12 +450,19 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
 
+                    b.HasIndex("Recipient", "Id")
+                        .HasDatabaseName("ix_deliveries_recipient_id");
+
                     b.HasIndex("Status", "NextAttemptAt")
                         .HasDatabaseName("ix_deliveries_status_next_attempt_at")
                         .HasFilter("status = 'queued'");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
                         .HasDatabaseName("ix_deliveries_update_id_channel_batch");
+
+                    b.HasIndex("UpdateId", "Status", "Id")
+                        .HasDatabaseName("ix_deliveries_update_unsuccessful")
+                        .HasFilter("status IN ('failed', 'bounced', 'suppressed')");
 
                     b.HasIndex("UpdateId", "SubscriberId", "Channel")
                         .IsUnique()
@@ -1096,8 +1103,8 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.HasKey("SubscriberId", "ComponentId")
                         .HasName("pk_subscriber_components");
 
-                    b.HasIndex("ComponentId")
-                        .HasDatabaseName("ix_subscriber_components_component_id");
+                    b.HasIndex("ComponentId", "SubscriberId")
+                        .HasDatabaseName("ix_subscriber_components_component_id_subscriber_id");
 
                     b.ToTable("subscriber_components", (string)null);
                 });
