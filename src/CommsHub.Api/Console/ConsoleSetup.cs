@@ -1,3 +1,5 @@
+using CommsHub.Api.OperatorConsole.Incidents;
+
 namespace CommsHub.Api.OperatorConsole;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal static class ConsoleSetup
     {
         services.AddRazorComponents();
         services.AddConsolePolicies();
+        services.AddIncidentConsole();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "commshub_antiforgery";
@@ -31,6 +34,7 @@ internal static class ConsoleSetup
             return Results.Text(ConsoleStyles.Css, "text/css; charset=utf-8");
         }).ExcludeFromDescription();
         app.MapConsoleScript();
+        app.MapIncidentConsole();
         app.MapRazorComponents<App>();
         return app;
     }
