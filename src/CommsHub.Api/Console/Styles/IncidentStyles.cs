@@ -3,9 +3,9 @@ namespace CommsHub.Api.OperatorConsole.Styles;
 /// <summary>The home, incident list and incident page: rules beyond the console's base stylesheet.</summary>
 internal static class IncidentStyles
 {
-    // An overdue row is marked by a border and a badge as well as colour, so it does not rest on colour alone.
+    // An overdue row is marked by a border and a badge, not a tinted background: the status colours need the card behind them for contrast.
     public const string Css = """
-        tr.overdue td{background:color-mix(in srgb,var(--critical) 8%,var(--card))}tr.overdue td:first-child{box-shadow:inset 4px 0 0 var(--critical)}
+        tr.overdue td:first-child{box-shadow:inset 4px 0 0 var(--critical)}
         .badge.due{margin-left:4px}.badge.mark-draft,.mark-draft>h3 .badge{color:var(--minor);border-style:dashed}
         ul.plain{list-style:none;margin:8px 0;padding:0}ul.plain li{margin:6px 0}
         .progress-list{list-style:none;margin:8px 0;padding:0}.progress-list li{display:grid;grid-template-columns:6em 1fr auto;gap:8px;align-items:center;margin:4px 0}
