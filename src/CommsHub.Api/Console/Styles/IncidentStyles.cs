@@ -6,7 +6,7 @@ internal static class IncidentStyles
     // An overdue row is marked by a border and a badge, not a tinted background: the status colours need the card behind them for contrast.
     public const string Css = """
         tr.overdue td:first-child{box-shadow:inset 4px 0 0 var(--critical)}
-        .badge.due{margin-left:4px}.badge.mark-draft,.mark-draft>h3 .badge{color:var(--minor);border-style:dashed}
+        .badge.due{margin:0 8px 0 4px}#audit-state{margin-right:6px}.badge.mark-draft,.mark-draft>h3 .badge{color:var(--minor);border-style:dashed}
         ul.plain{list-style:none;margin:8px 0;padding:0}ul.plain li{margin:6px 0}
         .progress-list{list-style:none;margin:8px 0;padding:0}.progress-list li{display:grid;grid-template-columns:6em 1fr auto;gap:8px;align-items:center;margin:4px 0}
         .progress-list progress{width:100%;height:14px;accent-color:var(--ok)}.progress-list .figures{font-variant-numeric:tabular-nums;white-space:nowrap}
