@@ -17,7 +17,7 @@ internal static class IncidentStyles
         .marks{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;margin:4px 0}.component{margin-right:12px;white-space:nowrap}
         .report h4{font-size:.95rem;margin:12px 0 4px}.report caption{text-align:left;caption-side:top}.failures{margin:4px 0;padding-left:20px}
         .drill{display:flex;flex-wrap:wrap;gap:4px 16px}form.confirm{border:2px solid var(--critical);border-radius:8px;padding:8px 16px;margin-top:16px}
-        dl.whoami{margin:0}
+        dl.whoami{margin:0}.incident-list{margin-top:12px}.incident-list table{min-width:640px}.badge{white-space:nowrap}
         @media (max-width:480px){.progress-list li{grid-template-columns:1fr auto}.progress-list progress{grid-column:1/-1;grid-row:2}}
         """;
 }
