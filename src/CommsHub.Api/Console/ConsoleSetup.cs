@@ -1,3 +1,5 @@
+using CommsHub.Api.OperatorConsole.Incidents;
+
 namespace CommsHub.Api.OperatorConsole;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal static class ConsoleSetup
     {
         services.AddRazorComponents();
         services.AddConsolePolicies();
+        services.AddIncidentConsole();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "commshub_antiforgery";
@@ -32,6 +35,7 @@ internal static class ConsoleSetup
         }).ExcludeFromDescription();
         app.MapConsoleScript();
         Pages.Records.RecordExports.MapRecordExports(app);
+        app.MapIncidentConsole();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -1,0 +1,83 @@
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsHub.Api.OperatorConsole.Incidents;
+
+/// <summary>One channel of a fan-out: how many of its deliveries are settled (no longer queued) out of all of them.</summary>
+public sealed record ChannelProgress(Channel Channel, int Done, int Total, IReadOnlyDictionary<DeliveryStatus, int> Statuses)
+{
+    public int Percent => Total == 0 ? 100 : (int)Math.Floor(100.0 * Done / Total);
+}
+
+/// <summary>
+/// One update's sending, as the delivery report (<see cref="DeliveryQueries.ReportAsync"/>, the query behind
+/// <c>GET /api/updates/{id}/report</c>) counts it, with its newest failures.
+/// </summary>
+/// <param name="AwaitingPlan">Published moments ago and no delivery written yet: the planner has not run (or the audience is empty).</param>
+public sealed record FanOut(Guid UpdateId, Guid IncidentId, string Title, UpdateReport Report, IReadOnlyList<ChannelProgress> Channels,
+    IReadOnlyList<DeliveryView> Failures, bool AwaitingPlan)
+{
+    public int Queued => Channels.Sum(c => c.Total - c.Done);
+
+    public bool InFlight => AwaitingPlan || Queued > 0;
+}
+
+/// <summary>What the console shows of sending: one update's report, and every fan-out still in flight.</summary>
+public sealed class FanOuts(CommsHubDbContext db, DeliveryQueries deliveries, TimeProvider time)
+{
+    /// <summary>How long after publishing an update with no deliveries yet still counts as being planned.</summary>
+    public static readonly TimeSpan PlanningGrace = TimeSpan.FromMinutes(1);
+
+    /// <summary>Failures listed on a report (the deliveries page lists them all).</summary>
+    public const int FailuresShown = 5;
+
+    /// <summary>Fan-outs listed on the home at most.</summary>
+    public const int InFlightShown = 10;
+
+    /// <summary>How long a finished fan-out stays on the home.</summary>
+    public static readonly TimeSpan RecentlyFinished = TimeSpan.FromMinutes(15);
+
+    /// <returns>The report, or null when the update does not exist.</returns>
+    public async Task<FanOut?> ForUpdateAsync(Guid updateId, CancellationToken cancellationToken)
+    {
+        var update = await db.IncidentUpdates.AsNoTracking().Where(u => u.Id == updateId)
+            .Select(u => new { u.Id, u.IncidentId, u.Notify, u.CreatedAt, Title = db.Incidents.Where(i => i.Id == u.IncidentId).Select(i => i.Title).First() })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (update is null || await deliveries.ReportAsync(updateId, cancellationToken) is not { } report)
+        {
+            return null;
+        }
+        var channels = report.Channels.OrderBy(c => c.Key).Select(c => new ChannelProgress(c.Key,
+            c.Value.Where(s => s.Key != DeliveryStatus.Queued).Sum(s => s.Value), c.Value.Values.Sum(), c.Value)).ToList();
+        var failures = report.Channels.Values.Any(s => s.ContainsKey(DeliveryStatus.Failed))
+            ? (await deliveries.ListAsync(new DeliveryFilter(UpdateId: updateId, Status: DeliveryStatus.Failed, Limit: FailuresShown), cancellationToken)).Items
+            : [];
+        var awaitingPlan = update.Notify && report.Audience == 0 && time.GetUtcNow() - update.CreatedAt < PlanningGrace;
+        return new FanOut(update.Id, update.IncidentId, update.Title, report, channels, failures, awaitingPlan);
+    }
+
+    /// <summary>
+    /// Updates whose deliveries are still queued (read through the partial index on queued deliveries, so a
+    /// finished fan-out of any size costs nothing), and those published in the last <see cref="RecentlyFinished"/>:
+    /// an operator who just published sees the sending end at 100 % rather than vanish.
+    /// </summary>
+    public async Task<IReadOnlyList<FanOut>> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var since = time.GetUtcNow() - RecentlyFinished;
+        var recent = await db.IncidentUpdates.AsNoTracking().Where(u => u.Notify && u.CreatedAt >= since)
+            .OrderByDescending(u => u.CreatedAt).Select(u => u.Id).Take(InFlightShown).ToListAsync(cancellationToken);
+        var queued = await db.Deliveries.AsNoTracking().Where(d => d.Status == DeliveryStatus.Queued)
+            .Select(d => d.UpdateId).Distinct().Take(InFlightShown).ToListAsync(cancellationToken);
+        var result = new List<FanOut>();
+        foreach (var id in queued.Concat(recent).Distinct())
+        {
+            if (await ForUpdateAsync(id, cancellationToken) is { } fanOut && (fanOut.InFlight || fanOut.Report.Audience > 0))
+            {
+                result.Add(fanOut);
+            }
+        }
+        return result.OrderByDescending(f => f.InFlight).ThenByDescending(f => f.Report.PublishedAt).ToList();
+    }
+}
