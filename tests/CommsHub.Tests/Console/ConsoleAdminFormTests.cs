@@ -59,7 +59,7 @@ public sealed class ConsoleAdminFormTests : SqliteAppTest
     {
         var (_, responder) = await App.SignedInOperatorAsync(Admin, "rita@example.com", "responder");
         using var _ = responder;
-        await responder.PageAsync("/console/keys", HttpStatusCode.Forbidden);
+        Assert.Contains("Not allowed", await responder.PageAsync("/console/keys", HttpStatusCode.Forbidden), StringComparison.Ordinal);
         await responder.PageAsync("/console/operators", HttpStatusCode.Forbidden);
 
         // The antiforgery token of a page the responder may open: it is the session's, not the page's.
