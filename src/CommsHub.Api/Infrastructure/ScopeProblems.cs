@@ -37,7 +37,8 @@ internal sealed class ScopeProblems(IProblemDetailsService problems) : IAuthoriz
             await context.ChallengeAsync(api ? AuthSchemes.ApiKey : AuthSchemes.OperatorCookie);
             return;
         }
-        if (authorizeResult.Forbidden)
+        // A console page is for people: the operator cookie's forbid renders the 403 page there (OperatorSessions).
+        if (authorizeResult.Forbidden && !context.Request.Path.StartsWithSegments("/console", StringComparison.OrdinalIgnoreCase))
         {
             var held = context.User.FindAll(CommsHubClaims.Scope).Select(c => c.Value).Distinct().ToList();
             var who = context.User.FindFirst(CommsHubClaims.Actor)?.Value ?? "the caller";

@@ -90,9 +90,31 @@ public sealed class OperatorApiTests : SqliteAppTest
             Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         }
 
+        // Ana is the only admin now: another one first, or she could not be removed.
+        await Admin.InviteAsync("bo@example.com", "admin");
         Assert.Equal(HttpStatusCode.NoContent, (await Admin.DeleteAsync($"/api/operators/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Admin.DeleteAsync($"/api/operators/{id}")).StatusCode);
         await Admin.OperatorAsync(id, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task The_last_admin_is_neither_demoted_nor_removed()
+    {
+        var (ana, _) = await Admin.InviteAsync("ana@example.com", "admin");
+        using (var demoted = await Admin.PatchAsJsonAsync($"/api/operators/{ana}", new { role = "responder" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, demoted.StatusCode);
+            Assert.Contains("last admin", await demoted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.Conflict, (await Admin.DeleteAsync($"/api/operators/{ana}")).StatusCode);
+        Assert.Equal("admin", (await Admin.OperatorAsync(ana))["role"]!.GetValue<string>());
+
+        // With a second admin either may go.
+        await Admin.InviteAsync("bo@example.com", "admin");
+        using (var demoted = await Admin.PatchAsJsonAsync($"/api/operators/{ana}", new { role = "responder" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, demoted.StatusCode);
+        }
     }
 
     [Fact]

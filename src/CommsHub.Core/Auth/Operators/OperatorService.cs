@@ -100,6 +100,7 @@ public sealed class OperatorService(
         }
         if (role is not null && role != op.Role)
         {
+            await RefuseLastAdminAsync(op.Id, op.Role, op.Email, "demoted", cancellationToken);
             op.Role = role;
             // Scopes live in the session's claims: a new role needs a new session.
             op.SecurityStamp = OperatorTokens.NewStamp();
@@ -112,6 +113,11 @@ public sealed class OperatorService(
 
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
+        if (await db.Operators.AsNoTracking().Where(o => o.Id == id).Select(o => new { o.Role, o.Email }).FirstOrDefaultAsync(cancellationToken) is not { } op)
+        {
+            return false;
+        }
+        await RefuseLastAdminAsync(id, op.Role, op.Email, "removed", cancellationToken);
         var deleted = await db.Operators.Where(o => o.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
         stamps.Forget(id);
         return deleted;
@@ -130,6 +136,19 @@ public sealed class OperatorService(
         op.TotpLastStep = null;
         await RotateAsync(op, cancellationToken);
         return op;
+    }
+
+    /// <summary>
+    /// Someone must still be able to manage operators and keys from the console: the last admin account is
+    /// neither demoted nor removed. (Two admins demoting each other at the same moment can still both pass.)
+    /// </summary>
+    private async Task RefuseLastAdminAsync(Guid id, string role, string email, string change, CancellationToken cancellationToken)
+    {
+        if (role == OperatorRoles.Admin && !await db.Operators.AnyAsync(o => o.Id != id && o.Role == OperatorRoles.Admin, cancellationToken))
+        {
+            throw new StateConflictException("Last admin.",
+                $"{email} is the last admin and cannot be {change}: make someone else an admin first.", new Dictionary<string, object?> { ["operatorId"] = id });
+        }
     }
 
     private async Task RotateAsync(Operator op, CancellationToken cancellationToken)

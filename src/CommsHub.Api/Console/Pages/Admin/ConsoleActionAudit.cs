@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
+using CommsHub.Core.Data;
+
+namespace CommsHub.Api.OperatorConsole.Pages.Admin;
+
+/// <summary>
+/// Writes the audit entry the admin API's <see cref="Infrastructure.AdminAudit"/> filter writes for the same change
+/// (<c>admin.&lt;method&gt;</c>, the API route it stands for, the id, the answer), so a change made in the console
+/// reads in the log like the API call it mirrors; <c>via: console</c> tells the two apart.
+/// </summary>
+internal static class ConsoleActionAudit
+{
+    /// <param name="method">The API method the action mirrors (POST, PATCH, DELETE).</param>
+    /// <param name="route">The API route pattern it mirrors, e.g. <c>/api/components/{id:guid}</c>.</param>
+    /// <param name="status">The status the API would have answered (201, 200, 204, 400, 409).</param>
+    public static async Task RecordAsync(HttpContext http, string method, string route, Guid? id, int status, string? error = null, string? location = null)
+    {
+        var routeValues = new JsonObject();
+        if (id is { } value)
+        {
+            routeValues["id"] = value.ToString();
+        }
+        var data = new JsonObject
+        {
+            ["method"] = method,
+            ["route"] = route,
+            ["routeValues"] = routeValues,
+            ["status"] = status,
+            ["error"] = error,
+            ["location"] = location,
+            ["via"] = "console",
+        };
+        var services = http.RequestServices;
+        var db = services.GetRequiredService<CommsHubDbContext>();
+        try
+        {
+            // Its own unit of work, as the API's: the change already committed (or failed) in the service's.
+            db.ChangeTracker.Clear();
+            AuditLog.Append(db, services.GetRequiredService<TimeProvider>().GetUtcNow(), ConsoleAccess.Actor(http.User), "admin." + method.ToLowerInvariant(), id?.ToString(), data,
+                http.Connection.RemoteIpAddress?.ToString());
+            await db.SaveChangesAsync(http.RequestAborted);
+        }
+        catch (Exception ex)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleActionAudit)).LogError(ex, "Could not write the audit entry for the console's {Method} {Route}", method, route);
+        }
+    }
+}
