@@ -67,7 +67,7 @@ public abstract class AdminPage : ComponentBase
             Errors.Fail(form, "It no longer exists: someone may have removed it meanwhile. The list below is up to date.", status: StatusCodes.Status404NotFound);
         }
         var done = ran && found;
-        await ConsoleActionAudit.RecordAsync(HttpContext, method, route, id, done ? okStatus : Errors.Status, Errors.Error, done ? location?.Invoke() : null);
+        await ConsoleAudit.RecordAsync(HttpContext, method, route, id, done ? okStatus : Errors.Status, Errors.Error, done ? location?.Invoke() : null);
         if (done && redirect is not null)
         {
             Navigation.NavigateTo(redirect);
