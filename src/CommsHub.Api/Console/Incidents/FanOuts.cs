@@ -15,7 +15,7 @@ public sealed record ChannelProgress(Channel Channel, int Done, int Total, IRead
 /// One update's sending, as the delivery report (<see cref="DeliveryQueries.ReportAsync"/>, the query behind
 /// <c>GET /api/updates/{id}/report</c>) counts it, with its newest failures.
 /// </summary>
-/// <param name="AwaitingPlan">Published moments ago and no delivery written yet: the planner has not run (or the audience is empty).</param>
+/// <param name="AwaitingPlan">A notifying update whose audience is not planned yet (<see cref="Core.Incidents.IncidentUpdate.PlannedAt"/>).</param>
 public sealed record FanOut(Guid UpdateId, Guid IncidentId, string Title, UpdateReport Report, IReadOnlyList<ChannelProgress> Channels,
     IReadOnlyList<DeliveryView> Failures, bool AwaitingPlan)
 {
@@ -27,9 +27,6 @@ public sealed record FanOut(Guid UpdateId, Guid IncidentId, string Title, Update
 /// <summary>What the console shows of sending: one update's report, and every fan-out still in flight.</summary>
 public sealed class FanOuts(CommsHubDbContext db, DeliveryQueries deliveries, TimeProvider time)
 {
-    /// <summary>How long after publishing an update with no deliveries yet still counts as being planned.</summary>
-    public static readonly TimeSpan PlanningGrace = TimeSpan.FromMinutes(1);
-
     /// <summary>Failures listed on a report (the deliveries page lists them all).</summary>
     public const int FailuresShown = 5;
 
@@ -43,7 +40,7 @@ public sealed class FanOuts(CommsHubDbContext db, DeliveryQueries deliveries, Ti
     public async Task<FanOut?> ForUpdateAsync(Guid updateId, CancellationToken cancellationToken)
     {
         var update = await db.IncidentUpdates.AsNoTracking().Where(u => u.Id == updateId)
-            .Select(u => new { u.Id, u.IncidentId, u.Notify, u.CreatedAt, Title = db.Incidents.Where(i => i.Id == u.IncidentId).Select(i => i.Title).First() })
+            .Select(u => new { u.Id, u.IncidentId, u.Notify, u.PlannedAt, Title = db.Incidents.Where(i => i.Id == u.IncidentId).Select(i => i.Title).First() })
             .FirstOrDefaultAsync(cancellationToken);
         if (update is null || await deliveries.ReportAsync(updateId, cancellationToken) is not { } report)
         {
@@ -54,7 +51,7 @@ public sealed class FanOuts(CommsHubDbContext db, DeliveryQueries deliveries, Ti
         var failures = report.Channels.Values.Any(s => s.ContainsKey(DeliveryStatus.Failed))
             ? (await deliveries.ListAsync(new DeliveryFilter(UpdateId: updateId, Status: DeliveryStatus.Failed, Limit: FailuresShown), cancellationToken)).Items
             : [];
-        var awaitingPlan = update.Notify && report.Audience == 0 && time.GetUtcNow() - update.CreatedAt < PlanningGrace;
+        var awaitingPlan = update.Notify && update.PlannedAt is null;
         return new FanOut(update.Id, update.IncidentId, update.Title, report, channels, failures, awaitingPlan);
     }
 
