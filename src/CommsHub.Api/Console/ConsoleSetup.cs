@@ -1,4 +1,5 @@
 using CommsHub.Api.OperatorConsole.Incidents;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommsHub.Api.OperatorConsole;
 
@@ -36,6 +37,9 @@ internal static class ConsoleSetup
         app.MapConsoleScript();
         Pages.Records.RecordExports.MapRecordExports(app);
         app.MapIncidentConsole();
+        // Without a session this is never reached: /login comes first, so no path is confirmed or denied to a stranger.
+        app.MapGet("/console/{**path}", () => new RazorComponentResult<Shared.NotFoundPage> { StatusCode = StatusCodes.Status404NotFound })
+            .RequireAuthorization(ConsolePolicies.Read).ExcludeFromDescription();
         app.MapRazorComponents<App>();
         return app;
     }

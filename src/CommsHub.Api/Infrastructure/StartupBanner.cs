@@ -30,6 +30,7 @@ internal static class StartupBanner
         }
         var first = addresses.FirstOrDefault()?.Replace("://[::]", "://localhost", StringComparison.Ordinal) ?? "http://localhost:5000";
         lines.Add("");
+        lines.Add($"Console: {first}/console (the first time: {first}/setup, with the admin key, creates your admin account).");
         lines.Add($"Try: curl -H 'Authorization: Bearer <key>' {first}/api/incidents");
         Console.WriteLine(string.Join(Environment.NewLine, lines.Select(l => "  " + l).Prepend("").Append("")));
     }

@@ -24,6 +24,31 @@ public sealed class OperatorService(
 {
     public async Task<CreatedOperator> CreateAsync(CreateOperatorRequest request, CancellationToken cancellationToken)
     {
+        var (op, url) = await StoreAsync(request, cancellationToken);
+        await SendInvitationAsync(op, url, cancellationToken);
+        return new CreatedOperator(op, mail.Sandboxed ? url : null);
+    }
+
+    /// <summary>Whether any operator account exists (none: the first admin is still to be set up at <c>/setup</c>).</summary>
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.Operators.AnyAsync(cancellationToken);
+
+    /// <summary>
+    /// The first admin of a new installation, made by someone who holds an admin API key: no email is sent,
+    /// the caller goes straight to the returned invitation link to set a password. Refused (409) once any
+    /// operator exists; from then on admins invite the others.
+    /// </summary>
+    public async Task<CreatedOperator> CreateFirstAdminAsync(string? email, string? name, CancellationToken cancellationToken)
+    {
+        if (await AnyAsync(cancellationToken))
+        {
+            throw new StateConflictException("Setup is done.", "This installation has operators already: sign in, and ask an admin to invite you.");
+        }
+        var (op, url) = await StoreAsync(new CreateOperatorRequest(email, name, OperatorRoles.Admin), cancellationToken);
+        return new CreatedOperator(op, url);
+    }
+
+    private async Task<(Operator Operator, string InvitationUrl)> StoreAsync(CreateOperatorRequest request, CancellationToken cancellationToken)
+    {
         var errors = new FieldErrors();
         if (!EmailAddresses.TryNormalize(request.Email, out var email))
         {
@@ -54,8 +79,7 @@ public sealed class OperatorService(
             var winner = await db.Operators.AsNoTracking().Where(o => o.Email == email).Select(o => (Guid?)o.Id).FirstOrDefaultAsync(cancellationToken);
             throw winner is { } id ? Duplicate(email, id) : throw new InvalidOperationException("The operator could not be stored.");
         }
-        var url = await SendInvitationAsync(op, cancellationToken);
-        return new CreatedOperator(op, mail.Sandboxed ? url : null);
+        return (op, InvitationLink(op));
     }
 
     /// <summary>A new invitation for an account that has not set its password yet; earlier links stop working.</summary>
@@ -159,13 +183,18 @@ public sealed class OperatorService(
         stamps.Forget(op.Id);
     }
 
+    private string InvitationLink(Operator op) =>
+        hub.Value.Link("/invitation?token=" + Uri.EscapeDataString(tokens.Issue(op, OperatorTokenPurpose.Invitation, OperatorRules.InvitationLifetime)));
+
     private async Task<string> SendInvitationAsync(Operator op, CancellationToken cancellationToken)
     {
-        var expires = time.GetUtcNow() + OperatorRules.InvitationLifetime;
-        var url = hub.Value.Link("/invitation?token=" + Uri.EscapeDataString(tokens.Issue(op, OperatorTokenPurpose.Invitation, OperatorRules.InvitationLifetime)));
-        await mail.SendLinkAsync(op, OperatorTokenPurpose.Invitation, url, expires, cancellationToken);
+        var url = InvitationLink(op);
+        await SendInvitationAsync(op, url, cancellationToken);
         return url;
     }
+
+    private async Task SendInvitationAsync(Operator op, string url, CancellationToken cancellationToken) =>
+        await mail.SendLinkAsync(op, OperatorTokenPurpose.Invitation, url, time.GetUtcNow() + OperatorRules.InvitationLifetime, cancellationToken);
 
     private static StateConflictException Duplicate(string email, Guid existing) =>
         new("Operator exists.", $"{email} already has an operator account.", new Dictionary<string, object?> { ["existingId"] = existing });
