@@ -1,3 +1,5 @@
+using CommsHub.Api.OperatorConsole.Pages.Compose;
+
 namespace CommsHub.Api.OperatorConsole;
 
 /// <summary>
@@ -31,6 +33,7 @@ internal static class ConsoleSetup
             return Results.Text(ConsoleStyles.Css, "text/css; charset=utf-8");
         }).ExcludeFromDescription();
         app.MapConsoleScript();
+        app.MapComposePreview();
         app.MapRazorComponents<App>();
         return app;
     }
