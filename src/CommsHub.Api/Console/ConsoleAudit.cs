@@ -15,12 +15,18 @@ internal static class ConsoleAudit
     /// <param name="method">The API method the action mirrors (POST, PATCH, DELETE).</param>
     /// <param name="route">The API route pattern it mirrors, e.g. <c>/api/components/{id:guid}</c> (or the console's own, for an action the API lacks).</param>
     /// <param name="status">The status the API would have answered (201, 200, 204, 400, 409).</param>
-    public static async Task RecordAsync(HttpContext http, string method, string route, Guid? id, int status, string? error = null, string? location = null)
+    /// <param name="updateId">The update the route names too (<c>/api/incidents/{id}/updates/{updateId}</c>).</param>
+    public static async Task RecordAsync(HttpContext http, string method, string route, Guid? id, int status, string? error = null, string? location = null,
+        Guid? updateId = null)
     {
         var routeValues = new JsonObject();
         if (id is { } value)
         {
             routeValues["id"] = value.ToString();
+        }
+        if (updateId is { } update)
+        {
+            routeValues["updateId"] = update.ToString();
         }
         var data = new JsonObject
         {

@@ -1,4 +1,5 @@
 using CommsHub.Api.OperatorConsole.Incidents;
+using CommsHub.Api.OperatorConsole.Pages.Compose;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommsHub.Api.OperatorConsole;
@@ -37,6 +38,7 @@ internal static class ConsoleSetup
         app.MapConsoleScript();
         Pages.Records.RecordExports.MapRecordExports(app);
         app.MapIncidentConsole();
+        app.MapComposePreview();
         // Without a session this is never reached: /login comes first, so no path is confirmed or denied to a stranger.
         app.MapGet("/console/{**path}", () => new RazorComponentResult<Shared.NotFoundPage> { StatusCode = StatusCodes.Status404NotFound })
             .RequireAuthorization(ConsolePolicies.Read).ExcludeFromDescription();

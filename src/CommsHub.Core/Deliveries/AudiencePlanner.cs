@@ -115,7 +115,7 @@ public sealed class AudiencePlanner(
             {
                 for (var i = 0; i < pagesPerCommit; i++)
                 {
-                    var page = await Audience(channel, componentIds)
+                    var page = await Audience(db, channel, componentIds)
                         .Where(s => s.Id > after)
                         .OrderBy(s => s.Id)
                         .Take(pageSize)
@@ -154,9 +154,10 @@ public sealed class AudiencePlanner(
 
     /// <summary>
     /// Confirmed subscribers of the channel. One who chose components hears of an incident only
-    /// when it touches one of them; one who chose none hears of everything.
+    /// when it touches one of them; one who chose none hears of everything. Public so a preview
+    /// counts the audience by the same rule the fan-out pages it by.
     /// </summary>
-    private IQueryable<Subscribers.Subscriber> Audience(Channel channel, List<Guid> componentIds) =>
+    public static IQueryable<Subscribers.Subscriber> Audience(CommsHubDbContext db, Channel channel, List<Guid> componentIds) =>
         db.Subscribers.AsNoTracking()
             .Where(s => s.Channel == channel && s.Status == SubscriberStatus.Confirmed)
             .Where(s => !s.Components.Any() || s.Components.Any(c => componentIds.Contains(c.ComponentId)));

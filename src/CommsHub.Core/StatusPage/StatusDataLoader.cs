@@ -50,10 +50,10 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
 
         var componentData = components.Select(c => new ComponentData(c.Id, c.Name, c.Description, c.Group, c.Status, c.Position,
             c.CreatedAt, c.UpdatedAt, uptime[c.Id])).ToList();
-        var incidentData = incidents.Select(ToData).ToList();
+        var incidentData = incidents.Select(i => ToData(i, names, hub.Value.Link($"/incidents/{i.Id}"))).ToList();
         var maintenanceData = maintenances
             .OrderByDescending(m => m.ScheduledFor).ThenByDescending(m => m.Id)
-            .Select(m => new MaintenanceData(ToData(m), m.ScheduledFor ?? m.CreatedAt, m.ScheduledUntil ?? m.ScheduledFor ?? m.CreatedAt, m.CancelledAt))
+            .Select(m => new MaintenanceData(ToData(m, names, hub.Value.Link($"/incidents/{m.Id}")), m.ScheduledFor ?? m.CreatedAt, m.ScheduledUntil ?? m.ScheduledFor ?? m.CreatedAt, m.CancelledAt))
             .ToList();
         // A maintenance counts through its components (under_maintenance while open), never through its impact.
         var indicator = PageStatus.From(incidents.Where(i => i.IsOpen).Select(i => i.Impact), components.Select(c => c.Status));
@@ -66,22 +66,24 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         var page = new PageInfo(StatuspageWebhookBody.PageId(hub.Value.PublicBaseUrl), hub.Value.PageName, hub.Value.Link("/").TrimEnd('/'),
             o.TimeZone, o.LogoUrl, updatedAt);
         return new StatusData(page, indicator, componentData, incidentData, now) { Maintenances = maintenanceData };
-
-        IncidentData ToData(Incident i) => new(
-            i.Id, i.Title, i.Status, i.Impact, i.CreatedAt, i.UpdatedAt,
-            i.Updates.Where(u => u.Status == IncidentStatus.Monitoring).Select(u => (DateTimeOffset?)u.CreatedAt).Min(),
-            i.ResolvedAt,
-            hub.Value.Link($"/incidents/{i.Id}"),
-            i.Updates.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Select(u => new IncidentUpdateData(u.Id, u.Status, u.Message, u.CreatedAt,
-                u.ComponentChanges.Select(c => new ComponentChangeData(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.OldStatus, c.NewStatus)).ToList())
-            {
-                EditedAt = u.EditedAt,
-            }).ToList(),
-            i.Components.Select(c => new AffectedComponent(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.Status)).ToList())
-        {
-            EditedAt = i.EditedAt,
-        };
     }
+
+    /// <summary>An incident as the public surface shows it (its updates as loaded: the caller keeps to the public ones).</summary>
+    /// <param name="names">Component names by id, deleted components included.</param>
+    public static IncidentData ToData(Incident i, IReadOnlyDictionary<Guid, string> names, string shortlink) => new(
+        i.Id, i.Title, i.Status, i.Impact, i.CreatedAt, i.UpdatedAt,
+        i.Updates.Where(u => u.Status == IncidentStatus.Monitoring).Select(u => (DateTimeOffset?)u.CreatedAt).Min(),
+        i.ResolvedAt,
+        shortlink,
+        i.Updates.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Select(u => new IncidentUpdateData(u.Id, u.Status, u.Message, u.CreatedAt,
+            u.ComponentChanges.Select(c => new ComponentChangeData(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.OldStatus, c.NewStatus)).ToList())
+        {
+            EditedAt = u.EditedAt,
+        }).ToList(),
+        i.Components.Select(c => new AffectedComponent(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.Status)).ToList())
+    {
+        EditedAt = i.EditedAt,
+    };
 
     /// <summary>
     /// With the public timeline: updates that are not public (maintenance reminders) were sent to

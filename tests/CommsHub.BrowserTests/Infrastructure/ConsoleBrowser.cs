@@ -48,8 +48,12 @@ public static class ConsoleBrowser
         var size = page.ViewportSize;
         foreach (var width in Widths)
         {
+            // The whole page as the viewport rather than a full-page capture: Chromium paints a sandboxed
+            // frame (the compose previews) only inside the viewport, so a full-page capture showed them blank.
             await page.SetViewportSizeAsync(width, 900);
-            await page.ScreenshotAsync(new() { Path = Artifacts.PathFor($"console-{name}-{width}.png"), FullPage = true });
+            var height = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+            await page.SetViewportSizeAsync(width, Math.Clamp(height, 900, 8000));
+            await page.ScreenshotAsync(new() { Path = Artifacts.PathFor($"console-{name}-{width}.png") });
         }
         if (size is not null)
         {
