@@ -41,6 +41,20 @@ public sealed class ConsoleShellTests(Chromium chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_console_reads_in_dark_mode()
+    {
+        await _app.PublishIncidentAsync("Checkout errors", "Some payments fail.", "major");
+        var page = await ConsoleBrowser.SignInAsync(chromium, _app, "admin", scheme: ColorScheme.Dark);
+        foreach (var (path, name) in new[] { ("/console", "home"), ("/console/incidents", "incidents"), ("/console/compose", "compose"), ("/console/subscribers", "subscribers") })
+        {
+            await page.GotoAsync(_app.Link(path));
+            // Contrast is among what axe checks: the dark palette must pass it too.
+            await Accessibility.AssertNoSeriousViolationsAsync(page);
+            await ConsoleBrowser.ScreenshotsAsync(page, name + "-dark");
+        }
+    }
+
+    [Fact]
     public async Task Times_are_shown_in_the_browsers_time_zone_once_it_has_told_the_server()
     {
         var page = await ConsoleBrowser.SignInAsync(chromium, _app, "viewer", timeZone: "America/New_York");
