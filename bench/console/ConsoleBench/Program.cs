@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
 using ConsoleBench;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,8 +63,32 @@ for (var i = 0; i < 100; i++)
 }
 await seed.DeliveriesAsync(subscribers, updates);
 await seed.AuditAsync(100_000);
+// The ten updates as a real fan-out leaves them: notifying, planned (the incidents were made with notify off
+// so that no planner ran against the seeded rows).
+await seed.ExecuteAsync("UPDATE incident_updates SET notify = true, planned_at = created_at WHERE id IN ("
+                        + string.Join(", ", updates.Select(u => $"'{u.Update}'")) + ")");
 await seed.ExecuteAsync("VACUUM ANALYZE");
 Console.WriteLine($"Seeded in {total.Elapsed.TotalSeconds:F0} s");
+
+// What the worker's delivery-tallies job does after a fan-out: the console then reads these counts.
+services.AddSingleton(TimeProvider.System).AddScoped<DeliveryQueries>().AddScoped<DeliveryTallies>();
+await using (var provider = services.BuildServiceProvider())
+{
+    var counting = Stopwatch.StartNew();
+    var counted = 0;
+    while (true)
+    {
+        await using var scope = provider.CreateAsyncScope();
+        var n = await scope.ServiceProvider.GetRequiredService<DeliveryTallies>().RefreshAsync(CancellationToken.None);
+        if (n == 0)
+        {
+            break;
+        }
+        counted += n;
+    }
+    Console.WriteLine($"Counted the reports of {counted} updates of {subscribers:N0} deliveries each in {counting.Elapsed.TotalSeconds:F1} s " +
+                      $"({counting.Elapsed.TotalSeconds / Math.Max(1, counted):F1} s each: the delivery-tallies job's work per update)");
+}
 
 var browser = await host.SignInAsync();
 var deepSubscriber = await seed.ScalarAsync<Guid>($"SELECT id FROM subscribers ORDER BY id OFFSET {subscribers * 9 / 10} LIMIT 1");

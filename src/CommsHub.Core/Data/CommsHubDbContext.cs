@@ -92,6 +92,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         modelBuilder.Entity<IncidentUpdate>(e =>
         {
             e.Property(u => u.Message).HasMaxLength(20_000);
+            e.Property(u => u.Tally).HasMaxLength(8_000);
             e.HasMany(u => u.ComponentChanges).WithOne().HasForeignKey(c => c.UpdateId);
             e.PrimitiveCollection(u => u.Channels).ElementType().HasConversion<WireConverter<Channel>>();
             e.HasIndex(u => new { u.IncidentId, u.CreatedAt });

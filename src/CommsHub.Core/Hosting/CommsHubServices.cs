@@ -86,6 +86,7 @@ public static class CommsHubServices
         services.AddScoped<SubscriberImport>();
         services.AddScoped<ConfirmationSenders>();
         services.AddScoped<DeliveryQueries>();
+        services.AddScoped<DeliveryTallies>();
         services.AddScoped<DeliveryEvents>();
         services.AddScoped<Deliveries.ProviderEvents.SendGridEventHandler>();
         services.AddScoped<Deliveries.ProviderEvents.TwilioStatusHandler>();

@@ -32,6 +32,15 @@ public sealed class IncidentUpdate
     /// </summary>
     public DateTimeOffset? PlannedAt { get; set; }
 
+    /// <summary>
+    /// The delivery report as last counted (JSON, <see cref="Deliveries.DeliveryTallies"/>): what the console
+    /// shows, so a page never counts a fan-out of millions itself. Null until first counted.
+    /// </summary>
+    public string? Tally { get; set; }
+
+    /// <summary>When <see cref="Tally"/> was counted.</summary>
+    public DateTimeOffset? TalliedAt { get; set; }
+
     /// <summary>The channels this update goes to; empty means every configured channel.</summary>
     public List<Channel> Channels { get; init; } = [];
 

@@ -42,6 +42,7 @@ public sealed class RetentionOptions
 public sealed class Housekeeping(
     CommsHubDbContext db,
     DeliveryRedrive redrive,
+    DeliveryTallies tallies,
     OutboxDispatcher outbox,
     Scheduler scheduler,
     OperatorReminders reminders,
@@ -57,6 +58,7 @@ public sealed class Housekeeping(
         // Every few seconds, not every second: each run of a Hangfire job costs about ten small
         // transactions in its storage, and a retry delay or the chain's lag of a few seconds is fine.
         ("deliveries-retry", "*/2 * * * * *", h => h.RetryDueDeliveriesAsync(CancellationToken.None)),
+        ("delivery-tallies", "*/2 * * * * *", h => h.TallyDeliveriesAsync(CancellationToken.None)),
         ("audit-chain", "*/5 * * * * *", h => h.ChainAuditAsync(CancellationToken.None)),
         ("incident-update-reminders", "*/15 * * * * *", h => h.RemindOperatorsAsync(CancellationToken.None)),
         ("outbox-sweep", "*/30 * * * * *", h => h.SweepOutboxAsync(CancellationToken.None)),
@@ -69,6 +71,11 @@ public sealed class Housekeeping(
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(10)]
     public Task RetryDueDeliveriesAsync(CancellationToken cancellationToken) => redrive.RedriveOnceAsync(cancellationToken);
+
+    /// <summary>Recent updates' delivery reports are counted again for the console (<see cref="DeliveryTallies"/>).</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(30)]
+    public Task TallyDeliveriesAsync(CancellationToken cancellationToken) => tallies.RefreshAsync(cancellationToken);
 
     /// <summary>Audit entries appended since the last run get their place in the chain and their hash.</summary>
     [AutomaticRetry(Attempts = 0)]

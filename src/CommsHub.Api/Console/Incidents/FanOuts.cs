@@ -12,10 +12,12 @@ public sealed record ChannelProgress(Channel Channel, int Done, int Total, IRead
 }
 
 /// <summary>
-/// One update's sending, as the delivery report (<see cref="DeliveryQueries.ReportAsync"/>, the query behind
-/// <c>GET /api/updates/{id}/report</c>) counts it, with its newest failures.
+/// One update's sending, as its delivery report was last counted in the background (<see cref="DeliveryTallies"/>:
+/// the same count as <c>GET /api/updates/{id}/report</c>, a few seconds old at most while it is sent), with its
+/// newest failures.
 /// </summary>
-/// <param name="AwaitingPlan">A notifying update whose audience is not planned yet (<see cref="Core.Incidents.IncidentUpdate.PlannedAt"/>).</param>
+/// <param name="AwaitingPlan">A notifying update whose audience is not planned yet (<see cref="Core.Incidents.IncidentUpdate.PlannedAt"/>),
+/// or not counted yet.</param>
 public sealed record FanOut(Guid UpdateId, Guid IncidentId, string Title, UpdateReport Report, IReadOnlyList<ChannelProgress> Channels,
     IReadOnlyList<DeliveryView> Failures, bool AwaitingPlan)
 {
@@ -40,35 +42,47 @@ public sealed class FanOuts(CommsHubDbContext db, DeliveryQueries deliveries, Ti
     public async Task<FanOut?> ForUpdateAsync(Guid updateId, CancellationToken cancellationToken)
     {
         var update = await db.IncidentUpdates.AsNoTracking().Where(u => u.Id == updateId)
-            .Select(u => new { u.Id, u.IncidentId, u.Notify, u.PlannedAt, Title = db.Incidents.Where(i => i.Id == u.IncidentId).Select(i => i.Title).First() })
+            .Select(u => new { u.Id, u.IncidentId, u.Notify, u.PlannedAt, u.CreatedAt, u.Tally, u.TalliedAt, Title = db.Incidents.Where(i => i.Id == u.IncidentId).Select(i => i.Title).First() })
             .FirstOrDefaultAsync(cancellationToken);
-        if (update is null || await deliveries.ReportAsync(updateId, cancellationToken) is not { } report)
+        if (update is null)
         {
             return null;
         }
+        // Counted after it was planned, or it may be the count of a plan still being written.
+        var counted = update.PlannedAt is { } planned && update.TalliedAt > planned;
+        var report = (counted ? DeliveryTallies.Report(update.Id, update.CreatedAt, update.Tally) : null)
+                     ?? new UpdateReport(update.Id, 0, new Dictionary<Channel, IReadOnlyDictionary<DeliveryStatus, int>>(), update.CreatedAt, null, null);
         var channels = report.Channels.OrderBy(c => c.Key).Select(c => new ChannelProgress(c.Key,
             c.Value.Where(s => s.Key != DeliveryStatus.Queued).Sum(s => s.Value), c.Value.Values.Sum(), c.Value)).ToList();
         var failures = report.Channels.Values.Any(s => s.ContainsKey(DeliveryStatus.Failed))
             ? (await deliveries.ListAsync(new DeliveryFilter(UpdateId: updateId, Status: DeliveryStatus.Failed, Limit: FailuresShown), cancellationToken)).Items
             : [];
-        var awaitingPlan = update.Notify && update.PlannedAt is null;
+        var awaitingPlan = update.Notify && !counted;
         return new FanOut(update.Id, update.IncidentId, update.Title, report, channels, failures, awaitingPlan);
     }
 
     /// <summary>
-    /// Updates whose deliveries are still queued (read through the partial index on queued deliveries, so a
-    /// finished fan-out of any size costs nothing), and those published in the last <see cref="RecentlyFinished"/>:
-    /// an operator who just published sees the sending end at 100 % rather than vanish.
+    /// Updates of the last week still being sent (as last counted, or not counted yet), and those published in
+    /// the last <see cref="RecentlyFinished"/>: an operator who just published sees the sending end at 100 % rather
+    /// than vanish. Read from the updates and their stored counts only, so the page costs the same during a
+    /// fan-out of millions.
     /// </summary>
     public async Task<IReadOnlyList<FanOut>> CurrentAsync(CancellationToken cancellationToken)
     {
-        var since = time.GetUtcNow() - RecentlyFinished;
-        var recent = await db.IncidentUpdates.AsNoTracking().Where(u => u.Notify && u.CreatedAt >= since)
-            .OrderByDescending(u => u.CreatedAt).Select(u => u.Id).Take(InFlightShown).ToListAsync(cancellationToken);
-        var queued = await db.Deliveries.AsNoTracking().Where(d => d.Status == DeliveryStatus.Queued)
-            .Select(d => d.UpdateId).Distinct().Take(InFlightShown).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var week = now - DeliveryTallies.Kept;
+        var recentSince = now - RecentlyFinished;
+        var updates = await db.IncidentUpdates.AsNoTracking().Where(u => u.Notify && u.CreatedAt >= week)
+            .OrderByDescending(u => u.CreatedAt)
+            .Select(u => new { u.Id, u.CreatedAt, u.PlannedAt, u.TalliedAt, u.Tally })
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        var shown = updates.Where(u => u.CreatedAt >= recentSince
+                                       || !(u.PlannedAt is { } planned && u.TalliedAt > planned)
+                                       || (DeliveryTallies.Report(u.Id, u.CreatedAt, u.Tally)?.Channels.Values.Any(c => c.GetValueOrDefault(DeliveryStatus.Queued) > 0) ?? true))
+            .Select(u => u.Id).Take(InFlightShown).ToList();
         var result = new List<FanOut>();
-        foreach (var id in queued.Concat(recent).Distinct())
+        foreach (var id in shown)
         {
             if (await ForUpdateAsync(id, cancellationToken) is { } fanOut && (fanOut.InFlight || fanOut.Report.Audience > 0))
             {

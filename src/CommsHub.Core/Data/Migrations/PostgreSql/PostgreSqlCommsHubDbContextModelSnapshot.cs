@@ -807,6 +807,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
+                    b.Property<DateTimeOffset?>("TalliedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("tallied_at");
+
+                    b.Property<string>("Tally")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("tally");
+
                     b.HasKey("Id")
                         .HasName("pk_incident_updates");
 

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace CommsHub.Core.Deliveries;
+
+/// <summary>
+/// Counts each recent update's delivery report in the background and stores it on the update
+/// (<see cref="Incidents.IncidentUpdate.Tally"/>), so the console reads a few bytes however large the
+/// fan-out and however many operators watch it: counting a million deliveries takes seconds, and doing
+/// it on every page load and every second of live progress would load the database most on the worst day.
+/// The recurring <c>delivery-tallies</c> job calls <see cref="RefreshAsync"/> every 2 seconds; an update
+/// of the last hour with deliveries still queued is counted again every 2 seconds (or four times as long
+/// as its last count took, for the largest), any other of the last week every 5 minutes (only provider
+/// callbacks change it then), and an older one keeps its last count.
+/// <c>GET /api/updates/{id}/report</c> still counts live.
+/// </summary>
+public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries queries, TimeProvider time, ILogger<DeliveryTallies> logger)
+{
+    public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan Recent = TimeSpan.FromHours(1);
+    public static readonly TimeSpan Kept = TimeSpan.FromDays(7);
+    public static readonly TimeSpan Settled = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one run may count before it leaves the rest to the next.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(10);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <returns>How many updates were counted.</returns>
+    public async Task<int> RefreshAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var since = now - Kept;
+        var fresh = now - Fresh;
+        var candidates = await db.IncidentUpdates.AsNoTracking()
+            .Where(u => u.Notify && u.CreatedAt > since && (u.TalliedAt == null || u.TalliedAt < fresh))
+            .OrderByDescending(u => u.CreatedAt)
+            .Select(u => new { u.Id, u.CreatedAt, u.TalliedAt, u.Tally })
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        var run = Stopwatch.StartNew();
+        var counted = 0;
+        foreach (var update in candidates)
+        {
+            if (run.Elapsed > Budget)
+            {
+                break;
+            }
+            // While deliveries are queued (or it was never counted), every few seconds; once nothing is queued only
+            // provider callbacks change it, so every few minutes; and nothing for an update older than an hour
+            // with nothing queued beyond that. The largest are counted no more than a quarter of the time.
+            var last = Read(update.Tally);
+            var sending = last is null || last.Channels.Values.Any(c => c.GetValueOrDefault("queued") > 0);
+            var interval = sending && now - update.CreatedAt < Recent
+                ? TimeSpan.FromTicks(Math.Max(Fresh.Ticks, 4 * (last?.TookMs ?? 0) * TimeSpan.TicksPerMillisecond))
+                : Settled;
+            if (update.TalliedAt is { } at && now - at < interval)
+            {
+                continue;
+            }
+            var watch = Stopwatch.StartNew();
+            if (await queries.ReportAsync(update.Id, cancellationToken) is not { } report)
+            {
+                continue;
+            }
+            var tally = JsonSerializer.Serialize(Stored.From(report, watch.ElapsedMilliseconds), Json);
+            var countedAt = time.GetUtcNow();
+            await db.IncidentUpdates.Where(u => u.Id == update.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.Tally, tally).SetProperty(u => u.TalliedAt, countedAt), cancellationToken);
+            counted++;
+            if (watch.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                logger.LogInformation("Counted the {Audience} deliveries of update {UpdateId} in {Ms} ms", report.Audience, update.Id, watch.ElapsedMilliseconds);
+            }
+        }
+        return counted;
+    }
+
+    /// <summary>The report as last counted, or null when it has not been yet.</summary>
+    public static UpdateReport? Report(Guid updateId, DateTimeOffset publishedAt, string? tally) =>
+        Read(tally) is { } stored
+            ? new UpdateReport(updateId, stored.Audience,
+                stored.Channels.ToDictionary(c => Wire.Parse<Channel>(c.Key),
+                    c => (IReadOnlyDictionary<DeliveryStatus, int>)c.Value.ToDictionary(s => Wire.Parse<DeliveryStatus>(s.Key), s => s.Value)),
+                publishedAt, stored.FirstSentAt, stored.LastSentAt)
+            : null;
+
+    private static Stored? Read(string? tally)
+    {
+        if (string.IsNullOrEmpty(tally))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<Stored>(tally, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Stored(int Audience, Dictionary<string, Dictionary<string, int>> Channels, DateTimeOffset? FirstSentAt, DateTimeOffset? LastSentAt,
+        long TookMs)
+    {
+        public static Stored From(UpdateReport report, long tookMs) => new(report.Audience,
+            report.Channels.ToDictionary(c => c.Key.ToWire(), c => c.Value.ToDictionary(s => s.Key.ToWire(), s => s.Value)),
+            report.FirstSentAt, report.LastSentAt, tookMs);
+    }
+}
