@@ -125,6 +125,7 @@ public static class CommsHubServices
         services.AddScoped<StatusPage.StatusDataLoader>();
 
         services.AddCommsHubBus(configuration, roles, configureBus);
+        services.AddCommsHubShutdown(configuration);
         services.AddHealthChecks().AddDbContextCheck<CommsHubDbContext>("database", HealthStatus.Unhealthy, [ReadyTag]);
         return services;
     }
