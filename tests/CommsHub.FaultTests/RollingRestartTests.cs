@@ -43,6 +43,7 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
             // stopping worker for 40 s.
             ["Channels__Email__BatchSize"] = FaultSize.Pick("20", "100"),
             ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("10", "200"),
+            // A slow stop can then be read in the worker's log, endpoint by endpoint ("Endpoint Completed").
             ["Logging__LogLevel__MassTransit"] = "Debug",
             // Should a stopped worker leave a claim behind, it lapses within the drain window and shows
             // up as a repeat (or, had nothing re-sent it, as queued), not as a two-minute wait. Longer than

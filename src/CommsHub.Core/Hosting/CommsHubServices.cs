@@ -125,7 +125,7 @@ public static class CommsHubServices
         services.AddScoped<StatusPage.StatusDataLoader>();
 
         services.AddCommsHubBus(configuration, roles, configureBus);
-        services.AddCommsHubShutdown(configuration);
+        services.AddCommsHubShutdown();
         services.AddHealthChecks().AddDbContextCheck<CommsHubDbContext>("database", HealthStatus.Unhealthy, [ReadyTag]);
         return services;
     }
