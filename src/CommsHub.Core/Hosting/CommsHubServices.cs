@@ -126,6 +126,7 @@ public static class CommsHubServices
         services.AddScoped<StatusPage.StatusDataLoader>();
 
         services.AddCommsHubBus(configuration, roles, configureBus);
+        services.AddCommsHubShutdown();
         services.AddHealthChecks().AddDbContextCheck<CommsHubDbContext>("database", HealthStatus.Unhealthy, [ReadyTag]);
         return services;
     }

@@ -82,7 +82,8 @@ public sealed class HostProcess
     }
 
     /// <summary>SIGTERM (a graceful stop), then SIGKILL after <paramref name="grace"/>.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <returns>True when the process exited by itself within <paramref name="grace"/>; false when it had to be killed.</returns>
+    public async Task<bool> StopAsync(TimeSpan grace)
     {
         lock (Live)
         {
@@ -90,7 +91,7 @@ public sealed class HostProcess
         }
         if (_process.HasExited)
         {
-            return;
+            return true;
         }
         using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!)
         {
@@ -100,13 +101,18 @@ public sealed class HostProcess
         try
         {
             await _process.WaitForExitAsync(timeout.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             _process.Kill();
             await _process.WaitForExitAsync();
+            return false;
         }
     }
+
+    /// <summary>The exit code, once the process has exited.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public string Tail(int lines = 30)
     {
