@@ -71,6 +71,7 @@ public static class CommsHubServices
         services.AddCommsHubSocial();
         services.AddCommsHubChat();
         services.AddSingleton<Accounts>();
+        services.AddSingleton<Channels.Resilience.NamedCircuits>();
 
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
