@@ -72,6 +72,8 @@ public static class CommsHubServices
         services.AddCommsHubChat();
         services.AddSingleton<Accounts>();
         services.AddSingleton<Channels.Resilience.NamedCircuits>();
+        services.AddScoped<Channels.Webhook.WebhookBodies>();
+        services.AddScoped<Subscribers.WebhookEndpoints>();
 
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();

@@ -1,13 +1,10 @@
-using System.Reflection;
 using CommsHub.Contracts;
 using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Common;
 using CommsHub.Core.Deliveries;
 using CommsHub.Testing;
 using CommsHub.Tests.Api;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Tests.Deliveries;
 
@@ -43,6 +40,18 @@ public sealed class ChatSendRulesTests : SqliteAppTest, IDisposable
     }
 
     [Fact]
+    public async Task A_post_never_started_when_its_message_is_cancelled_is_handed_back_at_once_without_an_attempt()
+    {
+        var (updateId, deliveryId) = await QueuedChatDeliveryAsync();
+        using var cancel = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ConsumeAsync(updateId, cancel.Token, new CancelsOnFirstRead(cancel)));
+
+        Assert.Empty(_chat.Posts("slack"));
+        await SendConsumerCalls.AssertHandedBackAsync(App.Services, deliveryId);
+    }
+
+    [Fact]
     public async Task A_failing_target_opens_its_circuit_and_later_posts_are_deferred_without_a_call_or_an_attempt()
     {
         _chat.Answer("slack", [.. Enumerable.Repeat(new ChatAnswer(500, "down"), 10)]);
@@ -71,63 +80,9 @@ public sealed class ChatSendRulesTests : SqliteAppTest, IDisposable
         Assert.Contains("500", failed.LastError, StringComparison.Ordinal);
     }
 
-    /// <summary>An update that notified nobody, and a chat delivery for it that no consumer has taken.</summary>
-    private async Task<(Guid UpdateId, Guid DeliveryId)> QueuedChatDeliveryAsync()
-    {
-        var incident = await Admin.PostAsync("/api/incidents", new { title = "Playback errors", message = "Investigating.", impact = "major", notify = false });
-        var updateId = Guid.Parse(incident["updates"]![0]!["id"]!.GetValue<string>());
-        var incidentId = Guid.Parse(incident["id"]!.GetValue<string>());
-        var account = App.Services.GetRequiredService<Accounts>().Configured(Channel.Chat).Single();
-        var delivery = new Core.Deliveries.Delivery
-        {
-            UpdateId = updateId, IncidentId = incidentId, SubscriberId = account.Id, Channel = Channel.Chat,
-            Recipient = account.Label, Batch = account.Batch, CreatedAt = DateTimeOffset.UtcNow,
-        };
-        await WithDbAsync(async db =>
-        {
-            db.Deliveries.Add(delivery);
-            return await db.SaveChangesAsync();
-        });
-        return (updateId, delivery.Id);
-    }
+    private Task<(Guid UpdateId, Guid DeliveryId)> QueuedChatDeliveryAsync() => SendConsumerCalls.QueuedPostAsync(App.Services, Admin, Channel.Chat);
 
-    private async Task ConsumeAsync(Guid updateId, CancellationToken cancellationToken)
-    {
-        await using var scope = App.Services.CreateAsyncScope();
-        var consumer = ActivatorUtilities.CreateInstance<SendConsumer<SendChatPost, ChatAdapter>>(scope.ServiceProvider);
-        var account = App.Services.GetRequiredService<Accounts>().Configured(Channel.Chat).Single();
-        await consumer.Consume(MessageContexts.Create(new SendChatPost { UpdateId = updateId, Batch = account.Batch }, cancellationToken));
-    }
-}
-
-internal static class MessageContexts
-{
-    public static ConsumeContext<T> Create<T>(T message, CancellationToken token)
-        where T : class
-    {
-        var context = DispatchProxy.Create<ConsumeContext<T>, MessageContext<T>>();
-        ((MessageContext<T>)(object)context).Set(message, token);
-        return context;
-    }
-}
-
-/// <summary>A consume context that carries only a message and its cancellation: all the send consumer reads.</summary>
-public class MessageContext<T> : DispatchProxy
-    where T : class
-{
-    private T _message = null!;
-    private CancellationToken _token;
-
-    internal void Set(T message, CancellationToken token)
-    {
-        _message = message;
-        _token = token;
-    }
-
-    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
-    {
-        "get_Message" => _message,
-        "get_CancellationToken" => _token,
-        _ => throw new NotSupportedException($"The send consumer does not use {targetMethod?.Name}."),
-    };
+    private Task ConsumeAsync(Guid updateId, CancellationToken cancellationToken, TimeProvider? time = null) =>
+        SendConsumerCalls.ConsumeAsync<SendChatPost, ChatAdapter>(App.Services, Channel.Chat,
+            batch => new SendChatPost { UpdateId = updateId, Batch = batch }, cancellationToken, time);
 }

@@ -1,12 +1,7 @@
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Common;
-using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
-using CommsHub.Core.Hosting;
 using CommsHub.Core.Subscribers;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.Channels.Webhook;
 
@@ -15,14 +10,7 @@ namespace CommsHub.Core.Channels.Webhook;
 /// Standard Webhooks message id (the same on every retry, so receivers can deduplicate). Each target
 /// origin has its own circuit: a dead endpoint holds only its own posts. A 410 ends the subscription.
 /// </summary>
-public sealed class WebhookAdapter(
-    CommsHubDbContext db,
-    WebhookPoster poster,
-    SubscriberSecrets secrets,
-    UnsubscribeLinks unsubscribe,
-    IOptions<CommsHubOptions> hub,
-    IMemoryCache cache,
-    TimeProvider time) : ISendAdapter
+public sealed class WebhookAdapter(WebhookBodies bodies, WebhookEndpoints endpoints, WebhookPoster poster, UnsubscribeLinks unsubscribe) : ISendAdapter
 {
     private const int Gone = 410;
 
@@ -33,25 +21,17 @@ public sealed class WebhookAdapter(
 
     public async Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
     {
-        // Every batch of an update posts the same body: it is built once per update per process
-        // (a handful of queries), not once per batch of 100.
-        var body = await cache.GetOrCreateAsync(("webhook-body", batch.UpdateId), async entry =>
-        {
-            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1);
-            return await StatuspageWebhookBody.BuildAsync(db, batch.UpdateId, hub.Value.PublicBaseUrl,
-                hub.Value.Link($"/incidents/{batch.Content.IncidentId}"), time.GetUtcNow(), cancellationToken);
-        });
+        var body = await bodies.ForAsync(batch.UpdateId, batch.Content.IncidentId, cancellationToken);
         if (body is null)
         {
             return PreparedBatch.Failed(WebhookPoster.Provider, "The update no longer exists.");
         }
-        var subscriberIds = batch.Deliveries.Select(d => d.SubscriberId).ToList();
-        var subscribers = await db.Subscribers.AsNoTracking().Where(s => subscriberIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
+        var targets = await endpoints.ForAsync([.. batch.Deliveries.Select(d => d.SubscriberId)], cancellationToken);
         return PreparedBatch.Ready(recipients =>
         {
             var delivery = recipients[0];
-            return subscribers.TryGetValue(delivery.SubscriberId, out var subscriber) && secrets.Reveal(subscriber) is { } secret
-                ? poster.PostAsync(subscriber.Address, secret, "msg_" + delivery.Id.ToString("N"), body.For(unsubscribe.Url(subscriber.Id)), CancellationToken.None)
+            return targets.TryGetValue(delivery.SubscriberId, out var target)
+                ? poster.PostAsync(target.Url, target.Secret, "msg_" + delivery.Id.ToString("N"), body.For(unsubscribe.Url(target.SubscriberId)), CancellationToken.None)
                 : Task.FromResult(new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The subscriber was erased or has no signing secret."));
         });
     }
