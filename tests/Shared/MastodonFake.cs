@@ -33,6 +33,7 @@ public sealed class MastodonFake : IDisposable
     private readonly ConcurrentBag<MastodonRequest> _received = [];
     private readonly ConcurrentDictionary<string, string> _byIdempotencyKey = new();
     private int _count;
+    private int _arrived;
     private long _nextId = 113_000_000_000_000_000;
 
     public MastodonFake()
@@ -46,6 +47,12 @@ public sealed class MastodonFake : IDisposable
 
     public Func<int, (int Status, IReadOnlyDictionary<string, string>? Headers)?> Answer { get; set; } = _ => null;
 
+    /// <summary>How long each answer takes, so a test can act while a post is on the wire.</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Posts received so far, counted on arrival (before any <see cref="Delay"/>).</summary>
+    public int Arrived => Volatile.Read(ref _arrived);
+
     public IReadOnlyList<MastodonRequest> Requests => _received.OrderBy(r => r.Ordinal).ToList();
 
     /// <summary>The statuses that exist: one per Idempotency-Key.</summary>
@@ -55,6 +62,11 @@ public sealed class MastodonFake : IDisposable
 
     private ResponseMessage Respond(IRequestMessage request)
     {
+        Interlocked.Increment(ref _arrived);
+        if (Delay > TimeSpan.Zero)
+        {
+            Thread.Sleep(Delay);
+        }
         var n = Interlocked.Increment(ref _count);
         var authorization = Header(request, "Authorization");
         var key = Header(request, "Idempotency-Key");

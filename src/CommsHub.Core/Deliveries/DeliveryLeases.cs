@@ -86,12 +86,18 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// lost, a shutdown) never tried: still queued, still under this lease. Claimable again at once
     /// by the redelivered command, instead of after the lease expires; the claim's attempt is not counted.
     /// </summary>
-    public Task<int> ReleaseUntriedAsync(DeliveryLease lease)
+    /// <param name="tried">Deliveries whose request went out but whose answer was not recorded: they stay leased, since sending them again at once could repeat them.</param>
+    public Task<int> ReleaseUntriedAsync(DeliveryLease lease, IReadOnlyCollection<Guid> tried)
     {
         // Due at once: should the command not come back (parked in an error queue by the interruption),
         // the retry sweep sends the batch again within seconds instead of after Redrive:StuckAfter.
         var now = time.GetUtcNow();
-        return db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s => s
+        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued);
+        if (tried.Count > 0)
+        {
+            rows = rows.Where(d => !tried.Contains(d.Id));
+        }
+        return rows.ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, d => d.NextAttemptAt ?? now)
             .SetProperty(d => d.LeaseToken, (Guid?)null)

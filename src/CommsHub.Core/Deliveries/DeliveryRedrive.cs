@@ -285,17 +285,3 @@ internal static class Abandonment
 
     public static string Clip(string text) => text.Length > 2000 ? text[..2000] : text;
 }
-
-/// <summary>The send command that carries a batch of each channel.</summary>
-public static class DeliveryCommands
-{
-    public static object? For(Channel channel, Guid updateId, int batch) => channel switch
-    {
-        Channel.Email => new SendEmailBatch { UpdateId = updateId, Batch = batch },
-        Channel.Sms => new SendSmsBatch { UpdateId = updateId, Batch = batch },
-        Channel.Webhook => new SendWebhookBatch { UpdateId = updateId, Batch = batch },
-        Channel.Social => new SendSocialPost { UpdateId = updateId, Batch = batch },
-        Channel.Chat => new SendChatPost { UpdateId = updateId, Batch = batch },
-        _ => null,
-    };
-}

@@ -71,6 +71,9 @@ public static class CommsHubServices
         services.AddCommsHubSocial();
         services.AddCommsHubChat();
         services.AddSingleton<Accounts>();
+        services.AddSingleton<Channels.Resilience.NamedCircuits>();
+        services.AddScoped<Channels.Webhook.WebhookBodies>();
+        services.AddScoped<Subscribers.WebhookEndpoints>();
 
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();

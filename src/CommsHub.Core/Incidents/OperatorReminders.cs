@@ -10,6 +10,7 @@ using CommsHub.Core.Maintenances;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Incidents;
 

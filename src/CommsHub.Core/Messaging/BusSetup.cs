@@ -1,4 +1,7 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Channels.Email;
+using CommsHub.Core.Channels.Social;
 using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Channels.Webhook;
 using CommsHub.Core.Deliveries;
@@ -7,6 +10,7 @@ using CommsHub.Core.Subscribers;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CommsHub.Core.Messaging;
 
@@ -29,12 +33,13 @@ public static class BusSetup
             if (roles.Worker)
             {
                 x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();
-                x.AddConsumer<SendEmailBatchConsumer, SendEmailBatchConsumerDefinition>();
                 x.AddConsumer<SubscriptionConfirmationConsumer>();
-                x.AddConsumer<SendSmsBatchConsumer, SendSmsBatchConsumerDefinition>();
-                x.AddConsumer<SendWebhookBatchConsumer, SendWebhookBatchConsumerDefinition>();
-                x.AddConsumer<Channels.Social.SendSocialPostConsumer>();
-                x.AddConsumer<Channels.Chat.SendChatPostConsumer>();
+                // One send consumer for every channel; each medium is an adapter (Deliveries/ISendAdapter).
+                x.AddSendConsumer<SendEmailBatch, EmailAdapter>();
+                x.AddSendConsumer<SendSmsBatch, SmsAdapter>();
+                x.AddSendConsumer<SendWebhookBatch, WebhookAdapter>();
+                x.AddSendConsumer<SendSocialPost, SocialAdapter>();
+                x.AddSendConsumer<SendChatPost, ChatAdapter>();
                 x.AddConsumer<BusFaultConsumer, BusFaultConsumerDefinition>();
                 var retry = FailurePolicyOptions.From(configuration);
                 x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint, retry));
@@ -82,6 +87,15 @@ public static class BusSetup
     /// A fault that can never pass (an unreadable or invalid message) skips the retries: it would
     /// only hold a consumer slot for the whole schedule. <see cref="BusFaultConsumer"/> tells operators.
     /// </summary>
+    /// <summary>The channel's send consumer on its queue, and its adapter (resolved per message, in the consumer's scope).</summary>
+    private static void AddSendConsumer<TCommand, TAdapter>(this IBusRegistrationConfigurator x)
+        where TCommand : class
+        where TAdapter : class, ISendAdapter
+    {
+        x.TryAddScoped<TAdapter>();
+        x.AddConsumer<SendConsumer<TCommand, TAdapter>, SendConsumerDefinition<TCommand, TAdapter>>();
+    }
+
     private static void ConfigureFailurePolicy(IReceiveEndpointConfigurator endpoint, FailurePolicyOptions options) =>
         endpoint.UseMessageRetry(r =>
         {
@@ -129,22 +143,6 @@ public sealed class FailurePolicyOptions
 public sealed class AudiencePlannerDefinition : ConsumerDefinition<AudiencePlanner>
 {
     public AudiencePlannerDefinition() => ConcurrentMessageLimit = 4;
-}
-
-public sealed class SendEmailBatchConsumerDefinition : ConsumerDefinition<SendEmailBatchConsumer>
-{
-    public SendEmailBatchConsumerDefinition() => ConcurrentMessageLimit = 16;
-}
-
-public sealed class SendSmsBatchConsumerDefinition : ConsumerDefinition<SendSmsBatchConsumer>
-{
-    // The sender's rate budget is the real limit; a few batches in flight keep it busy.
-    public SendSmsBatchConsumerDefinition() => ConcurrentMessageLimit = 4;
-}
-
-public sealed class SendWebhookBatchConsumerDefinition : ConsumerDefinition<SendWebhookBatchConsumer>
-{
-    public SendWebhookBatchConsumerDefinition() => ConcurrentMessageLimit = 8;
 }
 
 /// <summary>The <c>RabbitMq</c> configuration section (the address itself is <c>ConnectionStrings:RabbitMq</c>).</summary>

@@ -11,6 +11,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Subscribers;
 

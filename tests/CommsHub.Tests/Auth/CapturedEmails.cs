@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CommsHub.Core.Channels;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Common;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Tests.Auth;
 

@@ -5,6 +5,7 @@ using CommsHub.Core.Channels;
 using CommsHub.Core.Channels.Chat;
 using CommsHub.Core.Common;
 using CommsHub.Testing;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Tests.Chat;
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Tests.Chat;
 
-/// <summary>How each provider's answers map to a <see cref="Core.Channels.SendResult"/>, against the loopback fake.</summary>
+/// <summary>How each provider's answers map to a <see cref="Core.Deliveries.SendResult"/>, against the loopback fake.</summary>
 public sealed class ChatPostTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 28, 10, 15, 0, TimeSpan.Zero);
@@ -245,7 +245,7 @@ public sealed class ChatPostTests : IDisposable
     {
         _fake.Answer("slack", new ChatAnswer(404, "no_service"));
         _fake.Answer("discord", new ChatAnswer(429, """{"retry_after":1}"""));
-        var results = new List<Core.Channels.SendResult>();
+        var results = new List<Core.Deliveries.SendResult>();
         foreach (var medium in new[] { "slack", "discord", "teams" })
         {
             results.Add(await Post(medium));
@@ -260,7 +260,7 @@ public sealed class ChatPostTests : IDisposable
         Assert.DoesNotContain("/api/webhooks/", everything);
     }
 
-    private async Task<Core.Channels.SendResult> Post(string medium)
+    private async Task<Core.Deliveries.SendResult> Post(string medium)
     {
         var webhook = _services.Webhook(medium);
         return await webhook.PostAsync(webhook.RenderBody(Updates.Sample()), default);

@@ -5,6 +5,7 @@ using CommsHub.Core.Common;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Tests.Chat;
 

@@ -1,6 +1,7 @@
 using CommsHub.Core.Channels;
 using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Common;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Tests.Domain;
 

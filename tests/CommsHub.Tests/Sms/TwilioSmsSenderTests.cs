@@ -5,6 +5,7 @@ using CommsHub.Core.Channels.Sms;
 using CommsHub.Core.Common;
 using CommsHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Tests.Sms;
 

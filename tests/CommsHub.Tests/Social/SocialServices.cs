@@ -4,6 +4,7 @@ using CommsHub.Core.Common;
 using CommsHub.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Tests.Social;
 

@@ -5,6 +5,7 @@ using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Auth.Operators;
 

@@ -4,6 +4,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CommsHub.Core.Common;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Chat;
 

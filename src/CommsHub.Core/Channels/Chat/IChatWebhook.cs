@@ -1,3 +1,5 @@
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Incidents;
 namespace CommsHub.Core.Channels.Chat;
 
 /// <summary>One chat incoming webhook (Slack, Discord or Teams): one message per incident update.</summary>

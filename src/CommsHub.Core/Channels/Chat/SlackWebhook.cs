@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CommsHub.Core.Common;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Chat;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CommsHub.Core.Common;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Chat;
 

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using CommsHub.Core.Common;
 using CommsHub.Core.Channels;
 using Fluid;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Email;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SendGrid;
 using SendGrid.Helpers.Mail;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Channels.Email;
 

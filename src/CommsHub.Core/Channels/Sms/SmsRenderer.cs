@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CommsHub.Core.Common;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Sms;
 

@@ -8,6 +8,7 @@ using Twilio.Exceptions;
 using Twilio.Http;
 using Twilio.Rest.Api.V2010.Account;
 using Twilio.Types;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Channels.Sms;
 

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Social;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Social;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CommsHub.Core.Common;
 using Microsoft.AspNetCore.WebUtilities;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Channels.Social;
 

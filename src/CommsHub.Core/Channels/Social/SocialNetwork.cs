@@ -1,3 +1,5 @@
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Incidents;
 namespace CommsHub.Core.Channels.Social;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using CommsHub.Core.Common;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Social;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Social;
 

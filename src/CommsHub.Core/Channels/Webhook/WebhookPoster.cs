@@ -5,6 +5,7 @@ using CommsHub.Core.Channels.Resilience;
 using CommsHub.Core.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Channels.Webhook;
 

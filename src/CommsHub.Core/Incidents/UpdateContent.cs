@@ -1,6 +1,6 @@
 using CommsHub.Core.Common;
 
-namespace CommsHub.Core.Channels;
+namespace CommsHub.Core.Incidents;
 
 /// <summary>What an update says, independent of the medium: every renderer starts from this.</summary>
 public sealed record UpdateContent(

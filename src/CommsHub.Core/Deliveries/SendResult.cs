@@ -1,6 +1,6 @@
 using CommsHub.Core.Common;
 
-namespace CommsHub.Core.Channels;
+namespace CommsHub.Core.Deliveries;
 
 /// <summary>The outcome of one provider request, for every recipient in it.</summary>
 /// <param name="Status">sent, sandboxed, failed or queued (a transient failure to retry).</param>

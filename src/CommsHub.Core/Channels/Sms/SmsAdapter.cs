@@ -1,0 +1,36 @@
+using CommsHub.Core.Common;
+using CommsHub.Core.Deliveries;
+using CommsHub.Core.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace CommsHub.Core.Channels.Sms;
+
+/// <summary>SMS: one Twilio request per recipient, one at a time within the sender's rate budget.</summary>
+public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions<SmsOptions> sms, IOptions<CommsHubOptions> hub) : ISendAdapter
+{
+    // Twilio errors that say the number must not be texted again, and what that makes the subscriber.
+    private static readonly Dictionary<string, SubscriberStatus> Suppressing = new()
+    {
+        ["21610"] = SubscriberStatus.Unsubscribed, // the recipient replied STOP to this sender
+        ["21211"] = SubscriberStatus.Suppressed,   // not a valid phone number
+        ["21614"] = SubscriberStatus.Suppressed,   // not a mobile number
+        ["21612"] = SubscriberStatus.Suppressed,   // not reachable from this sender
+    };
+
+    public Channel Channel => Channel.Sms;
+    public int RecipientsPerRequest => 1;
+    public int Parallelism => 1;
+    public bool CircuitPerTarget => false;
+
+    public Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
+    {
+        var text = SmsRenderer.Render(batch.Content, sms.Value.MaxSegments);
+        var callback = hub.Value.Link("/webhooks/twilio/status");
+        return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(recipients[0].Recipient, text.Body, callback, CancellationToken.None)));
+    }
+
+    public ValueTask PaceAsync(CancellationToken cancellationToken) => new(budget.WaitAsync(cancellationToken));
+
+    public SubscriberStatus? SubscriptionAfter(SendResult result) =>
+        result.ErrorCode is { } code && Suppressing.TryGetValue(code, out var status) ? status : null;
+}

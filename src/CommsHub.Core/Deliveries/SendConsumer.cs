@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Incidents;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CommsHub.Core.Deliveries;
+
+/// <summary>
+/// Sends one planned batch of any channel: claim → load the update → render → send → record, defer or
+/// hand back, with one set of rules for every medium (its <typeparamref name="TAdapter"/> says only what
+/// differs). A request once on the wire runs to its answer and is recorded whatever happens to the message;
+/// what was never tried is handed back at once; a held answer (an open circuit, a Retry-After) defers
+/// without counting an attempt; outcomes of one-request-per-recipient channels are recorded in groups
+/// (<see cref="OutcomeBuffer"/>), so a crash repeats at most the last unrecorded group.
+/// </summary>
+public sealed class SendConsumer<TCommand, TAdapter>(
+    TAdapter adapter,
+    CommsHubDbContext db,
+    DeliveryLeases leases,
+    UpdateContentLoader contents,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    ILogger<SendConsumer<TCommand, TAdapter>> logger) : IConsumer<TCommand>
+    where TCommand : class
+    where TAdapter : ISendAdapter
+{
+    public async Task Consume(ConsumeContext<TCommand> context)
+    {
+        var ct = context.CancellationToken;
+        var (updateId, batch) = DeliveryCommands.Read(context.Message);
+        var lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct);
+        if (lease.Deliveries.Count == 0)
+        {
+            return; // already sent, or held by another sender: a redelivered command sends nothing twice
+        }
+
+        using var outcomes = new OutcomeBuffer(scopes, lease, time);
+        var tried = new ConcurrentDictionary<Guid, bool>();
+        var finished = false;
+        try
+        {
+            var content = await contents.LoadAsync(updateId, ct);
+            var prepared = content is null
+                ? PreparedBatch.Failed(adapter.Channel.ToWire(), "The update no longer exists.")
+                : await adapter.PrepareAsync(new SendBatch(updateId, batch, lease.Deliveries, content,
+                    new DeliveryHistory(db, updateId, content.IncidentId, adapter.Channel)), ct);
+            ct.ThrowIfCancellationRequested();
+            if (prepared.Send is not { } send)
+            {
+                await (prepared.Outcome is { } outcome
+                    ? leases.CompleteAsync(lease, outcome, CancellationToken.None)
+                    : leases.DeferAsync(lease, time.GetUtcNow() + prepared.Wait.GetValueOrDefault(), CancellationToken.None));
+                finished = true;
+                return;
+            }
+
+            var heldFor = await SendAllAsync(lease, send, outcomes, tried, ct);
+            if (heldFor is { } wait)
+            {
+                // Everything sent is recorded first, so the deferral takes only what was held, untried (no attempt
+                // counted). It comes back when its circuit may take calls again; one still open defers again.
+                await outcomes.FlushAsync(CancellationToken.None);
+                await leases.DeferAsync(lease, time.GetUtcNow() + wait, CancellationToken.None);
+                logger.LogInformation("{Channel} batch {Batch} of update {UpdateId} partly deferred for {Wait}", adapter.Channel, batch, updateId, wait);
+            }
+            finished = true;
+        }
+        finally
+        {
+            // Whatever was sent is recorded, even when the batch stops half-way (a shutdown, a lost broker
+            // connection); what was never tried is given back at once for the redelivered command. A request
+            // whose answer could not be recorded stays leased: sending it again at once could repeat it.
+            await outcomes.FlushAsync(CancellationToken.None);
+            if (!finished)
+            {
+                await leases.ReleaseUntriedAsync(lease, [.. tried.Keys]);
+            }
+        }
+    }
+
+    /// <returns>How long the held requests must wait, or null when none was held.</returns>
+    private async Task<TimeSpan?> SendAllAsync(DeliveryLease lease, Func<IReadOnlyList<LeasedDelivery>, Task<SendResult>> send,
+        OutcomeBuffer outcomes, ConcurrentDictionary<Guid, bool> tried, CancellationToken ct)
+    {
+        var wholeBatch = adapter.RecipientsPerRequest >= lease.Deliveries.Count;
+        var requests = wholeBatch ? [lease.Deliveries] : lease.Deliveries.Chunk(adapter.RecipientsPerRequest).ToList<IReadOnlyList<LeasedDelivery>>();
+        var heldTicks = long.MaxValue;
+        var renewAt = time.GetUtcNow() + leases.Duration / 2;
+        using var renewing = new SemaphoreSlim(1, 1);
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (recipients, token) =>
+        {
+            if (!adapter.CircuitPerTarget && Interlocked.Read(ref heldTicks) != long.MaxValue)
+            {
+                return; // the provider is held: the rest of the batch goes back untried
+            }
+            await outcomes.FlushIfDueAsync(token);
+            await adapter.PaceAsync(token);
+            foreach (var delivery in recipients)
+            {
+                tried[delivery.Id] = true;
+            }
+            var result = await send(recipients);
+            if (result.Held)
+            {
+                // Not sent: held requests are untried, and given back as such should the batch stop.
+                foreach (var delivery in recipients)
+                {
+                    tried.TryRemove(delivery.Id, out _);
+                }
+                KeepShortest(ref heldTicks, result.RetryAfter.GetValueOrDefault().Ticks);
+                return;
+            }
+            if (wholeBatch)
+            {
+                await leases.CompleteAsync(lease, result, CancellationToken.None);
+                if (!result.Accepted && !result.Transient)
+                {
+                    logger.LogWarning("{Channel} batch failed permanently: {Error}", adapter.Channel, result.Error);
+                }
+            }
+            else
+            {
+                foreach (var delivery in recipients)
+                {
+                    await outcomes.AddAsync(delivery, result, CancellationToken.None);
+                }
+            }
+            if (adapter.SubscriptionAfter(result) is { } status)
+            {
+                await EndSubscriptionsAsync(recipients, status);
+            }
+            if (time.GetUtcNow() > renewAt && await renewing.WaitAsync(0, token))
+            {
+                try
+                {
+                    // Slow pacing must not let the lease lapse while this batch is still sending.
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().RenewAsync(lease, token);
+                    renewAt = time.GetUtcNow() + leases.Duration / 2;
+                }
+                finally
+                {
+                    renewing.Release();
+                }
+            }
+        });
+        return heldTicks == long.MaxValue ? null : TimeSpan.FromTicks(heldTicks);
+    }
+
+    // Held requests come back when the first of their circuits may take calls again.
+    private static void KeepShortest(ref long ticks, long candidate)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref ticks);
+            if (candidate >= current)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref ticks, candidate, current) != current);
+    }
+
+    // Recorded with the answer, whatever happens to the message meanwhile.
+    private async Task EndSubscriptionsAsync(IReadOnlyList<LeasedDelivery> recipients, SubscriberStatus status)
+    {
+        var now = time.GetUtcNow();
+        var ids = recipients.Select(d => d.SubscriberId).ToList();
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Subscribers
+            .Where(s => ids.Contains(s.Id) && s.Status == SubscriberStatus.Confirmed)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.UnsubscribedAt, now), CancellationToken.None);
+    }
+}
