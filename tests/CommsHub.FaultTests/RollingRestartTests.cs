@@ -46,9 +46,8 @@ public sealed class RollingRestartTests(FaultPair pair, ITestOutputHelper output
             // A slow stop can then be read in the worker's log, endpoint by endpoint ("Endpoint Completed").
             ["Logging__LogLevel__MassTransit"] = "Debug",
             // Should a stopped worker leave a claim behind, it lapses within the drain window and shows
-            // up as a repeat (or, had nothing re-sent it, as queued), not as a two-minute wait. Longer than
-            // a webhook batch takes here (100 posts, 16 at a time, 5 s each: about 31 s), because the
-            // webhook sender does not renew its claim (docs/reliability.md, "Rolling restarts").
+            // up as a repeat (or, had nothing re-sent it, as queued), not as a two-minute wait. (Senders
+            // renew their claim while a batch is sent, so a long webhook batch keeps it.)
             ["Deliveries__LeaseDuration"] = "00:01:00",
         });
         // Slow answers: a SIGTERM finds requests on the wire, which must run to their answer and be recorded.
