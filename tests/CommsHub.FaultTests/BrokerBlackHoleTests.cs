@@ -33,12 +33,22 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
     [Fact]
     public async Task Negative_control_with_publisher_confirms_off_the_same_black_hole_loses_updates_and_the_harness_sees_it()
     {
-        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(10), updates: 3);
+        // Both guarantees off: publisher confirms, and the redrive that publishes an update left unplanned again.
+        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(10), updates: 3, replan: false);
 
         // Confirms off: a publish written into the dead connection counts as done, its outbox row is
         // marked published, and the update never reaches anyone.
         Assert.True(run.Tally.Missing > 0, "confirms off lost nothing: the harness failed to see the loss it exists to see\n" + run.Tally);
         Assert.Equal(0, run.Tally.Extra);
+    }
+
+    [Fact]
+    public async Task With_publisher_confirms_off_the_updates_lost_on_the_wire_are_planned_again_and_reach_everyone_once()
+    {
+        // The second line: an update whose event was lost stays unplanned, and the redrive publishes it again.
+        var run = await RunAsync(confirms: false, blackHole: TimeSpan.FromSeconds(10), updates: 3, replan: true);
+
+        Assert.True(run.Tally.Missing == 0 && run.Tally.Extra == 0 && run.Tally.Queued == 0, run.Tally.ToString());
     }
 
     private static async Task<TimeSpan> PublishAsync(Deployment d, string title)
@@ -57,7 +67,7 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
 
     private sealed record Run(Tally Tally, TimeSpan SlowestPublish, long PendingDuringBlackHole, TimeSpan DrainedAfterHeal);
 
-    private async Task<Run> RunAsync(bool confirms, TimeSpan blackHole, int updates)
+    private async Task<Run> RunAsync(bool confirms, TimeSpan blackHole, int updates, bool replan = true)
     {
         await pair.EnsureUpAsync();
         await using var d = await Deployment.CreateAsync(pair, confirms ? "blackhole" : "noconfirm");
@@ -71,7 +81,12 @@ public sealed class BrokerBlackHoleTests(FaultPair pair, ITestOutputHelper outpu
             ["RabbitMq__PublisherConfirmation"] = confirms ? "true" : "false",
         });
         // Every process dispatches the outbox; here only the API may, so its black-holed connection is the one path.
-        await d.StartWorkerAsync(Audience, new Dictionary<string, string> { ["Outbox__DispatcherEnabled"] = "false" });
+        var worker = new Dictionary<string, string> { ["Outbox__DispatcherEnabled"] = "false" };
+        if (!replan)
+        {
+            worker["Deliveries__Redrive__PlanAfter"] = "1.00:00:00";
+        }
+        await d.StartWorkerAsync(Audience, worker);
         await d.Driver.ImportAsync(Audience, chunk: 10_000);
         d.Fakes.Reset(Audience);
         // One update before the fault, as in any running deployment: the exchanges exist, so with

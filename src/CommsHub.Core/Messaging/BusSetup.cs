@@ -25,6 +25,9 @@ public static class BusSetup
     {
         var rabbit = configuration.GetConnectionString("RabbitMq");
         services.AddSingleton(sp => new BusTransport(string.IsNullOrWhiteSpace(rabbit), sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        // Its start time is read when the host starts, before any consumer can claim a delivery: read later
+        // (with the first component that needs it), this process's own claims would look like the last run's.
+        services.AddHostedService<BusTransportClock>();
         services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -184,5 +187,15 @@ internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualH
 /// MassTransit's in-memory transport (the embedded default): one process, and every message in flight
 /// is gone with it, so what a previous run of the process had sent on its bus must be sent again.
 /// </param>
-/// <param name="StartedAt">When this process first used its bus (resolved with the first component that needs it).</param>
+/// <param name="StartedAt">When this process's host started (see <see cref="BusTransportClock"/>).</param>
 public sealed record BusTransport(bool InMemory, DateTimeOffset StartedAt);
+
+/// <summary>Fixes <see cref="BusTransport.StartedAt"/> at host start: hosted services are all made before any of them starts.</summary>
+internal sealed class BusTransportClock(BusTransport transport) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public BusTransport Transport { get; } = transport;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
