@@ -114,6 +114,11 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 KeepShortest(ref heldTicks, result.RetryAfter.GetValueOrDefault().Ticks);
                 return;
             }
+            // The subscription ends before the outcome is recorded: whoever sees the delivery failed sees it ended.
+            if (adapter.SubscriptionAfter(result) is { } status)
+            {
+                await EndSubscriptionsAsync(recipients, status);
+            }
             if (wholeBatch)
             {
                 await leases.CompleteAsync(lease, result, CancellationToken.None);
@@ -128,10 +133,6 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 {
                     await outcomes.AddAsync(delivery, result, CancellationToken.None);
                 }
-            }
-            if (adapter.SubscriptionAfter(result) is { } status)
-            {
-                await EndSubscriptionsAsync(recipients, status);
             }
             if (time.GetUtcNow() > renewAt && await renewing.WaitAsync(0, token))
             {
