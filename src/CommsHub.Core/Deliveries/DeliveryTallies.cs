@@ -39,7 +39,7 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
         var candidates = await db.IncidentUpdates.AsNoTracking()
             .Where(u => u.Notify && u.CreatedAt > since && (u.TalliedAt == null || u.TalliedAt < fresh))
             .OrderByDescending(u => u.CreatedAt)
-            .Select(u => new { u.Id, u.CreatedAt, u.TalliedAt, u.Tally })
+            .Select(u => new { u.Id, u.CreatedAt, u.PlannedAt, u.TalliedAt, u.Tally })
             .Take(500)
             .ToListAsync(cancellationToken);
         var run = Stopwatch.StartNew();
@@ -50,11 +50,13 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             {
                 break;
             }
-            // While deliveries are queued (or it was never counted), every few seconds; once nothing is queued only
-            // provider callbacks change it, so every few minutes; and nothing for an update older than an hour
-            // with nothing queued beyond that. The largest are counted no more than a quarter of the time.
+            // While deliveries are queued (or it was never counted, or only before its audience was planned), every
+            // few seconds; once nothing is queued only provider callbacks change it, so every few minutes; and nothing
+            // for an update older than an hour with nothing queued beyond that. The largest are counted no more than
+            // a quarter of the time. A count taken before the plan (an empty report) is not a settled one.
             var last = Read(update.Tally);
-            var sending = last is null || last.Channels.Values.Any(c => c.GetValueOrDefault("queued") > 0);
+            var countedAfterPlan = update.PlannedAt is { } planned && update.TalliedAt > planned;
+            var sending = last is null || !countedAfterPlan || last.Channels.Values.Any(c => c.GetValueOrDefault("queued") > 0);
             var interval = sending && now - update.CreatedAt < Recent
                 ? TimeSpan.FromTicks(Math.Max(Fresh.Ticks, 4 * (last?.TookMs ?? 0) * TimeSpan.TicksPerMillisecond))
                 : Settled;

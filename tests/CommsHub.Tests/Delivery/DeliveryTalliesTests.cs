@@ -56,9 +56,11 @@ public sealed class DeliveryTalliesTests : SqliteAppTest
     {
         var updateId = await PublishToAsync("a@example.com");
         await Eventually.HoldsAsync(() => WithDbAsync(db => db.IncidentUpdates.AnyAsync(u => u.Id == updateId && u.TalliedAt != null)), "the report is counted");
-        // Counted 10 s ago with nothing queued: not due (every 5 minutes once settled).
+        // Planned 20 s ago, counted 10 s ago with nothing queued: not due (every 5 minutes once settled).
         var tenSecondsAgo = DateTimeOffset.UtcNow.AddSeconds(-10);
-        await WithDbAsync(db => db.IncidentUpdates.Where(u => u.Id == updateId).ExecuteUpdateAsync(s => s.SetProperty(u => u.TalliedAt, tenSecondsAgo)));
+        var twentySecondsAgo = DateTimeOffset.UtcNow.AddSeconds(-20);
+        await WithDbAsync(db => db.IncidentUpdates.Where(u => u.Id == updateId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.TalliedAt, tenSecondsAgo).SetProperty(u => u.PlannedAt, twentySecondsAgo)));
         Assert.Equal(0, await RefreshAsync());
 
         // The same age, but the last count saw a delivery queued: due again (every 2 s while sending).
@@ -70,5 +72,25 @@ public sealed class DeliveryTalliesTests : SqliteAppTest
         await RefreshAsync();
         await Eventually.HoldsAsync(async () => !(await WithDbAsync(db => db.IncidentUpdates.Where(u => u.Id == updateId).Select(u => u.Tally).SingleAsync()))!.Contains("queued"),
             "counted again, with nothing queued");
+    }
+
+    [Fact]
+    public async Task A_count_taken_before_the_audience_was_planned_is_counted_again_within_seconds()
+    {
+        var updateId = await PublishToAsync("a@example.com");
+        // The job ran between the update's commit and its plan: an empty report, counted 10 s ago, before the plan 5 s ago.
+        var empty = new JsonObject { ["audience"] = 0, ["channels"] = new JsonObject(), ["tookMs"] = 1 }.ToJsonString();
+        var countedAt = DateTimeOffset.UtcNow.AddSeconds(-10);
+        var plannedAt = DateTimeOffset.UtcNow.AddSeconds(-5);
+        await WithDbAsync(db => db.IncidentUpdates.Where(u => u.Id == updateId).ExecuteUpdateAsync(s => s
+            .SetProperty(u => u.Tally, empty).SetProperty(u => u.TalliedAt, countedAt).SetProperty(u => u.PlannedAt, plannedAt)));
+
+        await RefreshAsync();
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            var stored = await WithDbAsync(db => db.IncidentUpdates.Where(u => u.Id == updateId).Select(u => new { u.CreatedAt, u.Tally }).SingleAsync());
+            return DeliveryTallies.Report(updateId, stored.CreatedAt, stored.Tally)?.Audience == 1;
+        }, "counted again after the plan, with its audience of one");
     }
 }
