@@ -26,19 +26,19 @@ public sealed record DeliveryDetailResponse(
     Guid Id, Guid UpdateId, Guid IncidentId, Guid SubscriberId, Channel Channel, string Recipient, DeliveryStatus Status,
     string? Provider, string? ProviderMessageId, int Attempts, string? LastError,
     DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt,
-    IReadOnlyList<DeliveryAttemptView> AttemptLog, string? Rendered)
+    IReadOnlyList<DeliveryAttemptView> AttemptLog, string? Rendered, DeliveryKind Kind)
 {
     public static DeliveryDetailResponse From(DeliveryDetail detail)
     {
         var d = detail.Delivery;
         return new(d.Id, d.UpdateId, d.IncidentId, d.SubscriberId, d.Channel, d.Recipient, d.Status, d.Provider, d.ProviderMessageId,
-            d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt, detail.Attempts, detail.Rendered);
+            d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt, detail.Attempts, detail.Rendered, d.Kind);
     }
 }
 
 /// <summary>The filters the list and the export share, as the query string spells them.</summary>
 public sealed record DeliveryFilterQuery(string? UpdateId, string? IncidentId, string? Channel, string? Status, string? Recipient,
-    string? From, string? To);
+    string? From, string? To, string? Kind = null);
 
 public static class DeliveryEndpoints
 {
@@ -122,7 +122,8 @@ public static class DeliveryEndpoints
             Query.Enum<DeliveryStatus>(query.Status, "status", errors),
             query.Recipient,
             From: Instant(query.From, "from", errors),
-            To: Instant(query.To, "to", errors));
+            To: Instant(query.To, "to", errors),
+            Kind: Query.Enum<DeliveryKind>(query.Kind, "kind", errors));
         if (filter.From >= filter.To)
         {
             errors.Add("to", "to must be later than from (from is inclusive, to exclusive).");

@@ -17,3 +17,6 @@ public enum Channel { Email, Sms, Social, Chat, Webhook, Web }
 public enum DeliveryStatus { Queued, Sent, Delivered, Failed, Bounced, Suppressed, Sandboxed }
 
 public enum SubscriberStatus { Pending, Confirmed, Unsubscribed, Suppressed }
+
+/// <summary>What a delivery is: every message CommsHub sends is one, whatever prompted it.</summary>
+public enum DeliveryKind { IncidentUpdate, Maintenance, Confirmation, OperatorNotice, Campaign }

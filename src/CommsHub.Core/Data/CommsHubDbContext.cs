@@ -25,6 +25,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<IncidentUpdate> IncidentUpdates => Set<IncidentUpdate>();
     public DbSet<Subscriber> Subscribers => Set<Subscriber>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<OutboundMessage> Messages => Set<OutboundMessage>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Operator> Operators => Set<Operator>();
@@ -47,6 +48,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         configurationBuilder.Properties<Impact>().HaveConversion<WireConverter<Impact>>().HaveMaxLength(32);
         configurationBuilder.Properties<ComponentStatus>().HaveConversion<WireConverter<ComponentStatus>>().HaveMaxLength(32);
         configurationBuilder.Properties<Channel>().HaveConversion<WireConverter<Channel>>().HaveMaxLength(16);
+        configurationBuilder.Properties<DeliveryKind>().HaveConversion<WireConverter<DeliveryKind>>().HaveMaxLength(32);
         configurationBuilder.Properties<DeliveryStatus>().HaveConversion<WireConverter<DeliveryStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<SubscriberStatus>().HaveConversion<WireConverter<SubscriberStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<IncidentKind>().HaveConversion<WireConverter<IncidentKind>>().HaveMaxLength(16);
@@ -145,6 +147,16 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
                 .HasDatabaseName("ix_deliveries_update_unsuccessful");
             // "What did this person get": a recipient's deliveries, newest by id, without reading the table.
             e.HasIndex(d => new { d.Recipient, d.Id });
+            // Written by hand-made bulk inserts too: an update's deliveries need not name their kind.
+            e.Property(d => d.Kind).HasDefaultValue(DeliveryKind.IncidentUpdate).HasSentinel(DeliveryKind.IncidentUpdate);
+            // "Which confirmations and notices went out": the few rows that are not an update's enter it.
+            e.HasIndex(d => new { d.Kind, d.Id }).HasFilter("kind NOT IN ('incident_update', 'maintenance')").HasDatabaseName("ix_deliveries_messages");
+        });
+        modelBuilder.Entity<OutboundMessage>(e =>
+        {
+            e.ToTable("messages");
+            e.Property(m => m.Purpose).HasMaxLength(64);
+            e.HasIndex(m => m.CreatedAt);
         });
 
         modelBuilder.Entity<StatusPage.ComponentUptimeDay>(e =>

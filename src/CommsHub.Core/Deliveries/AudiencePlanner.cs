@@ -44,6 +44,9 @@ public sealed class AudiencePlanner(
             return;
         }
 
+        var kind = await db.Incidents.AsNoTracking().Where(i => i.Id == update.IncidentId).Select(i => i.Kind).FirstOrDefaultAsync(ct) == IncidentKind.Maintenance
+            ? DeliveryKind.Maintenance
+            : DeliveryKind.IncidentUpdate;
         var componentIds = await db.Set<IncidentComponent>().AsNoTracking()
             .Where(c => c.IncidentId == update.IncidentId)
             .Select(c => c.ComponentId)
@@ -55,7 +58,7 @@ public sealed class AudiencePlanner(
             {
                 continue;
             }
-            var planned = await PlanAsync(context, update, channel, componentIds, pageSize);
+            var planned = await PlanAsync(context, update, kind, channel, componentIds, pageSize);
             if (planned > 0)
             {
                 logger.LogInformation("Planned {Count} {Channel} deliveries for update {UpdateId}", planned, channel.ToWire(), update.Id);
@@ -63,7 +66,7 @@ public sealed class AudiencePlanner(
         }
         foreach (var channel in new[] { Channel.Social, Channel.Chat }.Where(c => Reaches(update, c)))
         {
-            await PlanAccountsAsync(context, update, channel);
+            await PlanAccountsAsync(context, update, kind, channel);
         }
         // Only now: a process lost mid-plan leaves the update unplanned, and the redrive plans it again.
         await MarkPlannedAsync(update.Id, ct);
@@ -77,11 +80,11 @@ public sealed class AudiencePlanner(
     }
 
     /// <summary>One delivery and one send command per configured account of a channel.</summary>
-    private async Task PlanAccountsAsync(ConsumeContext context, IncidentUpdate update, Channel channel)
+    private async Task PlanAccountsAsync(ConsumeContext context, IncidentUpdate update, DeliveryKind kind, Channel channel)
     {
         foreach (var account in accounts.Configured(channel))
         {
-            await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, account.Batch,
+            await writer.InsertQueuedAsync(update.Id, update.IncidentId, kind, channel, account.Batch,
                 [new PlannedRecipient(account.Id, account.Label)], time.GetUtcNow(), context.CancellationToken);
             var command = DeliveryCommands.For(channel, update.Id, account.Batch)!;
             await context.Publish(command, command.GetType(), context.CancellationToken);
@@ -100,7 +103,7 @@ public sealed class AudiencePlanner(
 
     private static bool Reaches(IncidentUpdate update, Channel channel) => update.Channels.Count == 0 || update.Channels.Contains(channel);
 
-    private async Task<int> PlanAsync(ConsumeContext context, IncidentUpdate update, Channel channel, List<Guid> componentIds, int pageSize)
+    private async Task<int> PlanAsync(ConsumeContext context, IncidentUpdate update, DeliveryKind kind, Channel channel, List<Guid> componentIds, int pageSize)
     {
         var after = Guid.Empty;
         var batch = 0;
@@ -127,7 +130,7 @@ public sealed class AudiencePlanner(
                     }
                     batch++;
                     planned += page.Count;
-                    await writer.InsertQueuedAsync(update.Id, update.IncidentId, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
+                    await writer.InsertQueuedAsync(update.Id, update.IncidentId, kind, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
                     commands.Add(DeliveryCommands.For(channel, update.Id, batch)!);
                     after = page[^1].SubscriberId;
                     if (page.Count < pageSize)

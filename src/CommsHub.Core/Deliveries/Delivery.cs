@@ -4,12 +4,15 @@ namespace CommsHub.Core.Deliveries;
 
 /// <summary>
 /// One message to one recipient on one channel for one update. (UpdateId, SubscriberId, Channel)
-/// is unique: the database, not the code path, guarantees nothing is planned twice.
+/// is unique: the database, not the code path, guarantees nothing is planned twice. A message that
+/// is not an update (a confirmation, a notice to operators: <see cref="Kind"/>) is an
+/// <see cref="OutboundMessage"/>, whose id stands in <see cref="UpdateId"/>.
 /// </summary>
 public sealed class Delivery
 {
     public Guid Id { get; init; } = Ids.New();
     public Guid UpdateId { get; init; }
+    public DeliveryKind Kind { get; init; } = DeliveryKind.IncidentUpdate;
     public Guid IncidentId { get; init; }
     public Guid SubscriberId { get; init; }
     public Channel Channel { get; init; }

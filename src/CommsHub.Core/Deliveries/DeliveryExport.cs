@@ -17,7 +17,7 @@ public static class DeliveryExport
     public static readonly IReadOnlyList<string> Columns =
     [
         "id", "updateId", "incidentId", "subscriberId", "channel", "recipient", "status", "provider",
-        "providerMessageId", "attempts", "lastError", "createdAt", "sentAt", "deliveredAt",
+        "providerMessageId", "attempts", "lastError", "createdAt", "sentAt", "deliveredAt", "kind",
     ];
 
     // CsvHelper's own injection guard escapes every leading '+' and '-', which would turn each
@@ -60,6 +60,7 @@ public static class DeliveryExport
                 csv.WriteField(Time(d.CreatedAt));
                 csv.WriteField(Time(d.SentAt));
                 csv.WriteField(Time(d.DeliveredAt));
+                csv.WriteField(d.Kind.ToWire());
                 await csv.NextRecordAsync();
             }
             await csv.FlushAsync();

@@ -16,12 +16,14 @@ public sealed record DeliveryFilter(
     Guid? Cursor = null,
     int Limit = 100,
     DateTimeOffset? From = null,
-    DateTimeOffset? To = null);
+    DateTimeOffset? To = null,
+    DeliveryKind? Kind = null);
 
+/// <param name="UpdateId">The update's id; for a delivery of another <paramref name="Kind"/> (a confirmation, a notice to operators), its message's.</param>
 public sealed record DeliveryView(
     Guid Id, Guid UpdateId, Guid IncidentId, Guid SubscriberId, Channel Channel, string Recipient, DeliveryStatus Status,
     string? Provider, string? ProviderMessageId, int Attempts, string? LastError,
-    DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt);
+    DateTimeOffset CreatedAt, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt, DeliveryKind Kind);
 
 public sealed record DeliveryAttemptView(
     int Number, DateTimeOffset At, string Provider, DeliveryStatus Outcome, int? HttpStatus,
@@ -49,7 +51,7 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
 
     private static readonly Expression<Func<Delivery, DeliveryView>> ToView = d => new DeliveryView(
         d.Id, d.UpdateId, d.IncidentId, d.SubscriberId, d.Channel, d.Recipient, d.Status,
-        d.Provider, d.ProviderMessageId, d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt);
+        d.Provider, d.ProviderMessageId, d.Attempts, d.LastError, d.CreatedAt, d.SentAt, d.DeliveredAt, d.Kind);
 
     private static readonly Func<Delivery, DeliveryView> ToViewOne = ToView.Compile();
 
@@ -161,6 +163,10 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
         if (filter.Status is { } status)
         {
             query = query.Where(d => d.Status == status);
+        }
+        if (filter.Kind is { } kind)
+        {
+            query = query.Where(d => d.Kind == kind);
         }
         if (!string.IsNullOrWhiteSpace(filter.Recipient))
         {

@@ -14,20 +14,20 @@ public readonly record struct PlannedRecipient(Guid SubscriberId, string Recipie
 /// </summary>
 public interface IDeliveryWriter
 {
-    Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, Channel channel, int batch,
+    Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
         IReadOnlyList<PlannedRecipient> recipients, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db) : IDeliveryWriter
 {
     private const string Sql = """
-        INSERT INTO deliveries (id, update_id, incident_id, subscriber_id, channel, recipient, status, attempts, created_at, batch)
-        SELECT r.id, @update_id, @incident_id, r.subscriber_id, @channel, r.recipient, 'queued', 0, @now, @batch
+        INSERT INTO deliveries (id, update_id, incident_id, kind, subscriber_id, channel, recipient, status, attempts, created_at, batch)
+        SELECT r.id, @update_id, @incident_id, @kind, r.subscriber_id, @channel, r.recipient, 'queued', 0, @now, @batch
         FROM unnest(@ids, @subscriber_ids, @recipients) AS r(id, subscriber_id, recipient)
         ON CONFLICT (update_id, subscriber_id, channel) DO NOTHING
         """;
 
-    public Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, Channel channel, int batch,
+    public Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
         IReadOnlyList<PlannedRecipient> recipients, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ids = new Guid[recipients.Count];
@@ -43,6 +43,7 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db) : IDelivery
         [
             new NpgsqlParameter("update_id", updateId),
             new NpgsqlParameter("incident_id", incidentId),
+            new NpgsqlParameter("kind", kind.ToWire()),
             new NpgsqlParameter("channel", channel.ToWire()),
             new NpgsqlParameter("now", now.ToUniversalTime()),
             new NpgsqlParameter("batch", batch),
@@ -56,7 +57,7 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db) : IDelivery
 /// <summary>SQLite has a single writer, so check-then-insert inside one transaction cannot race.</summary>
 internal sealed class SqliteDeliveryWriter(CommsHubDbContext db) : IDeliveryWriter
 {
-    public async Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, Channel channel, int batch,
+    public async Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
         IReadOnlyList<PlannedRecipient> recipients, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var subscriberIds = recipients.Select(r => r.SubscriberId).ToList();
@@ -70,7 +71,7 @@ internal sealed class SqliteDeliveryWriter(CommsHubDbContext db) : IDeliveryWrit
         {
             db.Deliveries.Add(new Delivery
             {
-                UpdateId = updateId, IncidentId = incidentId, SubscriberId = r.SubscriberId, Channel = channel,
+                UpdateId = updateId, IncidentId = incidentId, Kind = kind, SubscriberId = r.SubscriberId, Channel = channel,
                 Recipient = r.Recipient, CreatedAt = now, Batch = batch,
             });
             added++;

@@ -39,9 +39,13 @@ public interface ISendAdapter
     SubscriberStatus? SubscriptionAfter(SendResult result);
 }
 
-/// <summary>One claimed batch, as an adapter sees it.</summary>
+/// <summary>One claimed batch, as an adapter sees it: an update's (<see cref="Content"/>) or a message's (<see cref="Message"/>), never both.</summary>
+/// <param name="UpdateId">The update's id, or the <see cref="OutboundMessage"/>'s.</param>
+/// <param name="Content">What an update says, for the adapter to render.</param>
+/// <param name="Message">A message rendered when it was asked for (a confirmation, a notice to operators), sent as it is.</param>
 /// <param name="History">Earlier deliveries of the same incident to the same recipient (social threads reply to them).</param>
-public sealed record SendBatch(Guid UpdateId, int Batch, IReadOnlyList<LeasedDelivery> Deliveries, UpdateContent Content, IDeliveryHistory History);
+public sealed record SendBatch(Guid UpdateId, int Batch, IReadOnlyList<LeasedDelivery> Deliveries, UpdateContent? Content, IDeliveryHistory History,
+    MessageContent? Message = null);
 
 /// <summary>What <see cref="ISendAdapter.PrepareAsync"/> decided for a batch.</summary>
 public sealed class PreparedBatch

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using CommsHub.Core.Audit;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Incidents;
@@ -22,6 +24,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     CommsHubDbContext db,
     DeliveryLeases leases,
     UpdateContentLoader contents,
+    OutboundMessages messages,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<SendConsumer<TCommand, TAdapter>> logger) : IConsumer<TCommand>
@@ -43,11 +46,13 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var finished = false;
         try
         {
+            // An update's batch (the common case, and cached), or else a message's.
             var content = await contents.LoadAsync(updateId, ct);
-            var prepared = content is null
+            var message = content is null ? await messages.LoadAsync(updateId, ct) : null;
+            var prepared = content is null && message is null
                 ? PreparedBatch.Failed(adapter.Channel.ToWire(), "The update no longer exists.")
                 : await adapter.PrepareAsync(new SendBatch(updateId, batch, lease.Deliveries, content,
-                    new DeliveryHistory(db, updateId, content.IncidentId, adapter.Channel)), ct);
+                    new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message), ct);
             ct.ThrowIfCancellationRequested();
             if (prepared.Send is not { } send)
             {
@@ -117,7 +122,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             // The subscription ends before the outcome is recorded: whoever sees the delivery failed sees it ended.
             if (adapter.SubscriptionAfter(result) is { } status)
             {
-                await EndSubscriptionsAsync(recipients, status);
+                await EndSubscriptionsAsync(recipients, status, result);
             }
             if (wholeBatch)
             {
@@ -167,14 +172,35 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         while (Interlocked.CompareExchange(ref ticks, candidate, current) != current);
     }
 
-    // Recorded with the answer, whatever happens to the message meanwhile.
-    private async Task EndSubscriptionsAsync(IReadOnlyList<LeasedDelivery> recipients, SubscriberStatus status)
+    // Recorded with the answer, whatever happens to the message meanwhile, and audited with what caused it.
+    private async Task EndSubscriptionsAsync(IReadOnlyList<LeasedDelivery> recipients, SubscriberStatus status, SendResult result)
     {
         var now = time.GetUtcNow();
         var ids = recipients.Select(d => d.SubscriberId).ToList();
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Subscribers
-            .Where(s => ids.Contains(s.Id) && s.Status == SubscriberStatus.Confirmed)
+        var scoped = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+        await using var tx = await scoped.Database.BeginTransactionAsync(CancellationToken.None);
+        var ended = await scoped.Subscribers.Where(s => ids.Contains(s.Id) && s.Status == SubscriberStatus.Confirmed)
+            .Select(s => s.Id).ToListAsync(CancellationToken.None);
+        if (ended.Count == 0)
+        {
+            return;
+        }
+        await scoped.Subscribers.Where(s => ended.Contains(s.Id) && s.Status == SubscriberStatus.Confirmed)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, status).SetProperty(x => x.UnsubscribedAt, now), CancellationToken.None);
+        foreach (var delivery in recipients.Where(d => ended.Contains(d.SubscriberId)))
+        {
+            AuditLog.Append(scoped, now, AuditLog.System, "subscriber." + status.ToWire(), delivery.SubscriberId.ToString(), new JsonObject
+            {
+                ["channel"] = adapter.Channel.ToWire(),
+                ["cause"] = "send_error",
+                ["delivery"] = delivery.Id.ToString(),
+                ["provider"] = result.Provider,
+                ["httpStatus"] = result.HttpStatus,
+                ["errorCode"] = result.ErrorCode,
+            });
+        }
+        await scoped.SaveChangesAsync(CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
     }
 }

@@ -87,7 +87,8 @@ public static class CommsHubServices
         services.AddSingleton<SubscriberAddresses>();
         services.AddScoped<SmsInbox>();
         services.AddScoped<SubscriberImport>();
-        services.AddScoped<ConfirmationSenders>();
+        services.AddScoped<ConfirmationMessages>();
+        services.AddScoped<OutboundMessages>();
         services.AddScoped<DeliveryQueries>();
         services.AddScoped<DeliveryTallies>();
         services.AddScoped<DeliveryEvents>();
@@ -114,7 +115,7 @@ public static class CommsHubServices
         });
         services.AddSingleton<DeliveryRedrive>();
         services.AddScoped<FaultedCommands>();
-        services.AddTransient<OperatorNotifier>();
+        services.AddScoped<OperatorNotifier>();
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
         services.AddSingleton<AlertThrottle>();
         services.AddScoped<PoisonAlerts>();

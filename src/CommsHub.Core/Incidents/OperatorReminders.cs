@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using CommsHub.Core.Deliveries;
+using CommsHub.Core.Messaging;
 
 namespace CommsHub.Core.Incidents;
 
@@ -62,7 +63,8 @@ public sealed class OperatorReminders(
         var sent = 0;
         foreach (var incident in stale)
         {
-            // Claim first: only the process whose update matched sends this interval's reminder.
+            // Claim first: only the process whose update matched queues this interval's reminder, in the same transaction.
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
             var claimed = await db.Incidents
                 .Where(i => i.Id == incident.Id && i.OperatorRemindedAt == incident.OperatorRemindedAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.OperatorRemindedAt, now), cancellationToken);
@@ -71,6 +73,7 @@ public sealed class OperatorReminders(
                 continue;
             }
             await SendAsync(incident.Id, incident.Title, now - incident.LastUpdate, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
             sent++;
         }
         return sent;
@@ -87,52 +90,51 @@ public sealed class OperatorReminders(
                    + $"{MaintenanceTexts.Duration(quiet)} ago.</p><p>Users value regular news most during an outage, even “still investigating”. "
                    + $"Post an update: <code>POST {WebUtility.HtmlEncode(api)}</code></p><p><a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(link)}</a></p>";
 
-        var outcomes = await notifier.NotifyAsync(subject, text, html, $":hourglass: {subject}\n{text}", cancellationToken);
-        foreach (var (medium, result) in outcomes)
-        {
-            Log(result.Accepted, medium, id, result.Error);
-        }
-        if (outcomes.Count == 0)
+        var media = await notifier.NotifyAsync("incident.reminder", subject, text, html, $":hourglass: {subject}\n{text}", id, cancellationToken);
+        if (media.Count == 0)
         {
             logger.LogWarning("Incident {IncidentId} has had no public update for {Quiet}; set Operators:Emails or a Slack webhook to be reminded", id, quiet);
         }
-    }
-
-    private void Log(bool accepted, string medium, Guid id, string? error)
-    {
-        if (accepted)
-        {
-            logger.LogInformation("Reminded operators by {Medium} that incident {IncidentId} needs an update", medium, id);
-        }
         else
         {
-            logger.LogWarning("Could not remind operators by {Medium} about incident {IncidentId}: {Error}", medium, id, error);
+            logger.LogInformation("Reminding operators by {Media} that incident {IncidentId} needs an update", string.Join(" and ", media), id);
         }
     }
 }
 
 /// <summary>
 /// Tells the operators something: by email to <c>Operators:Emails</c> and on the configured Slack
-/// webhook. Shared by every operator notice (incident reminders, bus fault alerts).
+/// webhook. Shared by every operator notice (incident reminders, alerts). Each notice is a message of
+/// kind <c>operator_notice</c>, sent by the one pipeline: retried, recorded and listed like any delivery.
 /// </summary>
-public sealed class OperatorNotifier(IEmailSender email, IEnumerable<IChatWebhook> chats, IOptions<OperatorOptions> operators)
+public sealed class OperatorNotifier(CommsHubDbContext db, OutboundMessages messages, OutboxSignal outbox, Accounts accounts, IOptions<OperatorOptions> operators)
 {
-    /// <summary>Sends on every configured medium; the answer per medium (<c>email</c>, <c>slack</c>), none when nothing is configured.</summary>
-    public async Task<IReadOnlyList<(string Medium, SendResult Result)>> NotifyAsync(string subject, string text, string html, string slackText,
+    /// <summary>Queues the notice on every configured medium (committed with the context's other changes).</summary>
+    /// <returns>The media it goes to (<c>email</c>, <c>slack</c>); none when nothing is configured.</returns>
+    public async Task<IReadOnlyList<string>> NotifyAsync(string purpose, string subject, string text, string html, string slackText, Guid? incidentId,
         CancellationToken cancellationToken)
     {
-        var outcomes = new List<(string, SendResult)>();
-        var addresses = operators.Value.Addresses.ToList();
-        if (addresses.Count > 0)
+        var recipients = operators.Value.Addresses
+            .Select(a => new MessageRecipient(Channel.Email, OutboundMessages.RecipientIdOf(Channel.Email, a), a))
+            .ToList();
+        var media = new List<string>();
+        if (recipients.Count > 0)
         {
-            var result = await email.SendAsync(new RenderedEmail(subject, text, html), addresses.Select(a => new EmailRecipient(a)).ToList(), cancellationToken);
-            outcomes.Add(("email", result));
+            media.Add("email");
         }
-        if (chats.FirstOrDefault(c => c.Name == "slack" && c.IsConfigured) is { } slack)
+        if (accounts.Configured(Channel.Chat).FirstOrDefault(a => a.Name == "slack") is { } slack)
         {
-            var result = await slack.PostAsync(new JsonObject { ["text"] = slackText }.ToJsonString(), cancellationToken);
-            outcomes.Add(("slack", result));
+            recipients.Add(new MessageRecipient(Channel.Chat, slack.Id, slack.Label, slack.Batch));
+            media.Add("slack");
         }
-        return outcomes;
+        if (recipients.Count == 0)
+        {
+            return media;
+        }
+        var chatBody = new JsonObject { ["text"] = slackText }.ToJsonString();
+        messages.Queue(DeliveryKind.OperatorNotice, purpose, new MessageContent(subject, text, html, ChatBody: chatBody), recipients, incidentId);
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
+        return media;
     }
 }

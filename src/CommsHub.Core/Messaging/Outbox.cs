@@ -7,13 +7,18 @@ namespace CommsHub.Core.Messaging;
 public static class Outbox
 {
     /// <summary>Adds the message to the context: it commits, or not, with the caller's changes.</summary>
-    public static OutboxMessage Enqueue<T>(CommsHubDbContext db, T message, DateTimeOffset now) where T : class
+    public static OutboxMessage Enqueue<T>(CommsHubDbContext db, T message, DateTimeOffset now) where T : class => Enqueue(db, message, typeof(T), now);
+
+    /// <summary>As <see cref="Enqueue{T}"/>, for a message whose type is known only at run time (a send command).</summary>
+    public static OutboxMessage Enqueue(CommsHubDbContext db, object message, DateTimeOffset now) => Enqueue(db, message, message.GetType(), now);
+
+    private static OutboxMessage Enqueue(CommsHubDbContext db, object message, Type type, DateTimeOffset now)
     {
         var row = new OutboxMessage
         {
             MessageId = Ids.New(),
-            MessageType = typeof(T).FullName!,
-            Payload = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
+            MessageType = type.FullName!,
+            Payload = JsonSerializer.Serialize(message, type, JsonSerializerOptions.Web),
             CreatedAt = now,
         };
         db.OutboxMessages.Add(row);

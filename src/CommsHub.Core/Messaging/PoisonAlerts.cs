@@ -129,13 +129,9 @@ public sealed class PoisonAlerts(
                    + "\n";
         try
         {
-            var outcomes = await notifier.NotifyAsync("CommsHub alert: " + subject, body,
-                $"<pre>{WebUtility.HtmlEncode(body)}</pre>", $":rotating_light: {subject}\n{body}", cancellationToken);
-            foreach (var (medium, result) in outcomes.Where(o => !o.Result.Accepted))
-            {
-                logger.LogWarning("Could not alert operators by {Medium}: {Error}", medium, result.Error);
-            }
-            if (outcomes.Count == 0)
+            var media = await notifier.NotifyAsync("alert", "CommsHub alert: " + subject, body,
+                $"<pre>{WebUtility.HtmlEncode(body)}</pre>", $":rotating_light: {subject}\n{body}", null, cancellationToken);
+            if (media.Count == 0)
             {
                 logger.LogWarning("Nobody was alerted that {Subject}: set Operators:Emails or a Slack webhook", subject);
             }

@@ -1,29 +1,30 @@
-using CommsHub.Contracts;
-using CommsHub.Core.Channels;
 using System.Text.Json;
+using CommsHub.Contracts;
 using CommsHub.Core.Channels.Email;
-using CommsHub.Core.Channels.Sms;
-using CommsHub.Core.Channels.Webhook;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
 using CommsHub.Core.Hosting;
+using CommsHub.Core.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using CommsHub.Core.Deliveries;
 
 namespace CommsHub.Core.Subscribers;
 
 /// <summary>
-/// Sends a pending subscriber its confirmation on its own channel. The subscriber row is claimed
-/// first (one conditional UPDATE on ConfirmationSentAt), so a redelivered command sends nothing
-/// twice; a transient provider failure releases the claim for the retry.
+/// Queues a pending subscriber's confirmation on its own channel, as a delivery of kind
+/// <c>confirmation</c>: the one sending pipeline claims, sends, retries, records and audits it like any
+/// other. The subscriber row is claimed first (one conditional UPDATE on ConfirmationSentAt) in the
+/// same transaction as the delivery, so a redelivered command queues nothing twice.
 /// </summary>
 public sealed class SubscriptionConfirmationConsumer(
     CommsHubDbContext db,
     SubscriptionTokens tokens,
-    ConfirmationSenders senders,
+    ConfirmationMessages renderer,
+    OutboundMessages messages,
+    OutboxSignal outbox,
     IOptions<CommsHubOptions> hub,
     IOptions<SubscriptionOptions> subscriptions,
     TimeProvider time,
@@ -34,6 +35,7 @@ public sealed class SubscriptionConfirmationConsumer(
         var ct = context.CancellationToken;
         var m = context.Message;
         var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var claimed = await db.Subscribers
             .Where(s => s.Id == m.SubscriberId && s.Status == SubscriberStatus.Pending
                         && (s.ConfirmationSentAt == null || s.ConfirmationSentAt < m.RequestedAt))
@@ -57,48 +59,53 @@ public sealed class SubscriptionConfirmationConsumer(
             hub.Value.Link("/subscriptions/confirm?token=" + Uri.EscapeDataString(tokens.ForConfirmation(subscriber.Id))),
             now + subscriptions.Value.ConfirmationTokenLifetime,
             componentNames);
-
-        var result = await senders.SendAsync(confirmation, ct);
-        if (result.Transient)
+        if (renderer.Render(confirmation) is not { } content)
         {
-            await db.Subscribers.Where(s => s.Id == subscriber.Id && s.ConfirmationSentAt == now)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ConfirmationSentAt, (DateTimeOffset?)null), ct);
-            throw new TransientDeliveryException(result.Error ?? "Transient provider failure");
+            logger.LogWarning("No confirmation is defined for the {Channel} channel (subscriber {SubscriberId})", subscriber.Channel.ToWire(), subscriber.Id);
+            return;
         }
-        if (!result.Accepted)
-        {
-            logger.LogWarning("Confirmation for subscriber {SubscriberId} ({Channel}) was refused: {Error}",
-                subscriber.Id, subscriber.Channel.ToWire(), result.Error);
-        }
+        messages.Queue(DeliveryKind.Confirmation, "subscription.confirmation", content,
+            [new MessageRecipient(subscriber.Channel, subscriber.Id, subscriber.Address)]);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Notify();
     }
 }
 
 public sealed record Confirmation(Subscriber Subscriber, string PageName, string ConfirmUrl, DateTimeOffset ExpiresAt, IReadOnlyList<string> ComponentNames);
 
-/// <summary>How a confirmation is worded and sent on each channel.</summary>
-public sealed class ConfirmationSenders(IEmailSender email, ISmsSender sms, WebhookPoster webhooks, SubscriberSecrets secrets, TimeProvider time)
+/// <summary>How a confirmation is worded on each channel.</summary>
+public sealed class ConfirmationMessages(SubscriberSecrets secrets, TimeProvider time)
 {
-    public Task<SendResult> SendAsync(Confirmation c, CancellationToken cancellationToken) => c.Subscriber.Channel switch
+    /// <returns>The message, or null for a channel that has no confirmation.</returns>
+    public MessageContent? Render(Confirmation c)
     {
-        Channel.Email => email.SendAsync(
-            EmailRenderer.RenderConfirmation(c.PageName, c.ConfirmUrl, c.ExpiresAt, c.ComponentNames),
-            [new EmailRecipient(c.Subscriber.Address, new Dictionary<string, string> { ["subscriber_id"] = c.Subscriber.Id.ToString(), ["purpose"] = "confirmation" })],
-            cancellationToken),
-        // Carrier rules: who is texting, what to reply, how to stop, that rates may apply.
-        Channel.Sms => sms.SendAsync(c.Subscriber.Address,
-            $"{c.PageName}: reply YES to get incident alerts by text. Reply STOP to cancel, HELP for help. Msg&data rates may apply.",
-            null, cancellationToken),
-        Channel.Webhook => webhooks.PostAsync(c.Subscriber.Address, secrets.Reveal(c.Subscriber)!, "msg_" + Ids.New().ToString("N"),
-            JsonSerializer.Serialize(new
-            {
-                type = "subscription.confirmation",
-                created_at = time.GetUtcNow(),
-                page = new { name = c.PageName },
-                subscription = new { id = c.Subscriber.Id, components = c.ComponentNames },
-                confirm_url = c.ConfirmUrl,
-                expires_at = c.ExpiresAt,
-                message = "Open confirm_url (GET) to start receiving incident events at this endpoint; ignore this event otherwise.",
-            }), cancellationToken),
-        _ => Task.FromResult(new SendResult(DeliveryStatus.Failed, "none", Error: $"No confirmation is defined for the {c.Subscriber.Channel.ToWire()} channel.")),
-    };
+        switch (c.Subscriber.Channel)
+        {
+            case Channel.Email:
+                var email = EmailRenderer.RenderConfirmation(c.PageName, c.ConfirmUrl, c.ExpiresAt, c.ComponentNames);
+                return new MessageContent(email.Subject, email.Text, email.Html);
+            case Channel.Sms:
+                // Carrier rules: who is texting, what to reply, how to stop, that rates may apply.
+                return new MessageContent($"{c.PageName} subscription",
+                    $"{c.PageName}: reply YES to get incident alerts by text. Reply STOP to cancel, HELP for help. Msg&data rates may apply.");
+            case Channel.Webhook:
+                // Only the endpoint itself learns the secret its events will be signed with: it travels here, never in an API answer.
+                var body = JsonSerializer.Serialize(new
+                {
+                    type = "subscription.confirmation",
+                    created_at = time.GetUtcNow(),
+                    page = new { name = c.PageName },
+                    subscription = new { id = c.Subscriber.Id, components = c.ComponentNames },
+                    secret = secrets.Reveal(c.Subscriber),
+                    confirm_url = c.ConfirmUrl,
+                    expires_at = c.ExpiresAt,
+                    message = "Open confirm_url (GET) to start receiving incident events at this endpoint; ignore this event otherwise. "
+                              + "Every event, this one included, is signed with secret (Standard Webhooks).",
+                });
+                return new MessageContent($"{c.PageName} subscription", "A webhook subscription to confirm.", WebhookBody: body);
+            default:
+                return null;
+        }
+    }
 }

@@ -60,7 +60,7 @@ public abstract class OperatorAppTest : IAsyncLifetime
     {
         var created = await Admin.PostAsync("/api/operators", new { email, name = "Ana Ops", role });
         var browser = new ConsoleClient(App);
-        await browser.SetPasswordAsync(Emails.LastLinkTo(email), OperatorAccounts.Password);
+        await browser.SetPasswordAsync(await Emails.LinkToAsync(email), OperatorAccounts.Password);
         Assert.Equal("/console", await browser.SignInAsync(email, OperatorAccounts.Password));
         return (created["id"]!.GetValue<string>(), browser);
     }

@@ -47,7 +47,7 @@ public sealed class DeliveryExportTests : SqliteAppTest
 
             Assert.Equal(
                 ["id", "updateId", "incidentId", "subscriberId", "channel", "recipient", "status", "provider", "providerMessageId",
-                 "attempts", "lastError", "createdAt", "sentAt", "deliveredAt"], header);
+                 "attempts", "lastError", "createdAt", "sentAt", "deliveredAt", "kind"], header);
             Assert.NotEmpty(expected);
             Assert.Equal(expected.Count, csv.Count);
             for (var i = 0; i < expected.Count; i++)
@@ -66,7 +66,7 @@ public sealed class DeliveryExportTests : SqliteAppTest
         await SeedAsync(Make(0));
         var body = await ExportAsync("status=bounced");
         Assert.Equal(
-            "id,updateId,incidentId,subscriberId,channel,recipient,status,provider,providerMessageId,attempts,lastError,createdAt,sentAt,deliveredAt\r\n",
+            "id,updateId,incidentId,subscriberId,channel,recipient,status,provider,providerMessageId,attempts,lastError,createdAt,sentAt,deliveredAt,kind\r\n",
             body);
     }
 

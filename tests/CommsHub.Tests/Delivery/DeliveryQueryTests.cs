@@ -60,6 +60,7 @@ public sealed class DeliveryQueryTests : SqliteAppTest
     [InlineData("to=1%2F5%2F2026", "to")]
     [InlineData("from=2026-05-01T12:00:00Z&to=2026-05-01T12:00:00Z", "to")]
     [InlineData("from=2026-05-02&to=2026-05-01", "to")]
+    [InlineData("kind=newsletter", "kind")]
     public async Task A_bad_time_range_is_a_field_error_on_the_list_and_the_export(string query, string field)
     {
         foreach (var path in new[] { "/api/deliveries", "/api/deliveries/export.csv" })

@@ -24,6 +24,13 @@ public sealed class OperatorReminderTests : FakeClockAppTest, IDisposable
 
     private List<SentMail> Reminders() => _sendGrid.Requests.Where(r => r.Recipients.Contains(OnCall)).ToList();
 
+    /// <summary>The reminders sent, once there are <paramref name="count"/>: a reminder is a delivery, sent by the pipeline after it is queued.</summary>
+    private async Task<List<SentMail>> RemindersAsync(int count)
+    {
+        await Eventually.HoldsAsync(() => Task.FromResult(Reminders().Count >= count), $"{count} reminder(s) are sent");
+        return Reminders();
+    }
+
     private async Task<string> OpenIncidentAsync(string title = "Playback outage") =>
         Id(await Admin.PostAsync("/api/incidents", new { title, message = "Investigating" }));
 
@@ -44,7 +51,7 @@ public sealed class OperatorReminderTests : FakeClockAppTest, IDisposable
         Clock.Advance(TimeSpan.FromMinutes(31));
         Assert.Equal(1, await RemindAsync());
 
-        var mail = Assert.Single(Reminders());
+        var mail = Assert.Single(await RemindersAsync(1));
         Assert.Equal([OnCall], mail.Recipients);
         Assert.Equal("No update for 31 minutes: Playback outage", mail.Subject);
         Assert.Contains($"/api/incidents/{id}/updates", mail.Content("text/plain"));
@@ -56,8 +63,8 @@ public sealed class OperatorReminderTests : FakeClockAppTest, IDisposable
 
         Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(1, await RemindAsync());
+        Assert.Equal("No update for 1 hour 1 minute: Playback outage", (await RemindersAsync(2))[1].Subject);
         Assert.Equal(2, Reminders().Count);
-        Assert.Equal("No update for 1 hour 1 minute: Playback outage", Reminders()[1].Subject);
     }
 
     [Fact]
@@ -73,7 +80,7 @@ public sealed class OperatorReminderTests : FakeClockAppTest, IDisposable
         Assert.Equal(0, await RemindAsync());
         Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(1, await RemindAsync());
-        Assert.Equal("No update for 30 minutes: Playback outage", Assert.Single(Reminders()).Subject);
+        Assert.Equal("No update for 30 minutes: Playback outage", Assert.Single(await RemindersAsync(1)).Subject);
     }
 
     [Fact]
@@ -89,7 +96,7 @@ public sealed class OperatorReminderTests : FakeClockAppTest, IDisposable
         Assert.Equal(0, await RemindAsync());
         Clock.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(1, await RemindAsync());
-        Assert.Equal(2, Reminders().Count);
+        Assert.Equal(2, (await RemindersAsync(2)).Count);
     }
 
     [Fact]
@@ -120,9 +127,9 @@ public sealed class OperatorReminderTests : FakeClockAppTest, IDisposable
         Clock.Advance(TimeSpan.FromMinutes(25));
 
         Assert.Equal(1, await RemindAsync());
-        Assert.Equal("No update for 35 minutes: Playback outage", Assert.Single(Reminders()).Subject);
+        Assert.Equal("No update for 35 minutes: Playback outage", Assert.Single(await RemindersAsync(1)).Subject);
         Clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(1, await RemindAsync());
-        Assert.Equal("No update for 30 minutes: Login errors", Reminders()[1].Subject);
+        Assert.Equal("No update for 30 minutes: Login errors", (await RemindersAsync(2))[1].Subject);
     }
 }

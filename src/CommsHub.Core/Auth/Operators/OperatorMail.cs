@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
-using CommsHub.Core.Channels;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Messaging;
 using CommsHub.Core.Channels.Email;
 using CommsHub.Core.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,33 +12,26 @@ using CommsHub.Core.Deliveries;
 namespace CommsHub.Core.Auth.Operators;
 
 /// <summary>
-/// The invitation and reset emails. Sent at once through the same <see cref="IEmailSender"/> the
-/// subscription confirmations and operator notices use (SendGrid, or the sandbox without a key);
-/// everything about sending them is in <see cref="SendLinkAsync"/>, so moving them onto the
-/// delivery pipeline later changes one method.
+/// The invitation and reset emails: messages of kind <c>operator_notice</c>, sent by the one sending
+/// pipeline (SendGrid, or the sandbox without a key), so they are retried, recorded and listed like
+/// any delivery. Their content, a link that sets a password, is stored encrypted.
 /// </summary>
-public sealed class OperatorMail(IEmailSender email, IOptions<EmailOptions> emailOptions, IOptions<CommsHubOptions> hub,
-    ILogger<OperatorMail> logger)
+public sealed class OperatorMail(CommsHubDbContext db, OutboundMessages messages, OutboxSignal outbox, IOptions<EmailOptions> emailOptions,
+    IOptions<CommsHubOptions> hub, ILogger<OperatorMail> logger)
 {
     /// <summary>Without a SendGrid key nothing leaves the host, so the API hands the invitation link to the admin instead.</summary>
     public bool Sandboxed => emailOptions.Value.Sandboxed;
 
-    public async Task<SendResult> SendLinkAsync(Operator op, OperatorTokenPurpose purpose, string url, DateTimeOffset expiresAt,
+    /// <summary>Queues the email (committed with the context's other changes) and wakes the outbox.</summary>
+    public async Task SendLinkAsync(Operator op, OperatorTokenPurpose purpose, string url, DateTimeOffset expiresAt,
         CancellationToken cancellationToken)
     {
-        var message = Render(op, purpose, url, expiresAt);
-        var result = await email.SendAsync(message,
-            [new EmailRecipient(op.Email, new Dictionary<string, string> { ["operator_id"] = op.Id.ToString(), ["purpose"] = purpose.ToString().ToLowerInvariant() })],
-            cancellationToken);
-        if (result.Accepted)
-        {
-            logger.LogInformation("Sent the {Purpose} email to operator {OperatorId} ({Status})", purpose, op.Id, result.Status);
-        }
-        else
-        {
-            logger.LogWarning("Could not send the {Purpose} email to operator {OperatorId}: {Error}", purpose, op.Id, result.Error);
-        }
-        return result;
+        var email = Render(op, purpose, url, expiresAt);
+        messages.Queue(DeliveryKind.OperatorNotice, "operator." + purpose.ToString().ToLowerInvariant(),
+            new MessageContent(email.Subject, email.Text, email.Html), [new MessageRecipient(Channel.Email, op.Id, op.Email)]);
+        await db.SaveChangesAsync(cancellationToken);
+        outbox.Notify();
+        logger.LogInformation("Queued the {Purpose} email to operator {OperatorId}", purpose, op.Id);
     }
 
     public RenderedEmail Render(Operator op, OperatorTokenPurpose purpose, string url, DateTimeOffset expiresAt)

@@ -22,7 +22,7 @@ public sealed class ChatAdapter(Accounts accounts, NamedCircuits circuits) : ISe
         {
             return Task.FromResult(PreparedBatch.Failed(target?.Name ?? "chat", "The webhook is no longer configured."));
         }
-        var body = target.RenderBody(batch.Content);
+        var body = batch.Message?.ChatBody ?? target.RenderBody(batch.Content!);
         var circuit = circuits.For(target.Name, target.Target);
         return Task.FromResult(PreparedBatch.Ready(_ => circuit.SendAsync(_ => target.PostAsync(body, CancellationToken.None), CancellationToken.None)));
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using CommsHub.Core.Common;
 using CommsHub.Core.Deliveries;
 
@@ -16,7 +17,15 @@ public sealed class EmailAdapter(IEmailSender sender, UnsubscribeLinks unsubscri
 
     public Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
     {
-        var email = EmailRenderer.Render(batch.Content);
+        if (batch.Message is { } message)
+        {
+            // A confirmation or a notice to operators: as it was rendered, with no subscription to leave.
+            var rendered = new RenderedEmail(message.Subject, message.Text, message.Html ?? $"<pre>{WebUtility.HtmlEncode(message.Text)}</pre>");
+            return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(rendered,
+                [.. recipients.Select(d => new EmailRecipient(d.Recipient, new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() }))],
+                CancellationToken.None)));
+        }
+        var email = EmailRenderer.Render(batch.Content!);
         return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(email,
             [.. recipients.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
                 new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() }))],

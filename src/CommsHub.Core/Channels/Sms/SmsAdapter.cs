@@ -24,9 +24,9 @@ public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions
 
     public Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
     {
-        var text = SmsRenderer.Render(batch.Content, sms.Value.MaxSegments);
+        var body = batch.Message?.Text ?? SmsRenderer.Render(batch.Content!, sms.Value.MaxSegments).Body;
         var callback = hub.Value.Link("/webhooks/twilio/status");
-        return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(recipients[0].Recipient, text.Body, callback, CancellationToken.None)));
+        return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(recipients[0].Recipient, body, callback, CancellationToken.None)));
     }
 
     public ValueTask PaceAsync(CancellationToken cancellationToken) => new(budget.WaitAsync(cancellationToken));

@@ -27,6 +27,10 @@ public sealed class SocialAdapter(Accounts accounts, NamedCircuits circuits) : I
         {
             return PreparedBatch.Failed(network?.Name ?? "social", "The account is no longer configured.");
         }
+        if (batch.Content is not { } content)
+        {
+            return PreparedBatch.Failed(network.Name, "Only incident updates are posted to social networks.");
+        }
         var delivery = batch.Deliveries[0];
         var earlier = await batch.History.EarlierAsync(delivery.SubscriberId, cancellationToken);
         if (earlier.Any(e => e.Status == DeliveryStatus.Queued))
@@ -35,10 +39,10 @@ public sealed class SocialAdapter(Accounts accounts, NamedCircuits circuits) : I
         }
         var posts = earlier.Where(e => e.Status == DeliveryStatus.Sent).Select(e => SocialPostRef.Parse(e.ProviderMessageId)).OfType<SocialPostRef>().ToList();
         var thread = posts.Count == 0 ? null : new SocialThread(posts[0], posts[^1]);
-        var text = network.Render(batch.Content, isFollowUp: thread is not null);
+        var text = network.Render(content, isFollowUp: thread is not null);
         var circuit = circuits.For(network.Name, network.Account);
         return PreparedBatch.Ready(async _ => await circuit.SendAsync(
-            async _ => (await network.PostAsync(text, batch.Content, thread, delivery.Id.ToString("N"), CancellationToken.None)).Result,
+            async _ => (await network.PostAsync(text, content, thread, delivery.Id.ToString("N"), CancellationToken.None)).Result,
             CancellationToken.None));
     }
 

@@ -21,8 +21,16 @@ public sealed class WebhookAdapter(WebhookBodies bodies, WebhookEndpoints endpoi
 
     public async Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
     {
-        var body = await bodies.ForAsync(batch.UpdateId, batch.Content.IncidentId, cancellationToken);
-        if (body is null)
+        Func<Guid, string>? bodyFor;
+        if (batch.Message is { WebhookBody: { } messageBody })
+        {
+            bodyFor = _ => messageBody; // a confirmation event: as it was rendered
+        }
+        else if (batch.Content is { } content && await bodies.ForAsync(batch.UpdateId, content.IncidentId, cancellationToken) is { } body)
+        {
+            bodyFor = subscriberId => body.For(unsubscribe.Url(subscriberId));
+        }
+        else
         {
             return PreparedBatch.Failed(WebhookPoster.Provider, "The update no longer exists.");
         }
@@ -31,7 +39,7 @@ public sealed class WebhookAdapter(WebhookBodies bodies, WebhookEndpoints endpoi
         {
             var delivery = recipients[0];
             return targets.TryGetValue(delivery.SubscriberId, out var target)
-                ? poster.PostAsync(target.Url, target.Secret, "msg_" + delivery.Id.ToString("N"), body.For(unsubscribe.Url(target.SubscriberId)), CancellationToken.None)
+                ? poster.PostAsync(target.Url, target.Secret, "msg_" + delivery.Id.ToString("N"), bodyFor(target.SubscriberId), CancellationToken.None)
                 : Task.FromResult(new SendResult(DeliveryStatus.Failed, WebhookPoster.Provider, Error: "The subscriber was erased or has no signing secret."));
         });
     }

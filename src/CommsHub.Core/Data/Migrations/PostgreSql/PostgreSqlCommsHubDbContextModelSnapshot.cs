@@ -390,6 +390,14 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("uuid")
                         .HasColumnName("incident_id");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("incident_update")
+                        .HasColumnName("kind");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
@@ -459,6 +467,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
 
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
+
+                    b.HasIndex("Kind", "Id")
+                        .HasDatabaseName("ix_deliveries_messages")
+                        .HasFilter("kind NOT IN ('incident_update', 'maintenance')");
 
                     b.HasIndex("Recipient", "Id")
                         .HasDatabaseName("ix_deliveries_recipient_id");
@@ -544,6 +556,47 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasDatabaseName("ix_delivery_attempts_delivery_id_number");
 
                     b.ToTable("delivery_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Deliveries.OutboundMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incident_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("SealedContent")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("sealed_content");
+
+                    b.HasKey("Id")
+                        .HasName("pk_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_messages_created_at");
+
+                    b.ToTable("messages", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.ComponentChange", b =>

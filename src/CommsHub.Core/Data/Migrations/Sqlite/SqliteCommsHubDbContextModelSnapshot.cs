@@ -380,6 +380,14 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("incident_id");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("incident_update")
+                        .HasColumnName("kind");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
@@ -449,6 +457,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
+
+                    b.HasIndex("Kind", "Id")
+                        .HasDatabaseName("ix_deliveries_messages")
+                        .HasFilter("kind NOT IN ('incident_update', 'maintenance')");
 
                     b.HasIndex("Recipient", "Id")
                         .HasDatabaseName("ix_deliveries_recipient_id");
@@ -532,6 +544,47 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_delivery_attempts_delivery_id_number");
 
                     b.ToTable("delivery_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Deliveries.OutboundMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("SealedContent")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sealed_content");
+
+                    b.HasKey("Id")
+                        .HasName("pk_messages");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_messages_created_at");
+
+                    b.ToTable("messages", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.ComponentChange", b =>
