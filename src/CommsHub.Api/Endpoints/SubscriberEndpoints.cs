@@ -29,6 +29,7 @@ public static class SubscriberEndpoints
         group.MapGet("/", List);
         group.MapGet("/{id:guid}", Get);
         group.MapDelete("/{id:guid}", Erase);
+        group.MapPost("/{id:guid}/rotate-secret", RotateSecret);
         group.MapPost("/import", Import).Accepts<string>("text/csv"); // POST /api/subscribers/import
         return group;
     }
@@ -62,6 +63,12 @@ public static class SubscriberEndpoints
     /// <summary>Erasure: 204, personal data gone; the delivery record keeps a keyed hash.</summary>
     private static async Task<Results<NoContent, NotFound>> Erase(Guid id, SubscriberService subscribers, CancellationToken ct) =>
         await subscribers.EraseAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    /// <summary>A webhook subscriber's new signing secret, shown once (409 for other channels: they have none).</summary>
+    private static async Task<Results<Ok<SubscriberResponse>, NotFound>> RotateSecret(Guid id, SubscriberService subscribers, CancellationToken ct) =>
+        await subscribers.RotateSecretAsync(id, ct) is { } rotated
+            ? TypedResults.Ok(SubscriberResponse.From(rotated.Subscriber, rotated.Secret))
+            : TypedResults.NotFound();
 
     private static async Task<Results<Ok<ImportResult>, ProblemHttpResult>> Import(HttpRequest request, SubscriberImport import, CancellationToken ct)
     {

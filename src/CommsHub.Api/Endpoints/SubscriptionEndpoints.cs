@@ -8,7 +8,8 @@ namespace CommsHub.Api.Endpoints;
 
 public sealed record PublicSubscriptionRequest(string? Email = null, string? Phone = null, string? WebhookUrl = null, List<Guid>? Components = null);
 
-public sealed record PublicSubscriptionResponse(string Status, string Message, [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Secret);
+/// <summary>The one answer to every accepted request: nothing in it depends on what CommsHub already knew.</summary>
+public sealed record PublicSubscriptionResponse(string Status, string Message);
 
 /// <summary>Self-service subscription, confirmation and unsubscribe: no key, rate-limited where it costs.</summary>
 public static class SubscriptionEndpoints
@@ -27,29 +28,42 @@ public static class SubscriptionEndpoints
 
     private static async Task<Accepted<PublicSubscriptionResponse>> Subscribe(PublicSubscriptionRequest request, SubscriberService subscribers, CancellationToken ct)
     {
-        var secret = await subscribers.SubscribeAsync(request.Email, request.Phone, request.WebhookUrl, request.Components, ct);
+        await subscribers.SubscribeAsync(request.Email, request.Phone, request.WebhookUrl, request.Components, ct);
         var how = request.Email is not null ? "Check your inbox for a confirmation link."
             : request.Phone is not null ? "Reply YES to the text message we sent to confirm."
             : "Open the confirmation link in the event we posted to your endpoint.";
         // The same answer whether or not the address was already known: no way to probe who is subscribed.
-        return TypedResults.Accepted((string?)null, new PublicSubscriptionResponse("pending", $"Almost done. {how}", secret));
+        // A webhook's secret never appears here: it travels to the endpoint itself, in the confirmation event.
+        return TypedResults.Accepted((string?)null, new PublicSubscriptionResponse("pending", $"Almost done. {how}"));
     }
 
     private static async Task<IResult> Confirm(string? token, SubscriptionTokens tokens, SubscriberService subscribers, IOptions<CommsHubOptions> options, CancellationToken ct)
     {
         var o = options.Value;
-        if (!tokens.TryReadConfirmation(token, out var id))
+        if (!tokens.TryReadConfirmation(token, out var link))
         {
             return SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status400BadRequest, "This link is not valid", "⚠️",
                 "<p>This confirmation link is not valid or has expired. Nothing was changed.</p>" +
                 "<p class=\"muted\">Subscribe again to receive a fresh link.</p>");
         }
-        return await subscribers.ConfirmAsync(id, ct) switch
+        // Opened again (by the person, or a mail scanner before them), a link shows where things stand and changes nothing.
+        return await subscribers.ConfirmAsync(link, ct) switch
         {
-            ConfirmOutcome.Confirmed or ConfirmOutcome.AlreadyConfirmed => SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status200OK,
+            ConfirmOutcome.Confirmed => SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status200OK,
                 "Subscription confirmed", "✅",
                 $"<p>You will now hear from {SitePage.Encode(o.PageName)} about incidents and maintenance.</p>" +
                 "<p class=\"muted\">Every message has a link to unsubscribe with one click.</p>"),
+            ConfirmOutcome.AlreadyConfirmed => SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status200OK,
+                "Subscription confirmed", "✅",
+                $"<p>This subscription is already confirmed: you hear from {SitePage.Encode(o.PageName)} about incidents and maintenance.</p>" +
+                "<p class=\"muted\">Nothing was changed. Every message has a link to unsubscribe with one click.</p>"),
+            ConfirmOutcome.Superseded => SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status409Conflict,
+                "This link was replaced", "⚠️",
+                "<p>A newer confirmation was sent since this one: only the link in the most recent message works. Nothing was changed.</p>"),
+            ConfirmOutcome.NotPending => SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status409Conflict,
+                "Not subscribed", "⚠️",
+                "<p>This subscription was ended, and an old confirmation link does not start it again. Nothing was changed.</p>" +
+                "<p class=\"muted\">To subscribe again, use the form on the status page: a new confirmation will be sent.</p>"),
             _ => SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status404NotFound, "Subscription not found", "⚠️",
                 "<p>This subscription no longer exists. Nothing was changed.</p>"),
         };

@@ -107,14 +107,12 @@ internal static class StatusPageEndpoints
         var components = (form?["components"] ?? default).Select(v => Guid.TryParse(v, out var id) ? id : Guid.Empty).ToList();
         try
         {
-            var secret = await subscribers.SubscribeAsync(Field("email"), Field("phone"), Field("webhookUrl"), components, ct);
+            await subscribers.SubscribeAsync(Field("email"), Field("phone"), Field("webhookUrl"), components, ct);
             var how = Field("email") is not null ? "We sent you an email: open its link to confirm."
                 : Field("phone") is not null ? "We sent you a text message: reply YES to confirm."
                 : "We posted a confirmation event to your endpoint: open its confirm_url to confirm.";
-            var secretHtml = secret is null ? "" :
-                $"<p>Your signing secret (shown once): <code>{SitePage.Encode(secret)}</code></p>";
             return SitePage.Render(o.PageName, o.Link("/"), StatusCodes.Status200OK, "Almost done", "📬",
-                $"<p>{SitePage.Encode(how)}</p>{secretHtml}<p><a href=\"/\">Back to the status page</a></p>");
+                $"<p>{SitePage.Encode(how)}</p><p><a href=\"/\">Back to the status page</a></p>");
         }
         catch (ValidationException invalid)
         {

@@ -23,7 +23,17 @@ public sealed record SubscriberFilter(Channel? Channel = null, SubscriberStatus?
 /// <summary>A created subscriber, with the webhook signing secret when there is one (shown once).</summary>
 public sealed record CreatedSubscriber(Subscriber Subscriber, string? Secret);
 
-public enum ConfirmOutcome { Confirmed, AlreadyConfirmed, NotFound, NotPending }
+/// <summary>What opening a confirmation link did: only <see cref="Confirmed"/> changed anything.</summary>
+public enum ConfirmOutcome
+{
+    Confirmed,
+    AlreadyConfirmed,
+    NotFound,
+    /// <summary>Unsubscribed or suppressed: a link never brings back someone who left.</summary>
+    NotPending,
+    /// <summary>A newer confirmation went out since this link was made (or is on its way).</summary>
+    Superseded,
+}
 
 /// <summary>What asking for a confirmation again did: queued it, or why not.</summary>
 public enum ResendOutcome { Queued, NotFound, NotPending, TooSoon }
@@ -101,15 +111,16 @@ public sealed class SubscriberService(
     }
 
     /// <summary>
-    /// Public self-service subscription. The answer never tells whether the address was known;
-    /// a confirmation goes out when the address is new, pending or unsubscribed, at most once per
-    /// <see cref="SubscriptionOptions.ConfirmationResendAfter"/> and a few times a day.
+    /// Public self-service subscription. Nothing comes back to the caller (the answer never tells whether
+    /// the address was known, and never carries a secret); a confirmation goes to the address itself when it
+    /// is new, pending or unsubscribed, at most once per <see cref="SubscriptionOptions.ConfirmationResendAfter"/>
+    /// and a few times a day. Whoever asks cannot change a webhook's signing secret: a new endpoint gets one,
+    /// a known one keeps its own, and only the confirmation event carries it, to the endpoint.
     /// </summary>
-    /// <returns>The webhook signing secret for a new or re-requested webhook subscription, else null.</returns>
-    public async Task<string?> SubscribeAsync(string? email, string? phone, string? webhookUrl, List<Guid>? componentIds, CancellationToken cancellationToken)
+    public async Task SubscribeAsync(string? email, string? phone, string? webhookUrl, List<Guid>? componentIds, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
-        var address = await addresses.ParseAsync(email, phone, webhookUrl, errors, cancellationToken);
+        var address = await addresses.ParsePublicAsync(email, phone, webhookUrl, errors, cancellationToken);
         var components = await ValidateComponentsAsync(componentIds, errors, cancellationToken);
         errors.ThrowIfAny();
         var (channel, value) = address!.Value;
@@ -117,33 +128,37 @@ public sealed class SubscriberService(
 
         if (await IsSuppressedAsync(channel, value, cancellationToken))
         {
-            return null; // never message an address that opted out and was erased, not even to confirm
+            return; // never message an address that opted out and was erased, not even to confirm
         }
 
         var subscriber = await db.Subscribers.Include(s => s.Components)
             .FirstOrDefaultAsync(s => s.Channel == channel && s.Address == value, cancellationToken);
-        string? secret = null;
         if (subscriber is null)
         {
             subscriber = NewSubscriber(channel, value, components, now);
-            secret = channel == Channel.Webhook ? secrets.Issue(subscriber) : null;
+            if (channel == Channel.Webhook)
+            {
+                secrets.Issue(subscriber);
+            }
             RequestConfirmation(subscriber, now);
             db.Subscribers.Add(subscriber);
         }
-        else if (subscriber.Status is SubscriberStatus.Pending or SubscriberStatus.Unsubscribed)
+        else if (subscriber.Status is (SubscriberStatus.Pending or SubscriberStatus.Unsubscribed) && RequestConfirmation(subscriber, now))
         {
-            subscriber.Status = SubscriberStatus.Pending;
-            ReplaceComponents(subscriber, components);
-            if (channel == Channel.Webhook)
+            // Only a request that sends a confirmation changes anything: a throttled repeat leaves someone
+            // who left unsubscribed, and a pending subscription as the person chose it.
+            if (subscriber.Status == SubscriberStatus.Unsubscribed)
             {
-                secret = secrets.Issue(subscriber); // the earlier secret was shown once and may be lost
+                subscriber.Status = SubscriberStatus.Pending;
+                subscriber.ConfirmationSentAt = null; // every link from before they left is dead from now on
             }
-            if (!RequestConfirmation(subscriber, now))
+            ReplaceComponents(subscriber, components);
+            if (channel == Channel.Webhook && subscriber.ProtectedSecret is null)
             {
-                secret = null;
+                secrets.Issue(subscriber); // never a replacement: the endpoint keeps the secret it was given
             }
         }
-        // Confirmed and suppressed subscribers are left exactly as they are.
+        // Confirmed and suppressed subscribers, and throttled repeats, are left exactly as they are.
 
         try
         {
@@ -151,29 +166,63 @@ public sealed class SubscriberService(
         }
         catch (DbUpdateException)
         {
-            return null; // an identical request won the race; it sends the one confirmation
+            return; // an identical request won the race; it sends the one confirmation
         }
         outbox.Notify();
-        return secret;
     }
 
-    public async Task<ConfirmOutcome> ConfirmAsync(Guid subscriberId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a confirmation link. It confirms a pending subscriber only, and only with the link of the latest
+    /// confirmation sent: one conditional update, so a link opened twice (by the person, or a mail scanner
+    /// before them) confirms once and otherwise just reports where things stand.
+    /// </summary>
+    public async Task<ConfirmOutcome> ConfirmAsync(ConfirmationLink link, CancellationToken cancellationToken)
     {
-        var subscriber = await db.Subscribers.FirstOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
-        switch (subscriber?.Status)
+        var (id, issuedAt) = link;
+        var now = time.GetUtcNow();
+        // ConfirmationSentAt is stamped just before the token is made (SubscriptionConfirmationConsumer), and
+        // cleared when someone who left asks again: a link older than the stamp, or with none, has been replaced.
+        var confirmed = await db.Subscribers
+            .Where(s => s.Id == id && s.Status == SubscriberStatus.Pending && s.ConfirmationSentAt != null && s.ConfirmationSentAt <= issuedAt)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Status, SubscriberStatus.Confirmed)
+                .SetProperty(x => x.ConfirmedAt, now)
+                .SetProperty(x => x.UnsubscribedAt, (DateTimeOffset?)null), cancellationToken);
+        if (confirmed > 0)
         {
-            case null:
-                return ConfirmOutcome.NotFound;
-            case SubscriberStatus.Confirmed:
-                return ConfirmOutcome.AlreadyConfirmed;
-            case SubscriberStatus.Suppressed:
-                return ConfirmOutcome.NotPending;
+            return ConfirmOutcome.Confirmed;
         }
-        subscriber.Status = SubscriberStatus.Confirmed;
-        subscriber.ConfirmedAt = time.GetUtcNow();
-        subscriber.UnsubscribedAt = null;
+        var status = await db.Subscribers.AsNoTracking().Where(s => s.Id == id).Select(s => (SubscriberStatus?)s.Status).FirstOrDefaultAsync(cancellationToken);
+        return status switch
+        {
+            null => ConfirmOutcome.NotFound,
+            SubscriberStatus.Confirmed => ConfirmOutcome.AlreadyConfirmed,
+            SubscriberStatus.Pending => ConfirmOutcome.Superseded,
+            _ => ConfirmOutcome.NotPending,
+        };
+    }
+
+    /// <summary>
+    /// An operator replaces a webhook subscriber's signing secret (it leaked, or the receiver lost it). The only
+    /// way a secret ever changes: a public request never does.
+    /// </summary>
+    /// <returns>The new secret, to show once; null when there is no such subscriber.</returns>
+    /// <exception cref="StateConflictException">The subscriber is not a webhook: it has no secret.</exception>
+    public async Task<CreatedSubscriber?> RotateSecretAsync(Guid subscriberId, CancellationToken cancellationToken)
+    {
+        var subscriber = await db.Subscribers.Include(s => s.Components).FirstOrDefaultAsync(s => s.Id == subscriberId, cancellationToken);
+        if (subscriber is null)
+        {
+            return null;
+        }
+        if (subscriber.Channel != Channel.Webhook)
+        {
+            throw new StateConflictException("Not a webhook subscriber.",
+                $"Only webhook subscribers have a signing secret; this one is a {subscriber.Channel.ToWire()} subscriber.");
+        }
+        var secret = secrets.Issue(subscriber);
         await db.SaveChangesAsync(cancellationToken);
-        return ConfirmOutcome.Confirmed;
+        return new CreatedSubscriber(subscriber, secret);
     }
 
     /// <returns>false when the subscriber does not exist (erased).</returns>

@@ -53,6 +53,7 @@ public sealed class AdminRoutesTests : SqliteAppTest
         ["GET /api/subscribers/"] = Scopes.Subscribers,
         ["GET /api/subscribers/{id:guid}"] = Scopes.Subscribers,
         ["DELETE /api/subscribers/{id:guid}"] = Scopes.Subscribers,
+        ["POST /api/subscribers/{id:guid}/rotate-secret"] = Scopes.Subscribers,
         ["POST /api/subscribers/import"] = Scopes.Subscribers,
         // Deliveries carry their recipients; a report only counts them.
         ["GET /api/deliveries/"] = Scopes.Subscribers,

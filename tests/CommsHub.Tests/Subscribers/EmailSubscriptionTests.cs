@@ -116,6 +116,36 @@ public sealed partial class EmailSubscriptionTests : SqliteAppTest, IDisposable
     }
 
     [Fact]
+    public async Task Asking_again_for_someone_who_just_left_sends_nothing_and_their_old_link_stays_dead()
+    {
+        using var anonymous = App.CreateClient();
+        await anonymous.PostAsync("/api/public/subscriptions", new { email = "viewer@example.com" }, HttpStatusCode.Accepted);
+        var link = await ConfirmationLinkForAsync("viewer@example.com");
+        Assert.Equal(HttpStatusCode.OK, (await GetPageAsync(link)).Status);
+        var id = await WithDbAsync(db => db.Subscribers.Select(s => s.Id).SingleAsync());
+        var unsubscribe = App.Services.GetRequiredService<SubscriptionTokens>().ForUnsubscribe(id);
+        using (var left = await anonymous.PostAsync("/subscriptions/unsubscribe?token=" + Uri.EscapeDataString(unsubscribe),
+                   new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")])))
+        {
+            Assert.Equal(HttpStatusCode.OK, left.StatusCode);
+        }
+
+        // Within the resend wait: the request is answered as always, but sends nothing and changes nothing...
+        using var attacker = App.CreateClient();
+        await attacker.PostAsync("/api/public/subscriptions", new { email = "viewer@example.com" }, HttpStatusCode.Accepted);
+        await Eventually.HoldsAsync(() => WithDbAsync(db => db.OutboxMessages.AllAsync(m => m.PublishedAt != null)), "the outbox is drained");
+        Assert.Equal(SubscriberStatus.Unsubscribed, await StatusOfAsync("viewer@example.com"));
+
+        // ...so the old link a mail scanner opens again cannot bring her back.
+        var (status, page) = await GetPageAsync(link);
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("Nothing was changed", page);
+        Assert.Equal(SubscriberStatus.Unsubscribed, await StatusOfAsync("viewer@example.com"));
+        await Task.Delay(300);
+        Assert.Single(_sendGrid.Requests, r => r.Recipients.Contains("viewer@example.com"));
+    }
+
+    [Fact]
     public async Task The_public_endpoint_is_rate_limited_per_client_with_retry_after()
     {
         using var anonymous = App.CreateClient();

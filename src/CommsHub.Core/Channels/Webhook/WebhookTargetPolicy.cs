@@ -4,9 +4,22 @@ using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.Channels.Webhook;
 
-public sealed record WebhookTargetCheck(bool Ok, string? NormalizedUrl, string? Error)
+/// <param name="Error">What is wrong, in full (for operators and the log).</param>
+/// <param name="TargetRefused">
+/// The URL is well formed but where it leads is refused (inside the network, a metadata service, a name that
+/// does not resolve). <see cref="Error"/> then tells what the host resolves to: never show it to the public,
+/// who get <see cref="CannotReceiveWebhooks"/> instead.
+/// </param>
+public sealed record WebhookTargetCheck(bool Ok, string? NormalizedUrl, string? Error, bool TargetRefused = false)
 {
+    /// <summary>The one answer the public gets for any refused target: the same whatever the reason, so it maps nothing.</summary>
+    public const string CannotReceiveWebhooks = "this address cannot receive webhooks.";
+
+    /// <summary>What a public caller may be told.</summary>
+    public string? PublicError => TargetRefused ? CannotReceiveWebhooks : Error;
+
     internal static WebhookTargetCheck Refuse(string error) => new(false, null, error);
+    internal static WebhookTargetCheck RefuseTarget(string error) => new(false, null, error, TargetRefused: true);
 }
 
 /// <summary>
@@ -63,21 +76,21 @@ public sealed class WebhookTargetPolicy(IOptions<WebhookOptions> options)
             var reason = WebhookAddresses.WhyRefused(address, allowPrivate, out var target);
             return reason is null
                 ? new WebhookTargetCheck(true, normalizedUrl, null)
-                : WebhookTargetCheck.Refuse($"webhookUrl points to {reason} ({target}), which is not allowed.");
+                : WebhookTargetCheck.RefuseTarget($"webhookUrl points to {reason} ({target}), which is not allowed.");
         }
         if (normalized.HostNameType != UriHostNameType.Dns || LooksNumeric(host))
         {
             // A name whose last label is a number is an IP form .NET would not parse (999.1.1.1, 4294967296);
             // resolvers disagree about such names, so never send them to one.
-            return WebhookTargetCheck.Refuse($"webhookUrl host '{host}' is neither a valid IP address nor a host name.");
+            return WebhookTargetCheck.RefuseTarget($"webhookUrl host '{host}' is neither a valid IP address nor a host name.");
         }
         if (WebhookAddresses.IsMetadataHost(host))
         {
-            return WebhookTargetCheck.Refuse($"webhookUrl points to a cloud metadata service ({host}), which is not allowed.");
+            return WebhookTargetCheck.RefuseTarget($"webhookUrl points to a cloud metadata service ({host}), which is not allowed.");
         }
         if (!allowPrivate && WebhookAddresses.IsLocalhostName(host))
         {
-            return WebhookTargetCheck.Refuse($"webhookUrl points to {WebhookAddresses.PrivateOrLoopback} ({host}), which is not allowed.");
+            return WebhookTargetCheck.RefuseTarget($"webhookUrl points to {WebhookAddresses.PrivateOrLoopback} ({host}), which is not allowed.");
         }
 
         IPAddress[] resolved;
@@ -91,7 +104,7 @@ public sealed class WebhookTargetPolicy(IOptions<WebhookOptions> options)
         }
         if (resolved.Length == 0)
         {
-            return WebhookTargetCheck.Refuse($"webhookUrl host '{host}' could not be resolved.");
+            return WebhookTargetCheck.RefuseTarget($"webhookUrl host '{host}' could not be resolved.");
         }
         // Any refused address fails the whole name: a name that mixes public and private answers is a rebinding setup.
         foreach (var address in resolved)
@@ -99,7 +112,7 @@ public sealed class WebhookTargetPolicy(IOptions<WebhookOptions> options)
             var reason = WebhookAddresses.WhyRefused(address, allowPrivate, out var target);
             if (reason is not null)
             {
-                return WebhookTargetCheck.Refuse($"webhookUrl host '{host}' resolves to {reason} ({target}), which is not allowed.");
+                return WebhookTargetCheck.RefuseTarget($"webhookUrl host '{host}' resolves to {reason} ({target}), which is not allowed.");
             }
         }
         return new WebhookTargetCheck(true, normalizedUrl, null);
