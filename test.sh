@@ -76,6 +76,11 @@ eval "$("$INFRA" env)"
 say "checking chromium for the browser tests"
 "$INFRA" browser || say "warning: chromium could not be installed: the browser tests will fail"
 
+# The Kubernetes manifest tests render deploy/k8s with kubectl's kustomize; without it they fail
+# and say so (kubectl comes with the CI machine; it is not in Debian's archive to install here).
+command -v kubectl >/dev/null \
+    || say "warning: kubectl is not on PATH: the Kubernetes manifest tests (CommsHub.Tests, Deploy/) will fail"
+
 # ---------------------------------------------------------------------- build
 say "building CommsHub.sln (Release)"
 if ! dotnet build CommsHub.sln -c Release -nodeReuse:false; then
