@@ -6,7 +6,10 @@ using Microsoft.Extensions.Options;
 
 namespace CommsHub.Api.Endpoints;
 
-public sealed record PublicSubscriptionRequest(string? Email = null, string? Phone = null, string? WebhookUrl = null, List<Guid>? Components = null);
+/// <param name="TurnstileResponse">The CAPTCHA token when <c>Subscriptions:Captcha</c> is on, under the name each provider's widget posts it.</param>
+public sealed record PublicSubscriptionRequest(string? Email = null, string? Phone = null, string? WebhookUrl = null, List<Guid>? Components = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("cf-turnstile-response")] string? TurnstileResponse = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("h-captcha-response")] string? HCaptchaResponse = null);
 
 /// <summary>The one answer to every accepted request: nothing in it depends on what CommsHub already knew.</summary>
 public sealed record PublicSubscriptionResponse(string Status, string Message);
@@ -18,7 +21,8 @@ public static class SubscriptionEndpoints
 
     public static IEndpointRouteBuilder MapSubscriptionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/public/subscriptions", Subscribe).WithTags("Public").RequireRateLimiting(RateLimitPolicy);
+        app.MapPost("/api/public/subscriptions", Subscribe).WithTags("Public").RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter<Infrastructure.PublicSubscriptionFilter>();
         app.MapGet("/subscriptions/confirm", Confirm).WithTags("Public");
         app.MapGet("/subscriptions/unsubscribe", UnsubscribePage).WithTags("Public");
         // RFC 8058 one-click: mail providers POST "List-Unsubscribe=One-Click"; our own page posts its form.

@@ -50,6 +50,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Title = "Suppressed address.",
                 Detail = suppressed.Message,
             },
+            TooManyRequestsException limited => new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests.",
+                Detail = limited.Message,
+            },
             StateConflictException state => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,
@@ -73,6 +79,10 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
             httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+        if (exception is TooManyRequestsException tooMany)
+        {
+            httpContext.Response.Headers.RetryAfter = tooMany.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }

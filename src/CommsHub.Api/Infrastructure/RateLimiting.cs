@@ -10,8 +10,9 @@ namespace CommsHub.Api.Infrastructure;
 
 /// <summary>
 /// The public subscription endpoint costs money (every SMS confirmation does), so each client
-/// address gets a fixed window of requests (OWASP API4). Behind a reverse proxy, configure
-/// forwarded headers so the client's address, not the proxy's, is the partition.
+/// gets a fixed window of requests (OWASP API4). A client is its IPv4 address or its IPv6 /64: one
+/// host is usually given a whole /64, so counting single IPv6 addresses would give it 2^64 allowances.
+/// Behind a reverse proxy, configure forwarded headers so the client's address, not the proxy's, is the partition.
 /// </summary>
 internal static class RateLimiting
 {
@@ -22,7 +23,7 @@ internal static class RateLimiting
             o.AddPolicy(SubscriptionEndpoints.RateLimitPolicy, http =>
             {
                 var options = http.RequestServices.GetRequiredService<IOptions<SubscriptionOptions>>().Value;
-                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                return RateLimitPartition.GetFixedWindowLimiter(AuthFailureThrottle.ClientOf(http), _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = options.RateLimitPermits,
                     Window = options.RateLimitWindow,

@@ -22,9 +22,10 @@ internal static class SecurityHeaders
     public const string PermissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
     /// <param name="formTargets">Other origins a page's form may lead to (the OpenID Connect provider a sign-in form redirects to).</param>
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, IReadOnlyList<string> formTargets)
+    /// <param name="widgetOrigins">Origins of a configured CAPTCHA widget: its script, frame, calls and styles come from there.</param>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, IReadOnlyList<string> formTargets, IReadOnlyList<string>? widgetOrigins = null)
     {
-        var pagePolicy = WithFormTargets(PagePolicy, formTargets);
+        var pagePolicy = WithWidget(WithFormTargets(PagePolicy, formTargets), widgetOrigins ?? []);
         var dashboardPolicy = WithFormTargets(DashboardPolicy, formTargets);
         return app.Use((context, next) =>
         {
@@ -61,6 +62,19 @@ internal static class SecurityHeaders
     /// </summary>
     private static bool CarriesToken(HttpRequest request) =>
         request.Query.ContainsKey("token") || request.Path.StartsWithSegments("/subscriptions");
+
+    private static string WithWidget(string policy, IReadOnlyList<string> origins)
+    {
+        if (origins.Count == 0)
+        {
+            return policy;
+        }
+        var list = string.Join(' ', origins);
+        return policy.Replace("script-src 'self'", $"script-src 'self' {list}", StringComparison.Ordinal)
+            .Replace("style-src 'self'", $"style-src 'self' {list}", StringComparison.Ordinal)
+            .Replace("connect-src 'self'", $"connect-src 'self' {list}", StringComparison.Ordinal)
+            .Replace("object-src 'none'", $"frame-src {list}; object-src 'none'", StringComparison.Ordinal);
+    }
 
     private static string WithFormTargets(string policy, IReadOnlyList<string> origins) =>
         origins.Count == 0 ? policy : policy.Replace("form-action 'self'", "form-action 'self' " + string.Join(' ', origins), StringComparison.Ordinal);

@@ -20,9 +20,10 @@ internal static class StatusPageEndpoints
         app.MapGet("/incidents/{id:guid}", (Guid id, HttpContext http, StatusSnapshot snapshot) =>
             snapshot.Incident(id, out var unknown) is { } page ? Serve(http, page) : unknown ? NotFound(snapshot) : Unavailable(http)).WithTags("Status page");
         app.MapLiveScript();
-        app.MapGet("/events", (StatusSnapshot snapshot, CancellationToken ct) => TypedResults.ServerSentEvents(Changes(snapshot, ct))).WithTags("Status page");
+        app.MapGet("/events", (HttpContext http, LiveEventSlots slots, StatusSnapshot snapshot, CancellationToken ct) =>
+            slots.TryEnter(http) is null ? slots.Refuse(http) : TypedResults.ServerSentEvents(Changes(snapshot, ct))).WithTags("Status page");
         app.MapPost("/subscribe", Subscribe).WithTags("Status page").DisableAntiforgery()
-            .RequireRateLimiting(Endpoints.SubscriptionEndpoints.RateLimitPolicy);
+            .RequireRateLimiting(Endpoints.SubscriptionEndpoints.RateLimitPolicy).AddEndpointFilter<Infrastructure.PublicSubscriptionFilter>();
         return app;
     }
 

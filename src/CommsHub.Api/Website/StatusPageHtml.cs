@@ -38,7 +38,8 @@ internal static class StatusPageHtml
         .card{overflow-wrap:anywhere}
         """;
 
-    public static string Home(StatusData data, TimeZoneInfo zone)
+    /// <param name="captcha">A configured CAPTCHA: its widget goes in the subscribe form.</param>
+    public static string Home(StatusData data, TimeZoneInfo zone, CommsHub.Core.Subscribers.CaptchaOptions? captcha = null)
     {
         var body = new StringBuilder();
         var i = data.Indicator;
@@ -83,7 +84,7 @@ internal static class StatusPageHtml
         }
         body.Append("</section>");
 
-        body.Append(SubscribeForm(data));
+        body.Append(SubscribeForm(data, captcha));
         return Layout(data, data.Page.Name, body.ToString());
     }
 
@@ -175,7 +176,7 @@ internal static class StatusPageHtml
         return s.Append("</div>").ToString();
     }
 
-    private static string SubscribeForm(StatusData data)
+    private static string SubscribeForm(StatusData data, CommsHub.Core.Subscribers.CaptchaOptions? captcha)
     {
         var s = new StringBuilder("<section class=\"card\" aria-labelledby=\"subscribe\"><h2 id=\"subscribe\">Get updates</h2>")
             .Append("<form method=\"post\" action=\"/subscribe\"><p class=\"muted\">Fill in one of these. We ask you to confirm before we send anything else.</p>")
@@ -190,6 +191,12 @@ internal static class StatusPageHtml
                 s.Append($"<div><input type=\"checkbox\" id=\"c-{c.Id}\" name=\"components\" value=\"{c.Id}\"> <label style=\"display:inline;font-weight:400\" for=\"c-{c.Id}\">{E(c.Name)}</label></div>");
             }
             s.Append("</fieldset>");
+        }
+        if (captcha is { Enabled: true })
+        {
+            // The provider's widget posts its token in the form field the server checks (cf-turnstile-response, h-captcha-response).
+            var widget = captcha.Kind == CommsHub.Core.Subscribers.CaptchaOptions.HCaptcha ? "h-captcha" : "cf-turnstile";
+            s.Append($"<div class=\"{widget}\" data-sitekey=\"{E(captcha.SiteKey)}\"></div><script src=\"{E(captcha.ScriptUrl)}\" async defer></script>");
         }
         return s.Append("<button type=\"submit\">Subscribe</button></form></section>").ToString();
     }

@@ -25,7 +25,8 @@ internal sealed record Resource(byte[] Body, string ContentType, string ETag, Da
 /// 503. Nothing here stops the host from starting.
 /// </summary>
 internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSignal signal, IOptions<StatusPageOptions> options,
-    IOptions<CommsHubOptions> hub, TimeProvider time, ILogger<StatusSnapshot> logger) : BackgroundService
+    IOptions<CommsHubOptions> hub, TimeProvider time, ILogger<StatusSnapshot> logger, IOptions<CommsHub.Core.Subscribers.PublicSubscriptionOptions> subscriptions)
+    : BackgroundService
 {
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(30);
 
@@ -246,7 +247,7 @@ internal sealed class StatusSnapshot(IServiceScopeFactory scopes, StatusChangeSi
 
     private Resource Render(string path, StatusData data) => path switch
     {
-        "/" => Html(StatusPageHtml.Home(data, _zone), data),
+        "/" => Html(StatusPageHtml.Home(data, _zone, subscriptions.Value.Captcha), data),
         "/history" => Html(StatusPageHtml.History(data, _zone), data),
         "/api/v2/summary.json" => Json(StatuspageApi.Summary(data), data),
         "/api/v2/status.json" => Json(StatuspageApi.Status(data), data),

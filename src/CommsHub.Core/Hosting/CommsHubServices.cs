@@ -54,6 +54,7 @@ public static class CommsHubServices
         services.AddSingleton<AddressHasher>();
         services.AddOptions<SubscriptionOptions>().BindConfiguration(SubscriptionOptions.Section);
         services.AddSingleton<SubscriptionTokens>();
+        services.AddPublicSubscriptionGuard();
         services.AddSingleton<UnsubscribeLinks>();
 
         services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -53,7 +53,8 @@ public sealed class PoisonAlerts(
     public const string PublicResourceRecovered = "status_page.resource_recovered";
 
     /// <summary>The audit actions that are alerts (a recovery is listed too, so the list tells whether a failure still stands).</summary>
-    public static readonly string[] Actions = [MessageFaulted, DeliveriesAbandoned, PublicResourceFailed, PublicResourceRecovered];
+    public static readonly string[] Actions = [MessageFaulted, DeliveriesAbandoned, PublicResourceFailed, PublicResourceRecovered,
+        Subscribers.ConfirmationBudget.Exhausted];
 
     public async Task RecordAsync(BusFault fault, CancellationToken cancellationToken)
     {

@@ -1,8 +1,5 @@
-using System.Globalization;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
-using CsvHelper;
-using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Subscribers;
@@ -10,7 +7,11 @@ namespace CommsHub.Core.Subscribers;
 public sealed record ImportRejection(int Line, string Error);
 
 /// <param name="Secrets">The signing secret of each webhook subscriber this import created (or that had none): shown once, as when one is created alone.</param>
-public sealed record ImportResult(int Imported, int Updated, int Unchanged, IReadOnlyList<ImportRejection> Rejected, IReadOnlyList<ImportedSecret> Secrets);
+/// <param name="Rejected">The first <see cref="Rejections.Kept"/> rejected lines, in line order; <see cref="RejectedCount"/> counts them all.</param>
+public sealed record ImportResult(int Imported, int Updated, int Unchanged, IReadOnlyList<ImportRejection> Rejected, IReadOnlyList<ImportedSecret> Secrets)
+{
+    public int RejectedCount { get; init; }
+}
 
 public sealed record ImportedSecret(int Line, Guid Id, string Secret);
 
@@ -28,45 +29,47 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
     public async Task<ImportResult> ImportAsync(Stream csv, CancellationToken cancellationToken)
     {
         var knownComponents = (await db.Components.Select(c => c.Id).ToListAsync(cancellationToken)).ToHashSet();
-        var rejected = new List<ImportRejection>();
+        var rejected = new Rejections();
         var rows = new Dictionary<SubscriberAddress, (int Line, List<Guid> Components)>();
 
         using (var reader = new StreamReader(csv))
-        using (var parser = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
-               {
-                   PrepareHeaderForMatch = a => a.Header.Trim().ToLowerInvariant(),
-                   MissingFieldFound = null,
-                   HeaderValidated = null,
-                   BadDataFound = null,
-                   TrimOptions = TrimOptions.Trim,
-               }))
         {
-            if (!await parser.ReadAsync() || !parser.ReadHeader())
+            // Line by line, so a bad line (an unclosed quote) costs that line only and the next one is read afresh.
+            var lineNumber = 0;
+            string? text;
+            Dictionary<string, int>? columns = null;
+            while ((text = await reader.ReadLineAsync(cancellationToken)) is not null)
             {
-                throw new Common.ValidationException(new Dictionary<string, string[]> { ["$"] = ["The CSV is empty: it needs a header row (email, phone, webhookUrl, components)."] });
-            }
-            var header = parser.HeaderRecord!.Select(h => h.Trim().ToLowerInvariant()).ToHashSet();
-            if (!header.Overlaps(["email", "phone", "webhookurl"]))
-            {
-                throw new Common.ValidationException(new Dictionary<string, string[]>
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(text))
                 {
-                    ["$"] = ["The header row must name at least one of the columns email, phone, webhookUrl (and optionally components)."],
-                });
-            }
-
-            while (await parser.ReadAsync())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var line = parser.Parser.RawRow;
-                var errors = new FieldErrors();
-                var address = await addresses.ParseAsync(Field(parser, "email"), Field(parser, "phone"), Field(parser, "webhookurl"), errors, cancellationToken);
-                var components = ParseComponents(Field(parser, "components"), knownComponents, errors);
-                if (errors.Any || address is null)
-                {
-                    rejected.Add(new ImportRejection(line, string.Join(" ", errors.ToDictionary().SelectMany(e => e.Value))));
                     continue;
                 }
-                rows[address.Value] = (line, components); // a repeated address: the last line wins
+                var fields = CsvLine.Split(text, out var quoting);
+                if (columns is null)
+                {
+                    columns = Header(fields, quoting);
+                    continue;
+                }
+                if (fields is null)
+                {
+                    rejected.Add(lineNumber, "Bad quoting: " + quoting);
+                    continue;
+                }
+                string? Field(string name) => columns.TryGetValue(name, out var at) && at < fields.Count && !string.IsNullOrWhiteSpace(fields[at]) ? fields[at] : null;
+                var errors = new FieldErrors();
+                var address = await addresses.ParseAsync(Field("email"), Field("phone"), Field("webhookurl"), errors, cancellationToken);
+                var components = ParseComponents(Field("components"), knownComponents, errors);
+                if (errors.Any || address is null)
+                {
+                    rejected.Add(lineNumber, string.Join(" ", errors.ToDictionary().SelectMany(e => e.Value)));
+                    continue;
+                }
+                rows[address.Value] = (lineNumber, components); // a repeated address: the last line wins
+            }
+            if (columns is null)
+            {
+                throw new Common.ValidationException(new Dictionary<string, string[]> { ["$"] = ["The CSV is empty: it needs a header row (email, phone, webhookUrl, components)."] });
             }
         }
 
@@ -79,11 +82,11 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
             updated += u;
             unchanged += n;
         }
-        return new ImportResult(imported, updated, unchanged, rejected.OrderBy(r => r.Line).ToList(), issued.OrderBy(s => s.Line).ToList());
+        return new ImportResult(imported, updated, unchanged, rejected.First(), issued.OrderBy(s => s.Line).ToList()) { RejectedCount = rejected.Count };
     }
 
     private async Task<(int Imported, int Updated, int Unchanged)> ApplyAsync(
-        KeyValuePair<SubscriberAddress, (int Line, List<Guid> Components)>[] chunk, List<ImportRejection> rejected, List<ImportedSecret> issued,
+        KeyValuePair<SubscriberAddress, (int Line, List<Guid> Components)>[] chunk, Rejections rejected, List<ImportedSecret> issued,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -107,7 +110,7 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
             {
                 if (suppressed.Contains(hashes[address.Address]))
                 {
-                    rejected.Add(new ImportRejection(line, "this address opted out and was erased; it cannot be imported."));
+                    rejected.Add(line, "this address opted out and was erased; it cannot be imported.");
                     continue;
                 }
                 if (!existing.TryGetValue(address.Address, out var subscriber))
@@ -124,7 +127,7 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
                 }
                 if (subscriber.Status is SubscriberStatus.Unsubscribed or SubscriberStatus.Suppressed)
                 {
-                    rejected.Add(new ImportRejection(line, $"this address is {subscriber.Status.ToWire()}; only its owner can subscribe it again."));
+                    rejected.Add(line, $"this address is {subscriber.Status.ToWire()}; only its owner can subscribe it again.");
                     continue;
                 }
                 var sameComponents = subscriber.Components.Select(c => c.ComponentId).ToHashSet().SetEquals(components);
@@ -164,8 +167,26 @@ public sealed class SubscriberImport(CommsHubDbContext db, SubscriberAddresses a
         return (imported, updated, unchanged);
     }
 
-    private static string? Field(CsvReader csv, string name) =>
-        csv.TryGetField<string>(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+    private static Dictionary<string, int> Header(List<string>? fields, string? quoting)
+    {
+        if (fields is null)
+        {
+            throw new Common.ValidationException(new Dictionary<string, string[]> { ["$"] = ["Bad quoting in the header row: " + quoting] });
+        }
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            columns.TryAdd(fields[i].Trim().ToLowerInvariant(), i);
+        }
+        if (!columns.Keys.Any(c => c is "email" or "phone" or "webhookurl"))
+        {
+            throw new Common.ValidationException(new Dictionary<string, string[]>
+            {
+                ["$"] = ["The header row must name at least one of the columns email, phone, webhookUrl (and optionally components)."],
+            });
+        }
+        return columns;
+    }
 
     private static List<Guid> ParseComponents(string? text, HashSet<Guid> known, FieldErrors errors)
     {

@@ -17,6 +17,9 @@ public abstract class SqliteAppTest : IAsyncLifetime
 
     protected virtual Dictionary<string, string?> Settings() => [];
 
+    /// <summary>Services a test class replaces or adds after the product's own.</summary>
+    protected virtual Action<IServiceCollection>? TestServices => null;
+
     private Dictionary<string, string?> _settings = [];
 
     /// <summary>The SQLite file the product runs on, for a test that must change it behind the product's back.</summary>
@@ -35,7 +38,7 @@ public abstract class SqliteAppTest : IAsyncLifetime
         {
             settings[k] = v;
         }
-        App = new CommsHubApp(settings);
+        App = new CommsHubApp(settings) { TestServices = TestServices };
         Admin = App.Admin();
         return Task.CompletedTask;
     }
@@ -45,7 +48,7 @@ public abstract class SqliteAppTest : IAsyncLifetime
     {
         Admin.Dispose();
         await App.DisposeAsync();
-        App = new CommsHubApp(_settings);
+        App = new CommsHubApp(_settings) { TestServices = TestServices };
         Admin = App.Admin();
     }
 

@@ -15,6 +15,18 @@ public static class PhoneNumberNormalizer
     public static bool IsKnownRegion(string? region) =>
         !string.IsNullOrWhiteSpace(region) && Util.GetSupportedRegions().Contains(region.Trim().ToUpperInvariant());
 
+    /// <summary>The region (ISO 3166, or null for a non-geographic code) and libphonenumber's type of an E.164 number.</summary>
+    public static (string? Region, PhoneNumberType Type) Classify(string e164)
+    {
+        var number = Util.Parse(e164, null);
+        var region = Util.GetRegionCodeForNumber(number);
+        return (region is null or "001" or "ZZ" ? null : region, Util.GetNumberType(number));
+    }
+
+    /// <summary>The region of an E.164 number, or null when it is not one.</summary>
+    public static string? RegionOf(string? e164) =>
+        TryNormalize(e164, "ZZ", out var normalized, out _) ? Classify(normalized).Region : null;
+
     /// <summary>
     /// Parses what a person typed: international (<c>+44 20 7946 0958</c>, or the default region's
     /// international prefix such as <c>011 44…</c> from the US) or national (<c>(202) 555-0173</c> with
