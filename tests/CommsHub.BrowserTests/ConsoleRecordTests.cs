@@ -109,6 +109,18 @@ public sealed class ConsoleRecordTests(Chromium chromium) : IAsyncLifetime
         Assert.StartsWith("id,updateId,incidentId", lines[0], StringComparison.Ordinal);
         Assert.Contains("ann@example.com", lines[1], StringComparison.Ordinal);
 
+        // Every message is a delivery: the admin's own invitation is listed as an operator notice, apart from the update's.
+        await page.GotoAsync(_app.Link("/console/deliveries"));
+        await page.GetByLabel("Kind").SelectOptionAsync("operator_notice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("#deliveries tbody tr").First).ToContainTextAsync("operator notice");
+        await Expect(page.Locator("#deliveries tbody tr", new() { HasText = "ann@example.com" })).ToHaveCountAsync(0);
+        await page.GetByLabel("Kind").SelectOptionAsync("incident_update");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("#deliveries tbody tr")).ToHaveCountAsync(2);
+
+        await page.GetByLabel("Recipient (exact)").FillAsync("ann@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await page.Locator("#deliveries tbody tr a").First.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Delivery to ann@example.com" })).ToBeVisibleAsync();
         await Expect(page.Locator("#attempts tbody tr, #no-attempts").First).ToBeVisibleAsync();
