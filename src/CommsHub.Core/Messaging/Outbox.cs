@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
@@ -15,6 +16,8 @@ public static class Outbox
             MessageType = typeof(T).FullName!,
             Payload = JsonSerializer.Serialize(message, JsonSerializerOptions.Web),
             CreatedAt = now,
+            // The trace crosses the commit with the row: the dispatcher publishes under it.
+            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null,
         };
         db.OutboxMessages.Add(row);
         return row;
