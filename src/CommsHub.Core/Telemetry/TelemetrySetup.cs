@@ -26,6 +26,10 @@ public static class TelemetrySetup
             .Validate(o => o.SampleInterval >= TimeSpan.FromSeconds(1), "Metrics:SampleInterval must be at least 00:00:01: the gauges read the database that often.")
             .ValidateOnStart();
         services.AddHttpClient(QueueDepthReader.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
+        // HttpClientFactory's own log lines print every request's URL, at Information: a subscriber's webhook
+        // address, a chat webhook's secret path. The HTTP spans and metrics say the same without them.
+        services.ConfigureHttpClientDefaults(b => b.RemoveAllLoggers());
+        services.MarkSecretUrls();
         services.AddSingleton<QueueDepthReader>();
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
         var serving = configuration.GetValue($"{MetricsOptions.Section}:{nameof(MetricsOptions.Enabled)}", true) && roles.Api;
@@ -40,7 +44,11 @@ public static class TelemetrySetup
             .WithTracing(t =>
             {
                 t.AddSource(CommsHubMetrics.Name, DiagnosticHeaders.DefaultListenerName)
-                    .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = r => r.RequestUri?.AbsolutePath.StartsWith("/api/queues", StringComparison.Ordinal) != true)
+                    .AddHttpClientInstrumentation(o =>
+                    {
+                        o.FilterHttpRequestMessage = r => r.RequestUri?.AbsolutePath.StartsWith("/api/queues", StringComparison.Ordinal) != true;
+                        o.EnrichWithHttpRequestMessage = SecretUrls.Redact;
+                    })
                     .AddNpgsql();
                 if (otlp)
                 {

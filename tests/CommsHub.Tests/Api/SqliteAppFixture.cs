@@ -17,6 +17,11 @@ public abstract class SqliteAppTest : IAsyncLifetime
 
     protected virtual Dictionary<string, string?> Settings() => [];
 
+    /// <summary>Services a test replaces or adds after the product's own (an in-memory exporter, a log sink).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     private Dictionary<string, string?> _settings = [];
 
     /// <summary>The SQLite file the product runs on, for a test that must change it behind the product's back.</summary>
@@ -35,7 +40,7 @@ public abstract class SqliteAppTest : IAsyncLifetime
         {
             settings[k] = v;
         }
-        App = new CommsHubApp(settings);
+        App = new CommsHubApp(settings) { TestServices = ConfigureServices };
         Admin = App.Admin();
         return Task.CompletedTask;
     }
@@ -45,7 +50,7 @@ public abstract class SqliteAppTest : IAsyncLifetime
     {
         Admin.Dispose();
         await App.DisposeAsync();
-        App = new CommsHubApp(_settings);
+        App = new CommsHubApp(_settings) { TestServices = ConfigureServices };
         Admin = App.Admin();
     }
 
