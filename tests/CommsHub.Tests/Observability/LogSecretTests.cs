@@ -59,6 +59,8 @@ public sealed class LogSecretTests : SqliteAppTest, IDisposable
 
         var lines = _logs.Lines.ToList();
         Assert.Contains(lines, l => l.StartsWith("Trace ", StringComparison.Ordinal) || l.StartsWith("Debug ", StringComparison.Ordinal));
+        // Lines written under a request or a consumer carry its trace and span (ActivityTrackingOptions).
+        Assert.Contains(lines, l => l.Contains("TraceId:", StringComparison.Ordinal) && l.Contains("SpanId:", StringComparison.Ordinal));
         string[] secrets =
         [
             CommsHubApp.AdminKey, SendGridKey, key["key"]!.GetValue<string>(), secret, secret["whsec_".Length..],
