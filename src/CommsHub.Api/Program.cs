@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using CommsHub.Api.Endpoints;
 using CommsHub.Api.Infrastructure;
 using CommsHub.Api.Infrastructure.Json;
+using CommsHub.Api.Observability;
 using CommsHub.Api.OperatorConsole;
 using CommsHub.Api.Website;
 using CommsHub.Core.Auth;
@@ -50,6 +51,7 @@ builder.Services.AddCommsHubRateLimiting();
 builder.Services.AddHttpHardening();
 builder.Services.AddScopePolicies();
 builder.Services.AddOperatorConsole();
+builder.AddCommsHubObservability();
 
 var app = builder.Build();
 
@@ -101,6 +103,8 @@ if (roles.Api)
     app.MapOperatorOidc();
     app.MapOperatorConsole();
 }
+
+app.MapCommsHubObservability(roles);
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app, roles, generatedKey));
 

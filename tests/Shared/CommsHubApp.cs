@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -28,8 +29,16 @@ public sealed class CommsHubApp(IReadOnlyDictionary<string, string?> settings) :
         "Channels:Chat:Slack:WebhookUrl", "Channels:Chat:Discord:WebhookUrl", "Channels:Chat:Teams:WebhookUrl",
     ];
 
+    /// <summary>
+    /// One meter factory for every test host of the process, never disposed. MassTransit makes its meter once per
+    /// process, from the first host's factory; that host's disposal would otherwise switch MassTransit's metrics
+    /// off for every later host (one host per process, as in production, has no such problem).
+    /// </summary>
+    private static readonly IMeterFactory SharedMeters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureTestServices(s => s.AddSingleton(SharedMeters));
         builder.UseEnvironment("Testing");
         // The machine's environment never reaches a test host: every infrastructure and provider
         // key starts empty (in-memory bus, sandboxed or unconfigured channels) unless the test sets it.

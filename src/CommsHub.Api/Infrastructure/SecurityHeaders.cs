@@ -19,6 +19,14 @@ internal static class SecurityHeaders
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
         + "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+    /// <summary>
+    /// The API reference (<c>/docs/api</c>): Scalar starts from an inline script it writes itself, so inline scripts are
+    /// allowed there, and there only. Its script and the document come from this origin; nothing from another host.
+    /// </summary>
+    public const string ApiReferencePolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+        + "font-src 'self' data:; worker-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
     public const string PermissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 
     /// <param name="formTargets">Other origins a page's form may lead to (the OpenID Connect provider a sign-in form redirects to).</param>
@@ -31,7 +39,9 @@ internal static class SecurityHeaders
         {
             // Decided now: Hangfire rewrites the path while it serves the dashboard.
             var path = context.Request.Path;
-            var policy = path.StartsWithSegments(SchedulingDashboard.Path) && !path.StartsWithSegments(SchedulingDashboard.LoginPath) ? dashboardPolicy : pagePolicy;
+            var policy = path.StartsWithSegments(SchedulingDashboard.Path) && !path.StartsWithSegments(SchedulingDashboard.LoginPath) ? dashboardPolicy
+                : path.StartsWithSegments(Observability.ObservabilitySetup.ApiReferencePath) ? ApiReferencePolicy
+                : pagePolicy;
             var referrer = CarriesToken(context.Request) ? "no-referrer" : "strict-origin-when-cross-origin";
             context.Response.OnStarting(() =>
             {

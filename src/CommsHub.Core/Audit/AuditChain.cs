@@ -151,6 +151,7 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
             }
             if (problem is not null)
             {
+                Telemetry.TelemetrySampler.AuditVerified(false);
                 return new AuditVerification(false, records, broken, problem, null, null, pending, checkpoint?.Seq);
             }
             records++;
@@ -158,6 +159,7 @@ public sealed class AuditChain(CommsHubDbContext db, ILogger<AuditChain> logger)
             expected++;
         }
         var last = expected - 1;
+        Telemetry.TelemetrySampler.AuditVerified(true);
         return new AuditVerification(true, records, null, null, last == 0 ? null : last, last == 0 ? null : prev, pending, checkpoint?.Seq);
     }
 

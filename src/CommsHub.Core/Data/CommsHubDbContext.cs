@@ -230,6 +230,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         modelBuilder.Entity<OutboxMessage>(e =>
         {
             e.Property(m => m.MessageType).HasMaxLength(300);
+            e.Property(m => m.TraceParent).HasMaxLength(64);
             e.HasIndex(m => m.MessageId).IsUnique();
             e.HasIndex(m => new { m.PublishedAt, m.Id });
         });

@@ -31,6 +31,7 @@ public sealed class AudiencePlanner(
     public async Task Consume(ConsumeContext<IncidentUpdatePublished> context)
     {
         var ct = context.CancellationToken;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var update = await db.IncidentUpdates.AsNoTracking().FirstOrDefaultAsync(u => u.Id == context.Message.UpdateId, ct);
         if (update is null)
         {
@@ -70,6 +71,7 @@ public sealed class AudiencePlanner(
         }
         // Only now: a process lost mid-plan leaves the update unplanned, and the redrive plans it again.
         await MarkPlannedAsync(update.Id, ct);
+        Telemetry.CommsHubMetrics.FanoutPlanned(System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     private Task<int> MarkPlannedAsync(Guid updateId, CancellationToken ct)

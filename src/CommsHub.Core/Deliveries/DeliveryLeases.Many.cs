@@ -112,6 +112,10 @@ public sealed partial class DeliveryLeases
         {
             await tx.CommitAsync(cancellationToken);
         }
+        foreach (var group in rows.GroupBy(r => r.Status))
+        {
+            Telemetry.CommsHubMetrics.DeliveryRecorded(lease.Channel, group.Key, group.Count());
+        }
         return updated;
     }
 }

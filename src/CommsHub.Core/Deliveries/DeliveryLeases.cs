@@ -176,6 +176,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         {
             await tx.CommitAsync(cancellationToken);
         }
+        Telemetry.CommsHubMetrics.DeliveryRecorded(lease.Channel, status, updated);
         return updated;
     }
 

@@ -18,6 +18,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
+using CommsHub.Core.Telemetry;
+
 namespace CommsHub.Core.Hosting;
 
 public static class CommsHubServices
@@ -32,6 +34,7 @@ public static class CommsHubServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(roles);
         services.AddMemoryCache();
+        services.AddCommsHubTelemetry(configuration, roles);
 
         services.AddOptions<CommsHubOptions>()
             .Configure(o =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
@@ -20,6 +21,8 @@ public static class Outbox
             MessageType = type.FullName!,
             Payload = JsonSerializer.Serialize(message, type, JsonSerializerOptions.Web),
             CreatedAt = now,
+            // The trace crosses the commit with the row: the dispatcher publishes under it.
+            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null,
         };
         db.OutboxMessages.Add(row);
         return row;

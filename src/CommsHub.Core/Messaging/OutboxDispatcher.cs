@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using CommsHub.Core.Telemetry;
 using CommsHub.Core.Data;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -92,6 +94,9 @@ public sealed class OutboxDispatcher(
         Exception? failure = null;
         foreach (var row in rows)
         {
+            ActivityContext.TryParse(row.TraceParent, null, out var parent);
+            using var activity = CommsHubMetrics.Source.StartActivity("outbox publish", ActivityKind.Producer, parent);
+            activity?.SetTag("messaging.message.id", row.MessageId.ToString());
             try
             {
                 var type = Outbox.ResolveType(row.MessageType);

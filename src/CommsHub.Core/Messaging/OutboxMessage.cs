@@ -14,4 +14,10 @@ public sealed class OutboxMessage
     public DateTimeOffset? PublishedAt { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the call that wrote the row: the dispatcher publishes under it, so one
+    /// trace runs from the publishing request across the commit to every send. Null when nothing was traced.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

@@ -17,8 +17,10 @@ public abstract class SqliteAppTest : IAsyncLifetime
 
     protected virtual Dictionary<string, string?> Settings() => [];
 
-    /// <summary>Services a test class replaces or adds after the product's own.</summary>
-    protected virtual Action<IServiceCollection>? TestServices => null;
+    /// <summary>Services a test replaces or adds after the product's own (an in-memory exporter, a log sink, client addresses).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     private Dictionary<string, string?> _settings = [];
 
@@ -38,7 +40,7 @@ public abstract class SqliteAppTest : IAsyncLifetime
         {
             settings[k] = v;
         }
-        App = new CommsHubApp(settings) { TestServices = TestServices };
+        App = new CommsHubApp(settings) { TestServices = ConfigureServices };
         Admin = App.Admin();
         return Task.CompletedTask;
     }
@@ -48,7 +50,7 @@ public abstract class SqliteAppTest : IAsyncLifetime
     {
         Admin.Dispose();
         await App.DisposeAsync();
-        App = new CommsHubApp(_settings) { TestServices = TestServices };
+        App = new CommsHubApp(_settings) { TestServices = ConfigureServices };
         Admin = App.Admin();
     }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using CommsHub.Core.Deliveries;
+using CommsHub.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -59,6 +61,7 @@ public sealed class ProviderCircuit
                 },
             })
             .Build();
+        CircuitRegistry.Add(this, provider);
     }
 
     public CircuitState State => _state.CircuitState;
@@ -71,6 +74,26 @@ public sealed class ProviderCircuit
         !result.Accepted && result.Transient && !result.Held && result.HttpStatus != 429 && result.ErrorCode != "20429";
 
     public async Task<SendResult> SendAsync(Func<CancellationToken, Task<SendResult>> send, CancellationToken cancellationToken)
+    {
+        using var activity = CommsHubMetrics.Source.StartActivity($"{_provider} request", ActivityKind.Client);
+        activity?.SetTag("commshub.provider", _provider);
+        var started = Stopwatch.GetTimestamp();
+        var result = await GuardedSendAsync(send, cancellationToken);
+        var outcome = result.Held ? "held" : result.Accepted ? "accepted" : result.Transient ? "transient" : "rejected";
+        CommsHubMetrics.ProviderRequest(_provider, outcome, Stopwatch.GetElapsedTime(started));
+        activity?.SetTag("commshub.outcome", outcome);
+        if (result.HttpStatus is { } status)
+        {
+            activity?.SetTag("http.response.status_code", status);
+        }
+        if (outcome is "transient" or "rejected")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, result.ErrorCode);
+        }
+        return result;
+    }
+
+    private async Task<SendResult> GuardedSendAsync(Func<CancellationToken, Task<SendResult>> send, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var holdUntil = new DateTimeOffset(Interlocked.Read(ref _holdUntilTicks), TimeSpan.Zero);
@@ -89,7 +112,7 @@ public sealed class ProviderCircuit
             if (State == CircuitState.HalfOpen && await ProbeAnsweredAsync(cancellationToken))
             {
                 // The probe answered while this send waited: go on as the circuit now says (closed: send; open: held).
-                return await SendAsync(send, cancellationToken);
+                return await GuardedSendAsync(send, cancellationToken);
             }
             var wait = ex.RetryAfter is { } retryAfter && retryAfter > TimeSpan.Zero ? retryAfter : ProbeWait;
             return SendResult.Hold(_provider, wait, $"The circuit for {_name} is open: not called.");

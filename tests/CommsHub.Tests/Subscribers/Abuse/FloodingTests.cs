@@ -17,7 +17,7 @@ public sealed class FloodingTests : SqliteAppTest
         ["Subscriptions:RateLimitPermits"] = "3",
     };
 
-    protected override Action<IServiceCollection>? TestServices => ClientAddresses.Register;
+    protected override void ConfigureServices(IServiceCollection services) => ClientAddresses.Register(services);
 
     private Task<int> SubscribersAsync() => WithDbAsync(db => db.Subscribers.CountAsync());
 

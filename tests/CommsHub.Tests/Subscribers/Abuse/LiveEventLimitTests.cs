@@ -15,7 +15,7 @@ public sealed class LiveEventLimitTests : SqliteAppTest
         ["StatusPage:Events:MaxConnections"] = "3",
     };
 
-    protected override Action<IServiceCollection>? TestServices => ClientAddresses.Register;
+    protected override void ConfigureServices(IServiceCollection services) => ClientAddresses.Register(services);
 
     private static async Task<HttpResponseMessage> OpenAsync(HttpClient client, CancellationToken ct)
     {
