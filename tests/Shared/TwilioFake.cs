@@ -61,6 +61,38 @@ public sealed partial class TwilioFake : IDisposable
         Server = WireMockServer.Start();
         Server.Given(Request.Create().WithPath(new RegexMatcher(@"^/2010-04-01/Accounts/[^/]+/Messages\.json$")).UsingPost())
             .RespondWith(Response.Create().WithCallback(AnswerAsync));
+        // The message list the product reads after a crash: what was accepted, newest first, by To and From.
+        Server.Given(Request.Create().WithPath(new RegexMatcher(@"^/2010-04-01/Accounts/[^/]+/Messages\.json$")).UsingGet())
+            .RespondWith(Response.Create().WithCallback(ListAnswer));
+    }
+
+    /// <summary>Message list requests received (GET Messages.json).</summary>
+    public int Lookups => _lookups;
+
+    private int _lookups;
+
+    private ResponseMessage ListAnswer(IRequestMessage request)
+    {
+        Interlocked.Increment(ref _lookups);
+        string? Query(string key) => request.Query?.TryGetValue(key, out var v) == true ? v.FirstOrDefault() : null;
+        var to = Query("To");
+        var from = Query("From");
+        var messages = Requests.Where(r => r.Status == 201 && r.To == to && (from is null || r.From == from))
+            .OrderByDescending(r => r.Ordinal)
+            .Select(r => JsonSerializer.Deserialize<Dictionary<string, object?>>(MessageJson(r.Sid!, r.Form)))
+            .ToList();
+        var uri = $"/2010-04-01/Accounts/{AccountSid}/Messages.json";
+        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["messages"] = messages, ["first_page_uri"] = uri, ["next_page_uri"] = null, ["previous_page_uri"] = null,
+            ["page"] = 0, ["page_size"] = 50, ["start"] = 0, ["end"] = messages.Count, ["uri"] = uri,
+        });
+        return new ResponseMessage
+        {
+            StatusCode = 200,
+            Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+            BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String },
+        };
     }
 
     public WireMockServer Server { get; }

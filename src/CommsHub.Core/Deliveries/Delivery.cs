@@ -41,4 +41,11 @@ public sealed class Delivery
     /// <summary>Set while a sender holds the delivery; an expired lease may be taken over.</summary>
     public Guid? LeaseToken { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>
+    /// When the provider request carrying this delivery went out, until its answer is recorded. Set for a
+    /// whole request (or a few) in one write before it leaves; a queued delivery claimed with it set is in
+    /// doubt: its sender died after the request left and before the answer was stored.
+    /// </summary>
+    public DateTimeOffset? InFlightAt { get; set; }
 }

@@ -18,7 +18,11 @@ public sealed class LeaseOptions
     public TimeSpan Duration { get; set; } = DeliveryLeases.LeaseDuration;
 }
 
-public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient, int Attempts);
+/// <param name="InFlightAt">
+/// When the last request carrying it went out with no answer recorded: set when claimed, the delivery is in
+/// doubt (its sender died after sending); set by the sender for the request it is about to make.
+/// </param>
+public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient, int Attempts, DateTimeOffset? InFlightAt = null);
 
 public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries);
 
@@ -49,7 +53,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 UPDATE deliveries SET lease_token = {token}, lease_until = {until}, attempts = attempts + 1
                 WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
                   AND (lease_until IS NULL OR lease_until < {now}) AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
-                RETURNING id, subscriber_id, recipient, attempts
+                RETURNING id, subscriber_id, recipient, attempts, in_flight_at
                 """).ToListAsync(cancellationToken);
             // In the database's order of ids (RETURNING has none): the text form sorts as PostgreSQL's uuid does.
             return new DeliveryLease(token, channel, [.. rows.OrderBy(d => d.Id.ToString("N"), StringComparer.Ordinal)]);
@@ -69,7 +73,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var deliveries = await db.Deliveries.AsNoTracking()
             .Where(d => d.LeaseToken == token)
             .OrderBy(d => d.Id)
-            .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts))
+            .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.InFlightAt))
             .ToListAsync(cancellationToken);
         return new DeliveryLease(token, channel, deliveries);
     }
@@ -79,6 +83,22 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     {
         var until = time.GetUtcNow() + Duration;
         return db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, until), cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks these deliveries of the lease (all of them when <paramref name="ids"/> is null) as on the wire
+    /// from <paramref name="at"/>: one statement for one or several provider requests, before they leave.
+    /// Cleared when the outcome is recorded, or when they are given back untried.
+    /// </summary>
+    public Task<int> MarkInFlightAsync(DeliveryLease lease, IReadOnlyCollection<Guid>? ids, DateTimeOffset at)
+    {
+        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token);
+        if (ids is not null)
+        {
+            rows = rows.Where(d => ids.Contains(d.Id));
+        }
+        // Not cancellable: a request is about to go out, and its mark must be stored first.
+        return rows.ExecuteUpdateAsync(s => s.SetProperty(d => d.InFlightAt, at), CancellationToken.None);
     }
 
     /// <summary>
@@ -100,6 +120,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         return rows.ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, d => d.NextAttemptAt ?? now)
+            .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
     }
@@ -109,6 +130,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, until)
+            .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
@@ -141,6 +163,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.Rendered, result.Rendered)
                 .SetProperty(d => d.LastError, (string?)null)
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
+                .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
                 .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
             : await rows.ExecuteUpdateAsync(s => s
@@ -148,6 +171,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.Provider, result.Provider)
                 .SetProperty(d => d.LastError, error)
                 .SetProperty(d => d.NextAttemptAt, next)
+                .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
                 .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 

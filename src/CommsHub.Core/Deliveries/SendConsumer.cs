@@ -49,10 +49,11 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             // An update's batch (the common case, and cached), or else a message's.
             var content = await contents.LoadAsync(updateId, ct);
             var message = content is null ? await messages.LoadAsync(updateId, ct) : null;
+            var sendBatch = new SendBatch(updateId, batch, lease.Deliveries, content,
+                new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message);
             var prepared = content is null && message is null
                 ? PreparedBatch.Failed(adapter.Channel.ToWire(), "The update no longer exists.")
-                : await adapter.PrepareAsync(new SendBatch(updateId, batch, lease.Deliveries, content,
-                    new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message), ct);
+                : await adapter.PrepareAsync(sendBatch, ct);
             ct.ThrowIfCancellationRequested();
             if (prepared.Send is not { } send)
             {
@@ -61,6 +62,17 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                     : leases.DeferAsync(lease, time.GetUtcNow() + prepared.Wait.GetValueOrDefault(), CancellationToken.None));
                 finished = true;
                 return;
+            }
+
+            // A dead sender's request may have reached the provider: ask it first, where it can answer.
+            if (lease.Deliveries.Any(d => d.InFlightAt is not null))
+            {
+                lease = await SettleInDoubtAsync(lease, sendBatch, tried, ct);
+                if (lease.Deliveries.Count == 0)
+                {
+                    finished = true;
+                    return;
+                }
             }
 
             var heldFor = await SendAllAsync(lease, send, outcomes, tried, ct);
@@ -93,10 +105,12 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     {
         var wholeBatch = adapter.RecipientsPerRequest >= lease.Deliveries.Count;
         var requests = wholeBatch ? [lease.Deliveries] : lease.Deliveries.Chunk(adapter.RecipientsPerRequest).ToList<IReadOnlyList<LeasedDelivery>>();
+        // One mark for an email batch; for one request per recipient, one per few requests.
+        using var marks = new InFlightMarks(scopes, lease, requests, wholeBatch ? 1 : Math.Max(16, 2 * adapter.Parallelism), time);
         var heldTicks = long.MaxValue;
         var renewAt = time.GetUtcNow() + leases.Duration / 2;
         using var renewing = new SemaphoreSlim(1, 1);
-        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (recipients, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (index, token) =>
         {
             if (!adapter.CircuitPerTarget && Interlocked.Read(ref heldTicks) != long.MaxValue)
             {
@@ -104,6 +118,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             }
             await outcomes.FlushIfDueAsync(token);
             await adapter.PaceAsync(token);
+            var recipients = await marks.MarkAsync(index, token);
             foreach (var delivery in recipients)
             {
                 tried[delivery.Id] = true;
@@ -155,6 +170,34 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             }
         });
         return heldTicks == long.MaxValue ? null : TimeSpan.FromTicks(heldTicks);
+    }
+
+    /// <returns>The lease without what the provider says it accepted (recorded as sent); the rest is sent again.</returns>
+    private async Task<DeliveryLease> SettleInDoubtAsync(DeliveryLease lease, SendBatch batch, ConcurrentDictionary<Guid, bool> tried, CancellationToken ct)
+    {
+        var inDoubt = lease.Deliveries.Where(d => d.InFlightAt is not null).ToList();
+        // Until settled they stay leased should the batch stop: given back, they would lose their doubt.
+        foreach (var delivery in inDoubt)
+        {
+            tried[delivery.Id] = true;
+        }
+        IReadOnlyDictionary<Guid, SendResult> found = new Dictionary<Guid, SendResult>();
+        if (adapter is IInDoubtLookup lookup)
+        {
+            try
+            {
+                found = await lookup.FindAsync(batch with { Deliveries = inDoubt }, inDoubt, ct);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Unknown is not sent: at least once, so it is sent again.
+                logger.LogWarning(ex, "{Channel}: could not look up {Count} deliveries in doubt; they are sent again", adapter.Channel, inDoubt.Count);
+            }
+        }
+        await leases.SettleInDoubtAsync(lease, inDoubt, found, adapter is IInDoubtLookup, CancellationToken.None);
+        logger.LogWarning("{Channel} batch {Batch} of {UpdateId}: {InDoubt} deliveries in doubt after an interrupted send, {Found} found accepted by the provider, {Again} sent again",
+            adapter.Channel, batch.Batch, batch.UpdateId, inDoubt.Count, found.Count, inDoubt.Count - found.Count);
+        return lease with { Deliveries = [.. lease.Deliveries.Where(d => !found.ContainsKey(d.Id)).Select(d => d with { InFlightAt = null })] };
     }
 
     // Held requests come back when the first of their circuits may take calls again.

@@ -19,7 +19,9 @@ namespace FanOutBench.Fakes;
 /// SendGrid <c>POST /v3/mail/send</c> (202 with a unique <c>X-Message-Id</c>), Twilio
 /// <c>POST /2010-04-01/Accounts/{sid}/Messages.json</c> (201 with a message resource the Twilio 8.x
 /// SDK reads: <c>sid</c> "SM…", <c>status</c> "queued"), and webhook receivers at
-/// <c>POST /hooks/{i}</c> (204). Each counts what it received; nothing is kept per request.
+/// <c>POST /hooks/{i}</c> (204). Each counts what it received. What the look-ups of an interrupted send
+/// need is kept: accepted texts (Twilio's message list, <c>GET …/Messages.json?To=…</c>) and the recipients
+/// of each email batch key (SendGrid's Email Activity, <c>GET /v3/messages?query=…</c>).
 /// </summary>
 public sealed class ProviderFakes : IAsyncDisposable
 {
@@ -31,6 +33,14 @@ public sealed class ProviderFakes : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string? _dumpDir = Environment.GetEnvironmentVariable("FANOUT_DUMP_DIR");
     private long _ids;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<(string Sid, string? From, string? Body, DateTimeOffset At)>> _texts = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<(string Email, string MessageId)>> _batches = new();
+
+    /// <summary>Look-ups answered: Twilio message lists and SendGrid activity queries.</summary>
+    public int SmsLookups => _smsLookups;
+    public int EmailLookups => _emailLookups;
+    private int _smsLookups;
+    private int _emailLookups;
 
     private ProviderFakes(WebApplication app, string url)
     {
@@ -81,6 +91,8 @@ public sealed class ProviderFakes : IAsyncDisposable
         ProviderFakes? fakes = null;
         app.MapPost("/v3/mail/send", (RequestDelegate)(ctx => fakes!.SendGridAsync(ctx)));
         app.MapPost("/2010-04-01/Accounts/{sid}/Messages.json", (RequestDelegate)(ctx => fakes!.TwilioAsync(ctx)));
+        app.MapGet("/2010-04-01/Accounts/{sid}/Messages.json", (RequestDelegate)(ctx => fakes!.TwilioListAsync(ctx)));
+        app.MapGet("/v3/messages", (RequestDelegate)(ctx => fakes!.SendGridActivityAsync(ctx)));
         app.MapPost("/hooks/{**rest}", (RequestDelegate)(ctx => fakes!.WebhookAsync(ctx)));
         app.MapGet("/health", () => "ok");
         await app.StartAsync();
@@ -119,14 +131,19 @@ public sealed class ProviderFakes : IAsyncDisposable
         try
         {
             using var json = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length));
+            var key = json.RootElement.TryGetProperty("custom_args", out var args) && args.TryGetProperty("batch_key", out var k) ? k.GetString() : null;
+            var messageId = "fanout" + Interlocked.Increment(ref _ids).ToString("x12", CultureInfo.InvariantCulture);
+            var batch = key is null ? null : _batches.GetOrAdd(key, _ => new());
             foreach (var personalization in json.RootElement.GetProperty("personalizations").EnumerateArray())
             {
                 foreach (var to in personalization.GetProperty("to").EnumerateArray())
                 {
                     var email = to.GetProperty("email").GetString() ?? "";
                     Email.Recipient(Addresses.ParseEmail(email), email);
+                    batch?.Enqueue((email, messageId));
                 }
             }
+            ctx.Items["message-id"] = messageId;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -136,7 +153,7 @@ public sealed class ProviderFakes : IAsyncDisposable
         }
         await DelayAsync(EmailLatency);
         ctx.Response.StatusCode = 202;
-        ctx.Response.Headers["X-Message-Id"] = "fanout" + Interlocked.Increment(ref _ids).ToString("x12", CultureInfo.InvariantCulture);
+        ctx.Response.Headers["X-Message-Id"] = (string)ctx.Items["message-id"]!;
     }
 
     private async Task TwilioAsync(HttpContext ctx)
@@ -153,7 +170,7 @@ public sealed class ProviderFakes : IAsyncDisposable
             return;
         }
         var form = Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
-        string? to = null, from = null, service = null;
+        string? to = null, from = null, service = null, text = null;
         foreach (var pair in form.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
@@ -164,6 +181,7 @@ public sealed class ProviderFakes : IAsyncDisposable
                 case "To": to = value; break;
                 case "From": from = value; break;
                 case "MessagingServiceSid": service = value; break;
+                case "Body": text = value; break;
             }
         }
         if (to is null)
@@ -175,7 +193,10 @@ public sealed class ProviderFakes : IAsyncDisposable
         Sms.Recipient(Addresses.ParsePhone(to), to);
         await DelayAsync(SmsLatency);
         var sid = "SM" + Interlocked.Increment(ref _ids).ToString("x32", CultureInfo.InvariantCulture);
-        var now = DateTimeOffset.UtcNow.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+        // Accepted: in the message list from now on, even if the sender never reads this answer.
+        var created = DateTimeOffset.UtcNow;
+        _texts.GetOrAdd(to, _ => new()).Enqueue((sid, from ?? service, text, created));
+        var now = created.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
         ctx.Response.StatusCode = 201;
         ctx.Response.ContentType = "application/json";
         await ctx.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -192,6 +213,54 @@ public sealed class ProviderFakes : IAsyncDisposable
             ["status"] = service is null ? "queued" : "accepted",
             ["to"] = to,
             ["uri"] = $"/2010-04-01/Accounts/{TwilioAccountSid}/Messages/{sid}.json",
+        }));
+    }
+
+    // Twilio's message list, newest first, filtered by To, From and DateSent>= (the day).
+    private async Task TwilioListAsync(HttpContext ctx)
+    {
+        Interlocked.Increment(ref _smsLookups);
+        var query = ctx.Request.Query;
+        var to = query["To"].ToString();
+        var from = query["From"].ToString();
+        var since = DateTimeOffset.TryParse(query["DateSent>"].ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var day)
+            ? day : DateTimeOffset.MinValue;
+        var messages = (_texts.TryGetValue(to, out var texts) ? texts.ToArray() : [])
+            .Where(m => (from.Length == 0 || m.From == from) && m.At >= since)
+            .OrderByDescending(m => m.At)
+            .Select(m => new Dictionary<string, object?>
+            {
+                ["account_sid"] = TwilioAccountSid,
+                ["body"] = m.Body,
+                ["date_created"] = m.At.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture),
+                ["date_sent"] = m.At.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture),
+                ["direction"] = "outbound-api",
+                ["from"] = m.From,
+                ["sid"] = m.Sid,
+                ["status"] = "sent",
+                ["to"] = to,
+            }).ToList();
+        var uri = $"/2010-04-01/Accounts/{TwilioAccountSid}/Messages.json";
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["messages"] = messages, ["first_page_uri"] = uri, ["next_page_uri"] = null, ["previous_page_uri"] = null,
+            ["page"] = 0, ["page_size"] = 50, ["start"] = 0, ["end"] = messages.Count, ["uri"] = uri,
+        }));
+    }
+
+    // SendGrid's Email Activity: the one query the product makes, unique_args['batch_key']="…".
+    private async Task SendGridActivityAsync(HttpContext ctx)
+    {
+        Interlocked.Increment(ref _emailLookups);
+        var query = ctx.Request.Query["query"].ToString();
+        var start = query.IndexOf('"', StringComparison.Ordinal);
+        var key = start >= 0 && query.LastIndexOf('"') > start ? query[(start + 1)..query.LastIndexOf('"')] : "";
+        var found = _batches.TryGetValue(key, out var batch) ? batch.ToArray() : [];
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            messages = found.Select(m => new { msg_id = m.MessageId + ".filterdrecv-1", to_email = m.Email, status = "delivered" }),
         }));
     }
 

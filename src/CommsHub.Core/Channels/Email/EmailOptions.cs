@@ -55,6 +55,12 @@ public sealed class SendGridOptions
     /// <summary>How long one API request may take before it is treated as a transient failure.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Ask SendGrid's Email Activity API (<c>GET /v3/messages</c>, an add-on of the SendGrid plan; the key needs
+    /// its read scope) whether a batch left in doubt by a crash was accepted, before sending it again. Off: such a batch is sent again.
+    /// </summary>
+    public bool ActivityApi { get; set; }
+
     /// <summary>When SendGrid counts as down and sends are deferred instead of attempted.</summary>
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 }

@@ -7,7 +7,14 @@ using CommsHub.Core.Incidents;
 
 namespace CommsHub.Core.Channels.Email;
 
-public sealed record RenderedEmail(string Subject, string Text, string Html);
+public sealed record RenderedEmail(string Subject, string Text, string Html)
+{
+    /// <summary>
+    /// The key of the one request that carries it (<see cref="EmailBatchKey"/>), sent as a <c>custom_args</c>
+    /// of the whole message, so SendGrid's Email Activity can say after a crash whether that request was accepted.
+    /// </summary>
+    public string? BatchKey { get; init; }
+}
 
 /// <summary>Renders an update as an email from the Liquid templates embedded beside this class.</summary>
 public sealed class EmailRenderer

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using CommsHub.Core.Channels.Resilience;
 using CommsHub.Core.Common;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,13 @@ public interface IEmailSender
     Task<SendResult> SendAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken);
 }
 
+/// <summary>A sender whose provider can list what it accepted under a batch key (<see cref="RenderedEmail.BatchKey"/>).</summary>
+public interface IEmailActivity
+{
+    /// <summary>The recipients (lower-case address → the provider's message id) the provider holds for the request with this key; empty when none.</summary>
+    Task<IReadOnlyDictionary<string, string>> FindBatchAsync(string batchKey, int recipients, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Sends through the official SendGrid SDK, one request for up to 1,000 recipients, behind SendGrid's
 /// circuit (<see cref="ProviderCircuit"/>): while it is open, or SendGrid's Retry-After runs, the
@@ -31,8 +39,11 @@ public interface IEmailSender
 /// retries only on the HttpClient it makes itself; ours is the factory's, bounded by SendGrid:Timeout).
 /// </summary>
 public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions<EmailOptions> options, TimeProvider time,
-    ILogger<SendGridEmailSender> logger) : IEmailSender
+    ILogger<SendGridEmailSender> logger) : IEmailSender, IEmailActivity
 {
+    /// <summary>The custom arg that carries <see cref="RenderedEmail.BatchKey"/>.</summary>
+    public const string BatchKeyArg = "batch_key";
+
     public const string HttpClientName = "sendgrid";
     public const string Provider = "sendgrid";
     private readonly EmailOptions _options = options.Value;
@@ -55,6 +66,7 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
         {
             From = new EmailAddress(fromAddress, fromName),
             Subject = email.Subject,
+            CustomArgs = email.BatchKey is { } key ? new Dictionary<string, string> { [BatchKeyArg] = key } : null,
             PlainTextContent = email.Text,
             HtmlContent = email.Html,
             // One personalization per recipient: nobody sees anyone else's address, and each
@@ -100,6 +112,46 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
         return new SendResult(transient ? DeliveryStatus.Queued : DeliveryStatus.Failed, Provider, HttpStatus: status,
             Error: $"SendGrid answered {status}: {Truncate(body, 1500)}", Transient: transient, Latency: latency,
             RetryAfter: transient ? RetryAfterHeader.Parse(response.Headers, time.GetUtcNow()) : null);
+    }
+
+    /// <summary>
+    /// <c>GET /v3/messages?query=unique_args['batch_key']="…"</c> (Email Activity) through the SDK's client. Activity
+    /// shows a message some seconds after SendGrid accepted it; the lease a crash leaves behind lasts longer.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> FindBatchAsync(string batchKey, int recipients, CancellationToken cancellationToken)
+    {
+        var client = new SendGridClient(httpClients.CreateClient(HttpClientName), new SendGridClientOptions
+        {
+            ApiKey = _options.SendGrid.ApiKey,
+            Host = _options.SendGrid.BaseUrl.TrimEnd('/'),
+        });
+        var query = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["query"] = $"unique_args['{BatchKeyArg}']=\"{batchKey}\"",
+            ["limit"] = Math.Clamp(recipients, 1, 1000),
+        });
+        var response = await client.RequestAsync(BaseClient.Method.GET, queryParams: query, urlPath: "messages", cancellationToken: cancellationToken);
+        var body = await response.Body.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"SendGrid Email Activity answered {(int)response.StatusCode}: {Truncate(body, 500)}");
+        }
+        var found = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        using var json = JsonDocument.Parse(body);
+        if (json.RootElement.TryGetProperty("messages", out var messages))
+        {
+            foreach (var message in messages.EnumerateArray())
+            {
+                if (message.TryGetProperty("to_email", out var to) && to.GetString() is { } address
+                    && message.TryGetProperty("msg_id", out var id) && id.GetString() is { } msgId)
+                {
+                    // Activity's id is the X-Message-Id the send answered, with a per-recipient suffix.
+                    var dot = msgId.IndexOf('.', StringComparison.Ordinal);
+                    found[address] = dot > 0 ? msgId[..dot] : msgId;
+                }
+            }
+        }
+        return found;
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];

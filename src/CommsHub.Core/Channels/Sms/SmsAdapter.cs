@@ -5,8 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.Channels.Sms;
 
-/// <summary>SMS: one Twilio request per recipient, one at a time within the sender's rate budget.</summary>
-public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions<SmsOptions> sms, IOptions<CommsHubOptions> hub) : ISendAdapter
+/// <summary>
+/// SMS: one Twilio request per recipient, one at a time within the sender's rate budget. A text in doubt
+/// after a crash is looked up in Twilio's message list before it is sent again.
+/// </summary>
+public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions<SmsOptions> sms, IOptions<CommsHubOptions> hub) : ISendAdapter, IInDoubtLookup
 {
     // Twilio errors that say the number must not be texted again, and what that makes the subscriber.
     private static readonly Dictionary<string, SubscriberStatus> Suppressing = new()
@@ -24,10 +27,27 @@ public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions
 
     public Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
     {
-        var body = batch.Message?.Text ?? SmsRenderer.Render(batch.Content!, sms.Value.MaxSegments).Body;
+        var body = Body(batch);
         var callback = hub.Value.Link("/webhooks/twilio/status");
         return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(recipients[0].Recipient, body, callback, CancellationToken.None)));
     }
+
+    public async Task<IReadOnlyDictionary<Guid, SendResult>> FindAsync(SendBatch batch, IReadOnlyList<LeasedDelivery> inDoubt, CancellationToken cancellationToken)
+    {
+        var body = Body(batch);
+        var found = new System.Collections.Concurrent.ConcurrentDictionary<Guid, SendResult>();
+        // A few at once: a crash leaves a few dozen in doubt at most, and each is one small list request.
+        await Parallel.ForEachAsync(inDoubt, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (delivery, ct) =>
+        {
+            if (delivery.InFlightAt is { } since && await sender.FindAsync(delivery.Recipient, body, since, ct) is { } sent)
+            {
+                found[delivery.Id] = sent;
+            }
+        });
+        return found;
+    }
+
+    private string Body(SendBatch batch) => batch.Message?.Text ?? SmsRenderer.Render(batch.Content!, sms.Value.MaxSegments).Body;
 
     public ValueTask PaceAsync(CancellationToken cancellationToken) => new(budget.WaitAsync(cancellationToken));
 

@@ -17,6 +17,12 @@ public interface ISmsSender
     /// <param name="to">The recipient in E.164.</param>
     /// <param name="statusCallbackUrl">Absolute URL Twilio posts delivery status to, or null for none.</param>
     Task<SendResult> SendAsync(string to, string body, string? statusCallbackUrl, CancellationToken ct);
+
+    /// <summary>
+    /// The message with this body sent to <paramref name="to"/> from our sender no earlier than
+    /// <paramref name="since"/>, as the provider accepted it; null when it has none (or cannot say).
+    /// </summary>
+    Task<SendResult?> FindAsync(string to, string body, DateTimeOffset since, CancellationToken ct);
 }
 
 /// <summary>
@@ -103,6 +109,43 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<Sms
         TimeSpan? RetryAfter() => RetryAfterHeader.Parse(http.LastResponse?.Headers, time.GetUtcNow());
     }
 
+    /// <summary>
+    /// Reads Twilio's message list (To, From and DateSent ≥ the day of <paramref name="since"/>, newest first)
+    /// through the SDK and matches on the body and the time the message was created.
+    /// </summary>
+    public async Task<SendResult?> FindAsync(string to, string body, DateTimeOffset since, CancellationToken ct)
+    {
+        var options = new ReadMessageOptions
+        {
+            To = new PhoneNumber(to),
+            DateSentAfter = since.UtcDateTime.Date,
+            PageSize = LookupPage,
+            Limit = LookupPage,
+        };
+        if (!_options.FromIsMessagingService)
+        {
+            options.From = new PhoneNumber(_options.From);
+        }
+        var http = new SystemNetHttpClient(httpClients.CreateClient(HttpClientName));
+        var client = new TwilioRestClient(_options.Twilio.AccountSid, _options.Twilio.AuthToken, httpClient: http);
+        ct.ThrowIfCancellationRequested();
+        var started = Stopwatch.GetTimestamp();
+        // Twilio's clock and ours differ a little; a message created well before the request went out is another one.
+        var notBefore = since.UtcDateTime - LookupSkew;
+        foreach (var message in await MessageResource.ReadAsync(options, client))
+        {
+            if (message.Body == body && message.DateCreated is { } created && created.ToUniversalTime() >= notBefore
+                && (!_options.FromIsMessagingService || message.MessagingServiceSid == _options.From))
+            {
+                return new SendResult(DeliveryStatus.Sent, Provider, message.Sid, (int?)http.LastResponse?.StatusCode, Latency: Stopwatch.GetElapsedTime(started));
+            }
+        }
+        return null;
+    }
+
+    private const int LookupPage = 50;
+    private static readonly TimeSpan LookupSkew = TimeSpan.FromMinutes(1);
+
     private static SendResult Rejected(int status, int code, string message, TimeSpan latency, TimeSpan? retryAfter)
     {
         // 21211, 21610, 21614, 20003 and the other 4xx: this number or this account, and sending again cannot help.
@@ -125,4 +168,7 @@ public sealed class SandboxSmsSender : ISmsSender
 {
     public Task<SendResult> SendAsync(string to, string body, string? statusCallbackUrl, CancellationToken ct) =>
         Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox") { Rendered = body });
+
+    /// <summary>Nothing left the machine, so nothing can be found: an interrupted sandboxed send is rendered again.</summary>
+    public Task<SendResult?> FindAsync(string to, string body, DateTimeOffset since, CancellationToken ct) => Task.FromResult<SendResult?>(null);
 }

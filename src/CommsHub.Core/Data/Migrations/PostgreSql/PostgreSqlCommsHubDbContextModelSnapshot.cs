@@ -386,6 +386,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("delivered_at");
 
+                    b.Property<DateTimeOffset?>("InFlightAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("in_flight_at");
+
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("uuid")
                         .HasColumnName("incident_id");

@@ -376,6 +376,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("delivered_at");
 
+                    b.Property<long?>("InFlightAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_flight_at");
+
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("TEXT")
                         .HasColumnName("incident_id");

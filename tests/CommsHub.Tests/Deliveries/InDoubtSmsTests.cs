@@ -1,0 +1,111 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Channels.Sms;
+using CommsHub.Core.Common;
+using CommsHub.Core.Deliveries;
+using CommsHub.Testing;
+using CommsHub.Tests.Api;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsHub.Tests.Deliveries;
+
+/// <summary>
+/// A text whose sender died after its request left (marked in flight, its lease expired, no answer recorded)
+/// is looked up in Twilio's message list before it is sent again. The kill is simulated by writing that state.
+/// </summary>
+public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
+{
+    private readonly TwilioFake _twilio = new();
+
+    protected override Dictionary<string, string?> Settings() => new()
+    {
+        ["Channels:Sms:From"] = "+15005550006",
+        ["Channels:Sms:Twilio:AccountSid"] = TwilioFake.AccountSid,
+        ["Channels:Sms:Twilio:AuthToken"] = TwilioFake.AuthToken,
+        ["Channels:Sms:Twilio:BaseUrl"] = _twilio.Url,
+    };
+
+    public void Dispose() => _twilio.Dispose();
+
+    [Fact]
+    public async Task A_text_in_doubt_that_Twilio_accepted_is_recorded_sent_with_its_sid_without_a_second_request()
+    {
+        var (updateId, deliveryId) = await QueuedSmsAsync();
+        await ConsumeAsync(updateId);
+        var first = Assert.Single(_twilio.Accepted);
+        await LeaveInDoubtAsync(deliveryId);
+
+        await ConsumeAsync(updateId);
+
+        Assert.Single(_twilio.Requests);
+        Assert.Equal(1, _twilio.Lookups);
+        var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
+        Assert.Equal(DeliveryStatus.Sent, delivery.Status);
+        Assert.Equal(first.Sid, delivery.ProviderMessageId);
+        Assert.Null(delivery.InFlightAt);
+        Assert.Null(delivery.LeaseToken);
+    }
+
+    [Fact]
+    public async Task A_text_in_doubt_that_Twilio_never_received_is_sent_again_once()
+    {
+        var (updateId, deliveryId) = await QueuedSmsAsync();
+        await LeaveInDoubtAsync(deliveryId);
+
+        await ConsumeAsync(updateId);
+
+        Assert.Equal(1, _twilio.Lookups);
+        var sent = Assert.Single(_twilio.Accepted);
+        var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
+        Assert.Equal(DeliveryStatus.Sent, delivery.Status);
+        Assert.Equal(sent.Sid, delivery.ProviderMessageId);
+        Assert.Null(delivery.InFlightAt);
+    }
+
+    [Fact]
+    public async Task A_text_sent_normally_is_not_looked_up_and_leaves_no_mark()
+    {
+        var (updateId, deliveryId) = await QueuedSmsAsync();
+
+        await ConsumeAsync(updateId);
+
+        Assert.Single(_twilio.Accepted);
+        Assert.Equal(0, _twilio.Lookups);
+        var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
+        Assert.Equal(DeliveryStatus.Sent, delivery.Status);
+        Assert.Null(delivery.InFlightAt);
+    }
+
+    private async Task ConsumeAsync(Guid updateId)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var consumer = ActivatorUtilities.CreateInstance<SendConsumer<SendSmsBatch, SmsAdapter>>(scope.ServiceProvider);
+        await consumer.Consume(MessageContexts.Create(new SendSmsBatch { UpdateId = updateId, Batch = 0 }, CancellationToken.None));
+    }
+
+    // What a SIGKILL leaves: queued, marked in flight a moment ago, under a lease that has since expired.
+    private Task<int> LeaveInDoubtAsync(Guid deliveryId) => WithDbAsync(db => db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s
+        .SetProperty(d => d.Status, DeliveryStatus.Queued)
+        .SetProperty(d => d.ProviderMessageId, (string?)null)
+        .SetProperty(d => d.InFlightAt, DateTimeOffset.UtcNow.AddSeconds(-5))
+        .SetProperty(d => d.LeaseToken, Guid.NewGuid())
+        .SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+
+    private async Task<(Guid UpdateId, Guid DeliveryId)> QueuedSmsAsync()
+    {
+        var incident = await Admin.PostAsync("/api/incidents", new { title = "Playback errors", message = "Investigating.", impact = "major", notify = false });
+        var updateId = Guid.Parse(incident["updates"]![0]!["id"]!.GetValue<string>());
+        var incidentId = Guid.Parse(incident["id"]!.GetValue<string>());
+        var delivery = new Core.Deliveries.Delivery
+        {
+            UpdateId = updateId, IncidentId = incidentId, SubscriberId = Guid.NewGuid(), Channel = Channel.Sms,
+            Recipient = "+12025550173", Batch = 0, CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await WithDbAsync(async db =>
+        {
+            db.Deliveries.Add(delivery);
+            return await db.SaveChangesAsync();
+        });
+        return (updateId, delivery.Id);
+    }
+}
