@@ -28,17 +28,27 @@ public sealed record ScheduledUpdateResponse(Guid Id, Guid IncidentId, DateTimeO
         new(u.Id, u.IncidentId, u.PublishAt, u.State, u.ReadRequest(), u.UpdateId, u.Error, u.CreatedAt, u.UpdatedAt);
 }
 
+/// <param name="Html">The Markdown rendered and sanitised, as the status page shows it.</param>
+/// <param name="NotifiedAt">When subscribers were last sent it (null: never).</param>
+public sealed record PostmortemResponse(string Body, string Html, DateTimeOffset PublishedAt, DateTimeOffset UpdatedAt, DateTimeOffset? NotifiedAt)
+{
+    public static PostmortemResponse? From(Incident i) => i.PostmortemBody is { } body
+        ? new(body, PostmortemMarkdown.ToHtml(body), i.PostmortemPublishedAt!.Value, i.PostmortemUpdatedAt ?? i.PostmortemPublishedAt!.Value, i.PostmortemNotifiedAt)
+        : null;
+}
+
 /// <param name="Draft">Not published: on no public surface, nothing sent; <see cref="DraftUpdate"/> is its first update as written.</param>
 /// <param name="RetractedAt">Withdrawn as published in error: on no public surface any more.</param>
 /// <param name="EditedAt">When the title or impact was last corrected.</param>
+/// <param name="Postmortem">Null until one is published (PUT /api/incidents/{id}/postmortem).</param>
 public sealed record IncidentResponse(Guid Id, string Title, IncidentStatus Status, Impact Impact, DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt, DateTimeOffset? ResolvedAt, IReadOnlyList<IncidentComponentResponse> Components, IReadOnlyList<UpdateResponse> Updates,
-    bool Draft, CreateIncidentRequest? DraftUpdate, DateTimeOffset? RetractedAt, DateTimeOffset? EditedAt)
+    bool Draft, CreateIncidentRequest? DraftUpdate, DateTimeOffset? RetractedAt, DateTimeOffset? EditedAt, PostmortemResponse? Postmortem)
 {
     public static IncidentResponse From(Incident i) => new(i.Id, i.Title, i.Status, i.Impact, i.CreatedAt, i.UpdatedAt, i.ResolvedAt,
         i.Components.Select(c => new IncidentComponentResponse(c.ComponentId, c.Status)).ToList(),
         i.Updates.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Select(UpdateResponse.From).ToList(),
-        i.Draft, i.Draft ? IncidentDrafts.Read(i) : null, i.RetractedAt, i.EditedAt);
+        i.Draft, i.Draft ? IncidentDrafts.Read(i) : null, i.RetractedAt, i.EditedAt, PostmortemResponse.From(i));
 }
 
 public static class IncidentEndpoints
@@ -53,6 +63,7 @@ public static class IncidentEndpoints
         group.MapDelete("/{id:guid}", Retract);
         group.MapPost("/{id:guid}/publish", Publish);
         group.MapPost("/{id:guid}/updates", AddUpdate);
+        group.MapPut("/{id:guid}/postmortem", PublishPostmortem);
         group.MapPatch("/{id:guid}/updates/{updateId:guid}", CorrectUpdate);
         group.MapGet("/{id:guid}/scheduled-updates", ListScheduled);
         group.MapGet("/{id:guid}/scheduled-updates/{updateId:guid}", GetScheduled);
@@ -83,6 +94,14 @@ public static class IncidentEndpoints
         await corrections.CorrectUpdateAsync(id, updateId, request, AdminAudit.Actor(http), ct) is { } corrected
             ? TypedResults.Ok(UpdateResponse.From(corrected))
             : TypedResults.NotFound();
+
+    /// <summary>
+    /// Publishes the postmortem (Markdown), or replaces it; with <c>notify: true</c> subscribers get a short
+    /// message linking to it, once per text. A draft, a retracted incident or a maintenance is a 409.
+    /// </summary>
+    private static async Task<Results<Ok<IncidentResponse>, NotFound>> PublishPostmortem(Guid id, PostmortemRequest request, Postmortems postmortems,
+        HttpContext http, CancellationToken ct) =>
+        await postmortems.PublishAsync(id, request, AdminAudit.Actor(http), ct) is { } incident ? TypedResults.Ok(IncidentResponse.From(incident)) : TypedResults.NotFound();
 
     /// <summary>Retracts an incident published in error (a draft is discarded).</summary>
     private static async Task<Results<NoContent, NotFound>> Retract(Guid id, IncidentCorrections corrections, HttpContext http, CancellationToken ct) =>

@@ -35,7 +35,8 @@ internal static class StatusPageHtml
         form label{display:block;margin:8px 0 2px;font-weight:600}form input[type=email],form input[type=tel],form input[type=url]{width:100%;padding:8px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
         fieldset{border:1px solid var(--line);border-radius:6px;margin:12px 0;padding:8px 12px}button{font:inherit;padding:10px 18px;border-radius:6px;border:0;background:var(--accent);color:#fff;font-weight:600;cursor:pointer;margin-top:12px}
         footer{color:var(--muted);font-size:.9rem}footer a{color:var(--muted)}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-        .card{overflow-wrap:anywhere}
+        .card{overflow-wrap:anywhere}.postmortem pre{overflow-x:auto;background:var(--bg);padding:8px;border-radius:6px}.postmortem table{border-collapse:collapse}
+        .postmortem th,.postmortem td{border:1px solid var(--line);padding:4px 8px}.postmortem blockquote{margin:8px 0;padding-left:12px;border-left:3px solid var(--line)}
         """;
 
     /// <param name="captcha">A configured CAPTCHA: its widget goes in the subscribe form.</param>
@@ -109,7 +110,19 @@ internal static class StatusPageHtml
         {
             body.Append("<p>Affected: ").Append(string.Join(", ", incident.Components.Select(c => E(c.Name)))).Append("</p>");
         }
-        body.Append("</article><section class=\"card\" aria-labelledby=\"timeline\"><h2 id=\"timeline\">Updates</h2>");
+        body.Append("</article>");
+        if (incident.Postmortem is { } postmortem)
+        {
+            // Html is Markdig's output sanitised against an allow-list (PostmortemMarkdown): it goes on the page as it is.
+            body.Append("<section class=\"card postmortem\" id=\"postmortem\" aria-labelledby=\"postmortem-title\"><h2 id=\"postmortem-title\">Postmortem</h2>")
+                .Append(postmortem.Html)
+                .Append($"<p class=\"muted\">Published <time datetime=\"{Iso(postmortem.PublishedAt)}\">{Time(postmortem.PublishedAt, zone)}</time>")
+                .Append(postmortem.UpdatedAt > postmortem.PublishedAt
+                    ? $" · <span class=\"edited\">updated <time datetime=\"{Iso(postmortem.UpdatedAt)}\">{Time(postmortem.UpdatedAt, zone)}</time></span>"
+                    : "")
+                .Append("</p></section>");
+        }
+        body.Append("<section class=\"card\" aria-labelledby=\"timeline\"><h2 id=\"timeline\">Updates</h2>");
         foreach (var u in incident.Updates)
         {
             body.Append($"<div class=\"update\"><h3>{E(Labels.Of(u.Status))}</h3><p>{E(u.Body)}</p>");

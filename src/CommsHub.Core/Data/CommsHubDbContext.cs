@@ -82,6 +82,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(i => new { i.Status, i.CreatedAt });
             e.PrimitiveCollection(i => i.Reminders);
             e.Property(i => i.DraftUpdate).HasMaxLength(40_000);
+            e.Property(i => i.PostmortemBody).HasMaxLength(Postmortems.MaxBodyLength);
             e.Ignore(i => i.IsOpen);
         });
         modelBuilder.Entity<IncidentComponent>(e =>

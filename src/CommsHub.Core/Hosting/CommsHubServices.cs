@@ -83,6 +83,7 @@ public static class CommsHubServices
         services.AddScoped<DeliveryLeases>();
         services.AddScoped<IncidentService>();
         services.AddScoped<IncidentCorrections>();
+        services.AddScoped<Postmortems>();
         services.AddScoped<IncidentTemplates>();
         services.AddScoped<Components.ComponentService>();
         services.AddSingleton<StatusPage.StatusChangeSignal>();

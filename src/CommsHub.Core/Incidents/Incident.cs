@@ -53,6 +53,17 @@ public sealed class Incident
     /// <summary>When the title or impact was last corrected after publication.</summary>
     public DateTimeOffset? EditedAt { get; set; }
 
+    /// <summary>Incident only: the postmortem as the operator wrote it (Markdown); null until one is published.</summary>
+    public string? PostmortemBody { get; set; }
+
+    /// <summary>When the postmortem was first published; a replaced text keeps this and moves <see cref="PostmortemUpdatedAt"/>.</summary>
+    public DateTimeOffset? PostmortemPublishedAt { get; set; }
+
+    public DateTimeOffset? PostmortemUpdatedAt { get; set; }
+
+    /// <summary>When subscribers were last sent the postmortem; a text replaced after it is sent again only when asked.</summary>
+    public DateTimeOffset? PostmortemNotifiedAt { get; set; }
+
     public bool IsOpen => !IsClosed(Status);
 
     /// <summary>On the public surfaces: neither a draft nor retracted. For queries.</summary>

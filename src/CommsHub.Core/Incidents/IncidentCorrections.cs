@@ -246,7 +246,12 @@ public sealed class IncidentCorrections(CommsHubDbContext db, IncidentService in
     }
 
     /// <summary>Commits a change the public surfaces show, and tells every API process to rebuild them.</summary>
-    private async Task SavePublicChangeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private Task SavePublicChangeAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        SavePublicChangeAsync(db, outbox, statusChanged, now, cancellationToken);
+
+    /// <summary>Commits a change the public surfaces show that sends nothing, and tells every API process to rebuild them.</summary>
+    internal static async Task SavePublicChangeAsync(CommsHubDbContext db, OutboxSignal outbox, StatusChangeSignal statusChanged, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         Outbox.Enqueue(db, new StatusPageChanged { ChangedAt = now }, now);
         await db.SaveChangesAsync(cancellationToken);

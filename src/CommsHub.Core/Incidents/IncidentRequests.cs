@@ -41,3 +41,7 @@ public sealed record PatchIncidentRequest(
 
 /// <param name="Notify">true: also send the corrected text to the update's audience, as a correction.</param>
 public sealed record CorrectUpdateRequest(string? Message, bool? Notify = null);
+
+/// <param name="Body">Markdown; replaces the postmortem already published, if any.</param>
+/// <param name="Notify">true: also send subscribers a short message linking to it (once per text).</param>
+public sealed record PostmortemRequest(string? Body, bool? Notify = null);

@@ -50,7 +50,15 @@ public sealed record IncidentData(
 {
     /// <summary>When the title or impact was corrected after publication.</summary>
     public DateTimeOffset? EditedAt { get; init; }
+
+    /// <summary>Null until one is published.</summary>
+    public PostmortemData? Postmortem { get; init; }
 }
+
+/// <param name="Body">The Markdown as written.</param>
+/// <param name="Html">Rendered and sanitised: safe to put on a page as it is.</param>
+/// <param name="NotifiedAt">When subscribers were last sent it.</param>
+public sealed record PostmortemData(string Body, string Html, DateTimeOffset PublishedAt, DateTimeOffset UpdatedAt, DateTimeOffset? NotifiedAt);
 
 public sealed record IncidentUpdateData(Guid Id, IncidentStatus Status, string Body, DateTimeOffset CreatedAt, IReadOnlyList<ComponentChangeData> AffectedComponents)
 {

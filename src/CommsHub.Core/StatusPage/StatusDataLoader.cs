@@ -83,6 +83,11 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         i.Components.Select(c => new AffectedComponent(c.ComponentId, names.GetValueOrDefault(c.ComponentId, ""), c.Status)).ToList())
     {
         EditedAt = i.EditedAt,
+        // Rendered once per snapshot, never per request.
+        Postmortem = i.PostmortemBody is { } body
+            ? new PostmortemData(body, PostmortemMarkdown.ToHtml(body), i.PostmortemPublishedAt ?? i.UpdatedAt, i.PostmortemUpdatedAt ?? i.PostmortemPublishedAt ?? i.UpdatedAt,
+                i.PostmortemNotifiedAt)
+            : null,
     };
 
     /// <summary>

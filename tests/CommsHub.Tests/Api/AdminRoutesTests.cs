@@ -28,6 +28,7 @@ public sealed class AdminRoutesTests : SqliteAppTest
         ["DELETE /api/incidents/{id:guid}"] = Scopes.Publish,
         ["POST /api/incidents/{id:guid}/publish"] = Scopes.Publish,
         ["POST /api/incidents/{id:guid}/updates"] = Scopes.Publish,
+        ["PUT /api/incidents/{id:guid}/postmortem"] = Scopes.Publish,
         ["PATCH /api/incidents/{id:guid}/updates/{updateId:guid}"] = Scopes.Publish,
         ["GET /api/incidents/{id:guid}/scheduled-updates"] = Scopes.Read,
         ["GET /api/incidents/{id:guid}/scheduled-updates/{updateId:guid}"] = Scopes.Read,

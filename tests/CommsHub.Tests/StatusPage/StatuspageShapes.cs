@@ -25,6 +25,8 @@ internal static partial class StatuspageShapes
     [
         "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact", "shortlink",
         "started_at", "page_id", "incident_updates", "components",
+        "postmortem_body", "postmortem_body_last_updated_at", "postmortem_ignored", "postmortem_notified_subscribers",
+        "postmortem_notified_twitter", "postmortem_published_at",
     ];
 
     /// <summary>A scheduled maintenance: the incident object, then its window, in this order.</summary>

@@ -108,6 +108,13 @@ internal sealed class StatuspageJson(StatusData data)
             ["page_id"] = data.Page.Id,
             ["incident_updates"] = new JsonArray([.. incident.Updates.Select(u => Update(id, u))]),
             ["components"] = new JsonArray([.. incident.Components.Select(c => AffectedComponent(incident, c))]),
+            // Statuspage's incident object carries its postmortem in these six fields, null (or false) without one.
+            ["postmortem_body"] = incident.Postmortem is { } p ? PublicText.Clean(p.Body) : null,
+            ["postmortem_body_last_updated_at"] = Time(incident.Postmortem?.UpdatedAt),
+            ["postmortem_ignored"] = false,
+            ["postmortem_notified_subscribers"] = incident.Postmortem?.NotifiedAt is not null,
+            ["postmortem_notified_twitter"] = false,
+            ["postmortem_published_at"] = Time(incident.Postmortem?.PublishedAt),
         };
     }
 

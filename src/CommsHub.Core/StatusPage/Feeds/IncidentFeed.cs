@@ -9,6 +9,7 @@ namespace CommsHub.Core.StatusPage.Feeds;
 /// <summary>
 /// One feed entry per incident whose content is every update so far, newest first, and whose updated
 /// time moves with each update: readers show the incident again as it progresses, under the same id.
+/// A published postmortem is an entry of its own, just before its incident's.
 /// </summary>
 internal static class IncidentFeed
 {
@@ -26,7 +27,9 @@ internal static class IncidentFeed
             $"{name} - Incident History", $"Incidents on the {name} status page", history,
             history.AbsoluteUri, incidents.Count == 0 ? data.Page.UpdatedAt : incidents.Max(LastChange))
         {
-            Items = [.. incidents.Select(i => Entry(page, i, format))],
+            Items = [.. incidents.SelectMany(i => i.Postmortem is { } postmortem
+                ? new[] { PostmortemEntry(page, i, postmortem, format), Entry(page, i, format) }
+                : [Entry(page, i, format)])],
         };
         feed.Links.Add(SyndicationLink.CreateSelfLink(new Uri(page, format == Format.Atom ? "history.atom" : "history.rss")));
         if (format == Format.Atom)
@@ -67,6 +70,32 @@ internal static class IncidentFeed
         else
         {
             item.Summary = new TextSyndicationContent(html, TextSyndicationContentKind.Html);
+        }
+        return item;
+    }
+
+    /// <summary>
+    /// A postmortem is an entry of its own, beside its incident's, so a reader shows it as news rather than as
+    /// one more change to an old entry; a replaced text moves its updated time under the same id.
+    /// </summary>
+    private static SyndicationItem PostmortemEntry(Uri page, IncidentData incident, PostmortemData postmortem, Format format)
+    {
+        var item = new SyndicationItem
+        {
+            Id = EntryId(page, incident) + "/postmortem",
+            Title = new TextSyndicationContent("Postmortem: " + PublicText.Clean(incident.Title)),
+            LastUpdatedTime = postmortem.UpdatedAt,
+            PublishDate = format == Format.Rss ? postmortem.UpdatedAt : postmortem.PublishedAt,
+        };
+        item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(page, incident.Shortlink + "#postmortem"), "text/html"));
+        // Already sanitised HTML (PostmortemMarkdown): the writer escapes it once more as the feed's text.
+        if (format == Format.Atom)
+        {
+            item.Content = SyndicationContent.CreateHtmlContent(postmortem.Html);
+        }
+        else
+        {
+            item.Summary = new TextSyndicationContent(postmortem.Html, TextSyndicationContentKind.Html);
         }
         return item;
     }

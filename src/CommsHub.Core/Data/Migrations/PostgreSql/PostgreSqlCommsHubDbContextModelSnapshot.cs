@@ -682,6 +682,23 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("operator_reminded_at");
 
+                    b.Property<string>("PostmortemBody")
+                        .HasMaxLength(100000)
+                        .HasColumnType("character varying(100000)")
+                        .HasColumnName("postmortem_body");
+
+                    b.Property<DateTimeOffset?>("PostmortemNotifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("postmortem_notified_at");
+
+                    b.Property<DateTimeOffset?>("PostmortemPublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("postmortem_published_at");
+
+                    b.Property<DateTimeOffset?>("PostmortemUpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("postmortem_updated_at");
+
                     b.PrimitiveCollection<List<TimeSpan>>("Reminders")
                         .IsRequired()
                         .HasColumnType("interval[]")

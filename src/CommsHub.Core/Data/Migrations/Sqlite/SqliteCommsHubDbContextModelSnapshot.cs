@@ -670,6 +670,23 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("operator_reminded_at");
 
+                    b.Property<string>("PostmortemBody")
+                        .HasMaxLength(100000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("postmortem_body");
+
+                    b.Property<long?>("PostmortemNotifiedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("postmortem_notified_at");
+
+                    b.Property<long?>("PostmortemPublishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("postmortem_published_at");
+
+                    b.Property<long?>("PostmortemUpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("postmortem_updated_at");
+
                     b.PrimitiveCollection<string>("Reminders")
                         .IsRequired()
                         .HasColumnType("TEXT")
