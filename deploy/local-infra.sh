@@ -34,6 +34,12 @@
 #                                 also gives the RabbitMQ node its own name. With its own
 #                                 COMMSHUB_INFRA_DIR this runs a second, independent pair
 #                                 (the fault suite breaks its own servers, nobody else's).
+#   COMMSHUB_INFRA_EPMD_PORT      the epmd port, instead of 55675+offset: nodes of one cluster
+#                                 must find each other through the same epmd
+#   COMMSHUB_INFRA_RABBIT_COOKIE  the Erlang cookie of the node (nodes of one cluster share it)
+#
+# A cluster of three more nodes for the fault suite: deploy/local-rabbit-cluster.sh (uses
+#   rabbit-join <node>             stop_app, reset, join_cluster <node>, start_app, wait until ready)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -51,7 +57,7 @@ PG_PASSWORD=commshub
 RMQ_PORT=$((55672 + PORT_OFFSET))
 RMQ_MGMT_PORT=$((55673 + PORT_OFFSET))
 RMQ_DIST_PORT=$((55674 + PORT_OFFSET))
-RMQ_EPMD_PORT=$((55675 + PORT_OFFSET))
+RMQ_EPMD_PORT="${COMMSHUB_INFRA_EPMD_PORT:-$((55675 + PORT_OFFSET))}"
 RMQ_CTL_DIST_MIN=$((55680 + PORT_OFFSET))
 RMQ_CTL_DIST_MAX=$((55689 + PORT_OFFSET))
 # "localhost" always resolves; the machine's hostname may not.
@@ -386,7 +392,10 @@ rmq_ctl() { (rmq_env && "$RMQ_LIB/rabbitmqctl" "$@"); }
 rmq_write_config() {
     mkdir -p "$RMQ_DIR/home" "$RMQ_DIR/mnesia" "$RMQ_DIR/log"
     : >"$RMQ_DIR/rabbitmq-env.conf"
-    if [[ ! -s "$RMQ_DIR/home/.erlang.cookie" ]]; then
+    if [[ -n "${COMMSHUB_INFRA_RABBIT_COOKIE:-}" ]]; then
+        rm -f "$RMQ_DIR/home/.erlang.cookie"
+        (umask 077 && printf '%s' "$COMMSHUB_INFRA_RABBIT_COOKIE" >"$RMQ_DIR/home/.erlang.cookie")
+    elif [[ ! -s "$RMQ_DIR/home/.erlang.cookie" ]]; then
         # Erlang insists the cookie is readable by its owner only.
         (umask 077 && head -c 32 /dev/urandom | md5sum | cut -c1-20 | tr -d '\n' >"$RMQ_DIR/home/.erlang.cookie")
     fi
@@ -634,6 +643,16 @@ main() {
             for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.25; done
             rm -f "$INFRA_DIR/rabbitmq.pid" "$INFRA_DIR/rabbitmq-launcher.pid" "$RMQ_DIR/rabbitmq.pid"
             log "RabbitMQ killed (beam pid $pid, SIGKILL)" ;;
+        rabbit-join)
+            [[ -n "${1:-}" ]] || die "rabbit-join needs the node to join, such as commshub200@localhost"
+            rmq_our_pid >/dev/null || die "no RabbitMQ node of ours is running"
+            # The CLI logs the membership change on stderr at length: only a failure is worth showing.
+            rmq_ctl -q stop_app >/dev/null 2>&1
+            rmq_ctl -q reset >/dev/null 2>&1
+            rmq_ctl -q join_cluster "$1" >"$RMQ_DIR/log/join.log" 2>&1 || { show_log_tail "$RMQ_DIR/log/join.log"; die "join_cluster $1 failed"; }
+            rmq_ctl -q start_app >/dev/null 2>&1
+            rmq_wait_ready || exit 1
+            log "RabbitMQ node $RMQ_NODENAME joined $1" ;;
         pg-stop-immediate) pg_stop immediate ;;
         pg-start) reserve_ports; ensure_installed; pg_start ;;
         browser) browser_install ;;

@@ -24,6 +24,8 @@ public static class BusSetup
         Action<IBusRegistrationConfigurator>? configure = null)
     {
         var rabbit = configuration.GetConnectionString("RabbitMq");
+        // Read and checked here, at registration: a wrong value stops the host before it declares anything.
+        var options = RabbitMqOptions.From(configuration);
         services.AddSingleton(sp => new BusTransport(string.IsNullOrWhiteSpace(rabbit), sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         // Its start time is read when the host starts, before any consumer can claim a delivery: read later
         // (with the first component that needs it), this process's own claims would look like the last run's.
@@ -47,6 +49,10 @@ public static class BusSetup
                 var retry = FailurePolicyOptions.From(configuration);
                 x.AddConfigureEndpointsCallback((_, _, endpoint) => ConfigureFailurePolicy(endpoint, retry));
             }
+            if (options.Quorum)
+            {
+                x.AddConfigureEndpointsCallback((_, _, endpoint) => UseQuorumQueue(endpoint));
+            }
 
             configure?.Invoke(x);
 
@@ -57,13 +63,24 @@ public static class BusSetup
             else
             {
                 var settings = RabbitMqAddress.Parse(rabbit);
-                var options = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(settings.Host, settings.Port, settings.VirtualHost, h =>
                     {
                         h.Username(settings.Username);
                         h.Password(settings.Password);
+                        if (settings.Nodes.Count > 1)
+                        {
+                            // A cluster: a connection that drops (its node died) reconnects to the next listed
+                            // node that answers; quorum queues keep their messages and leaders on the others.
+                            h.UseCluster(c =>
+                            {
+                                foreach (var node in settings.Nodes)
+                                {
+                                    c.Node(node);
+                                }
+                            });
+                        }
                         // A publish completes only once the broker has the message: the outbox marks a row
                         // published on that confirm. Off only for the fault suite's negative control.
                         h.PublisherConfirmation = options.PublisherConfirmation;
@@ -83,13 +100,6 @@ public static class BusSetup
         return services;
     }
 
-    /// <summary>
-    /// The one failure policy: a few quick in-process retries for faults that may pass (a deadlock,
-    /// a database fail-over, a broker blip), then the message goes to the endpoint's <c>_error</c>
-    /// queue, where it stays: nothing is acknowledged and dropped, nothing is redelivered from there.
-    /// A fault that can never pass (an unreadable or invalid message) skips the retries: it would
-    /// only hold a consumer slot for the whole schedule. <see cref="BusFaultConsumer"/> tells operators.
-    /// </summary>
     /// <summary>The channel's send consumer on its queue, and its adapter (resolved per message, in the consumer's scope).</summary>
     private static void AddSendConsumer<TCommand, TAdapter>(this IBusRegistrationConfigurator x)
         where TCommand : class
@@ -99,12 +109,38 @@ public static class BusSetup
         x.AddConsumer<SendConsumer<TCommand, TAdapter>, SendConsumerDefinition<TCommand, TAdapter>>();
     }
 
+    /// <summary>
+    /// The one failure policy: a few quick in-process retries for faults that may pass (a deadlock,
+    /// a database fail-over, a broker blip), then the message goes to the endpoint's <c>_error</c>
+    /// queue, where it stays: nothing is acknowledged and dropped, nothing is redelivered from there.
+    /// A fault that can never pass (an unreadable or invalid message) skips the retries: it would
+    /// only hold a consumer slot for the whole schedule. <see cref="BusFaultConsumer"/> tells operators.
+    /// </summary>
     private static void ConfigureFailurePolicy(IReceiveEndpointConfigurator endpoint, FailurePolicyOptions options) =>
         endpoint.UseMessageRetry(r =>
         {
             r.Ignore<Exception>(FailurePolicyOptions.Permanent);
             r.Intervals([.. options.RetryIntervals]);
         });
+
+    /// <summary>
+    /// <c>RabbitMq:QueueType=quorum</c>: every durable queue of an endpoint (and its <c>_error</c> and
+    /// <c>_skipped</c> queues, which MassTransit declares with the same arguments) is a replicated quorum queue.
+    /// A temporary endpoint (one process's own queue, such as the status page refresher's) stays classic,
+    /// non-durable and auto-deleted: RabbitMQ refuses a quorum queue that is exclusive or auto-deleted,
+    /// and a queue that dies with its process has nothing worth replicating.
+    /// </summary>
+    private static void UseQuorumQueue(IReceiveEndpointConfigurator endpoint)
+    {
+        // MassTransit marks a temporary endpoint (Temporary = true) non-durable and auto-deleted before
+        // this callback runs; its input address says so. Nothing sets the queue's shape after this point.
+        if (endpoint is not IRabbitMqReceiveEndpointConfigurator rabbit
+            || new[] { "temporary=true", "autodelete=true", "durable=false" }.Any(mark => endpoint.InputAddress.Query.Contains(mark, StringComparison.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+        rabbit.SetQuorumQueue();
+    }
 }
 
 /// <summary>The <c>Bus</c> configuration section: the in-process retry schedule of every consumer.</summary>
@@ -162,15 +198,44 @@ public sealed class RabbitMqOptions
 
     /// <summary>How long opening a connection may take before it is tried again.</summary>
     public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <c>classic</c> (default) or <c>quorum</c>: the type of every queue CommsHub declares. Quorum queues
+    /// are replicated over a cluster's nodes and survive the loss of a minority of them.
+    /// </summary>
+    public string QueueType { get; set; } = "classic";
+
+    public bool Quorum => string.Equals(QueueType, "quorum", StringComparison.OrdinalIgnoreCase);
+
+    public static RabbitMqOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("RabbitMq").Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        // An empty value (a variable set to nothing) is the default.
+        if (!string.IsNullOrWhiteSpace(options.QueueType) && !string.Equals(options.QueueType, "classic", StringComparison.OrdinalIgnoreCase) && !options.Quorum)
+        {
+            throw new InvalidOperationException($"RabbitMq:QueueType must be 'classic' or 'quorum' (got '{options.QueueType}'). "
+                                                + "Quorum queues need RabbitMQ 3.8 or later and are the choice for a cluster; an existing classic "
+                                                + "queue cannot be turned into a quorum queue in place (see docs/operations.md).");
+        }
+        return options;
+    }
 }
 
-internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseSsl)
+/// <param name="Nodes">
+/// Every node as <c>host:port</c>, the first being <see cref="Host"/>: a cluster is written with its nodes
+/// comma-separated in the authority, <c>amqp://user:pass@mq-0:5672,mq-1:5672,mq-2:5672/vhost</c>.
+/// </param>
+internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualHost, string Username, string Password, bool UseSsl,
+    IReadOnlyList<string> Nodes)
 {
     public static RabbitMqAddress Parse(string uri)
     {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || (u.Scheme != "amqp" && u.Scheme != "amqps"))
+        // System.Uri takes one host: read the node list out of the authority, parse the rest with the first node.
+        var (first, others) = SplitNodes(uri);
+        if (!Uri.TryCreate(first, UriKind.Absolute, out var u) || (u.Scheme != "amqp" && u.Scheme != "amqps"))
         {
-            throw new InvalidOperationException($"ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://guest:guest@localhost:5672/ (got '{uri}').");
+            throw new InvalidOperationException($"ConnectionStrings:RabbitMq must be an AMQP URI such as amqp://guest:guest@localhost:5672/, "
+                                                + $"or for a cluster amqp://guest:guest@node1:5672,node2:5672,node3:5672/ (got '{uri}').");
         }
         var ssl = u.Scheme == "amqps";
         var port = u.IsDefaultPort || u.Port <= 0 ? (ssl ? 5671 : 5672) : u.Port;
@@ -179,7 +244,38 @@ internal sealed record RabbitMqAddress(string Host, ushort Port, string VirtualH
         var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
         var path = u.AbsolutePath.TrimStart('/');
         var vhost = path.Length == 0 ? "/" : Uri.UnescapeDataString(path);
-        return new RabbitMqAddress(u.Host, (ushort)port, vhost, user, password, ssl);
+        var nodes = new List<string> { $"{u.Host}:{port}" };
+        foreach (var node in others)
+        {
+            var parts = node.Split(':');
+            if (parts.Length > 2 || parts[0].Length == 0 || (parts.Length == 2 && !ushort.TryParse(parts[1], out _)))
+            {
+                throw new InvalidOperationException($"ConnectionStrings:RabbitMq lists a node '{node}' that is not host or host:port "
+                                                    + "(a cluster: amqp://guest:guest@node1:5672,node2:5672,node3:5672/).");
+            }
+            nodes.Add(parts.Length == 2 ? node : $"{node}:{(ssl ? 5671 : 5672)}");
+        }
+        return new RabbitMqAddress(u.Host, (ushort)port, vhost, user, password, ssl, nodes);
+    }
+
+    private static (string First, string[] Others) SplitNodes(string uri)
+    {
+        var scheme = uri.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return (uri, []);
+        }
+        var authorityStart = scheme + 3;
+        var slash = uri.IndexOf('/', authorityStart);
+        var authority = slash < 0 ? uri[authorityStart..] : uri[authorityStart..slash];
+        var at = authority.LastIndexOf('@');
+        var hosts = authority[(at + 1)..].Split(',', StringSplitOptions.TrimEntries);
+        if (hosts.Length == 1)
+        {
+            return (uri, []);
+        }
+        var first = uri[..(authorityStart + at + 1)] + hosts[0] + (slash < 0 ? "" : uri[slash..]);
+        return (first, hosts[1..]);
     }
 }
 

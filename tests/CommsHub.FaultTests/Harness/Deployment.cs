@@ -92,6 +92,26 @@ public sealed class Deployment : IAsyncDisposable
         await Topology.WaitReadyAsync(Admin, Api);
     }
 
+    /// <summary>
+    /// Another API process beside <see cref="Api"/>, on its own port, once it answers <c>/health/ready</c>.
+    /// The caller stops it (<see cref="DisposeAsync"/> stops only <see cref="Api"/> and <see cref="Worker"/>).
+    /// </summary>
+    public async Task<HostProcess> StartAnotherApiAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var port = Topology.FreePort();
+        var env = new Dictionary<string, string>(_env) { ["Roles"] = "api" };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+        var n = ++_apiStarts;
+        var api = HostProcess.Start("api", BuildOutput("CommsHub.Api"), "CommsHub.Api.dll", env,
+            $"--urls http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)} {QuietLogs}", Path.Combine(_logs, $"api-{n}.log"));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        await Topology.WaitReadyAsync(http, api);
+        return api;
+    }
+
     /// <summary>Starts the worker and waits until the planner and the senders of <paramref name="audience"/>'s channels consume.</summary>
     public async Task StartWorkerAsync(Audience audience, IReadOnlyDictionary<string, string>? overrides = null)
     {
