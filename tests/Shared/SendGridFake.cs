@@ -66,10 +66,42 @@ public sealed class SendGridFake : IDisposable
                 }
                 return (IResponseMessage)response;
             }));
+        Server.Given(Request.Create().WithPath("/v3/messages").UsingGet()).RespondWith(Response.Create().WithCallback(Activity));
     }
 
     public WireMockServer Server { get; }
     public string Url => Server.Url!;
+
+    /// <summary>How many Email Activity look-ups (<c>GET /v3/messages</c>) were asked.</summary>
+    public int Lookups => _lookups;
+
+    private int _lookups;
+
+    /// <summary>
+    /// SendGrid's Email Activity API, as much as the hub asks of it: <c>query=unique_args['batch_key']="…"</c>
+    /// lists each recipient of the accepted requests that carried that custom arg, with the request's message id
+    /// and a per-recipient suffix, as SendGrid does.
+    /// </summary>
+    private IResponseMessage Activity(IRequestMessage request)
+    {
+        Interlocked.Increment(ref _lookups);
+        var query = request.Query?.TryGetValue("query", out var q) == true ? q.FirstOrDefault() ?? "" : "";
+        var start = query.IndexOf('"', StringComparison.Ordinal);
+        var key = start >= 0 && query.LastIndexOf('"') > start ? query[(start + 1)..query.LastIndexOf('"')] : null;
+        var messages = new JsonArray();
+        foreach (var sent in Accepted.Where(r => key is not null && r.Body["custom_args"]?["batch_key"]?.GetValue<string>() == key))
+        {
+            foreach (var to in sent.Recipients)
+            {
+                messages.Add(new JsonObject { ["msg_id"] = $"{sent.MessageId}.filter0001.{messages.Count}", ["to_email"] = to, ["status"] = "processed" });
+            }
+        }
+        return new ResponseMessage
+        {
+            StatusCode = 200,
+            BodyData = new BodyData { BodyAsString = new JsonObject { ["messages"] = messages }.ToJsonString(), DetectedBodyType = BodyType.String },
+        };
+    }
 
     /// <summary>The HTTP status for the n-th request (1-based). Default: always 202.</summary>
     public Func<int, int> StatusFor { get; set; } = _ => 202;
