@@ -137,6 +137,27 @@ public sealed class ConsoleIncidentTests(Chromium chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_postmortem_written_in_the_console_shows_on_the_status_page()
+    {
+        var created = await _app.Admin.PostAsync("/api/incidents", new { title = "Checkout outage", message = "Fixed.", status = "resolved", notify = false });
+        var id = created["id"]!.GetValue<string>();
+        var page = await SignInAsync("responder");
+        await page.GotoAsync(_app.Link($"/console/incidents/{id}"));
+        await page.GetByLabel("Text (Markdown)").FillAsync("## What happened\n\nA **bad deploy** of the payment service.\n\n- rolled back in 20 minutes\n- a canary stage added");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Publish the postmortem" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Postmortem published");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Replace the postmortem" })).ToBeVisibleAsync();
+        await Accessibility.AssertNoSeriousViolationsAsync(page);
+        await ConsoleBrowser.ScreenshotsAsync(page, "postmortem");
+
+        await page.GotoAsync(_app.Link($"/incidents/{id}"));
+        await Expect(page.Locator("#postmortem")).ToContainTextAsync("bad deploy");
+        await Expect(page.Locator("#postmortem strong")).ToHaveTextAsync("bad deploy");
+        // The status page holds its live-event stream open; closed here, so the host stops without waiting on it.
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Retracting_takes_the_incident_off_the_status_page_after_a_confirmation()
     {
         var id = await _app.PublishIncidentAsync("Wrong region announced", "Published in error.");

@@ -25,6 +25,7 @@ internal static class ConsoleStyles
         h1{font-size:1.5rem;margin:0 0 12px}h2{font-size:1.15rem;margin:16px 0 8px}p{margin:8px 0}
         .muted{color:var(--muted);font-size:.9rem}
         label{display:block;margin:12px 0 4px;font-weight:600}
+        label.check{display:flex;gap:8px;align-items:center;font-weight:400;margin:8px 0}label.check input{width:auto;margin:0}
         input:not([type]),input[type=email],input[type=password],input[type=text]{width:100%;padding:8px 10px;border:1px solid var(--muted);border-radius:6px;background:var(--bg);color:var(--fg);font:inherit}
         input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
         input.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.2em;max-width:12em}

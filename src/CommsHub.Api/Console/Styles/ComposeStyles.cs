@@ -12,7 +12,6 @@ internal static class ComposeStyles
         .compose .card{margin:0}.compose-pair{display:grid;gap:0 16px;grid-template-columns:1fr 1fr}
         .template-row{display:flex;gap:8px;align-items:center}.template-row select{flex:1}.template-row button{margin:0;white-space:nowrap}
         .component-row label{font-weight:400}.component-row{margin-bottom:4px}
-        label.check{display:flex;gap:8px;align-items:center;font-weight:400;margin:8px 0}label.check input{width:auto;margin:0}
         .preview-grid{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(260px,1fr))}
         .medium{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:0}.medium h3{margin:0 0 6px;font-size:1rem}
         .medium.wide{grid-column:1/-1}.medium.is-cut{border-color:var(--major)}
