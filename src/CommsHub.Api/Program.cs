@@ -96,6 +96,8 @@ if (roles.Api)
     admin.MapAlertEndpoints();
     admin.MapKeyEndpoints();
     admin.MapOperatorEndpoints();
+    admin.MapCampaignEndpoints();
+    app.MapCampaignUnsubscribe();
     app.MapSubscriptionEndpoints();
     app.MapProviderWebhookEndpoints();
     app.MapStatusPageEndpoints();

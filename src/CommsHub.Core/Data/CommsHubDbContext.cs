@@ -39,6 +39,13 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
     public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
+    public DbSet<Campaigns.Audience> Audiences => Set<Campaigns.Audience>();
+    public DbSet<Campaigns.AudienceMember> AudienceMembers => Set<Campaigns.AudienceMember>();
+    public DbSet<Campaigns.CodePool> CodePools => Set<Campaigns.CodePool>();
+    public DbSet<Campaigns.PoolCode> PoolCodes => Set<Campaigns.PoolCode>();
+    public DbSet<Campaigns.Campaign> Campaigns => Set<Campaigns.Campaign>();
+    public DbSet<Campaigns.CampaignCode> CampaignCodes => Set<Campaigns.CampaignCode>();
+    public DbSet<Campaigns.CampaignOptOut> CampaignOptOuts => Set<Campaigns.CampaignOptOut>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -53,6 +60,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         configurationBuilder.Properties<SubscriberStatus>().HaveConversion<WireConverter<SubscriberStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<IncidentKind>().HaveConversion<WireConverter<IncidentKind>>().HaveMaxLength(16);
         configurationBuilder.Properties<ScheduledUpdateState>().HaveConversion<WireConverter<ScheduledUpdateState>>().HaveMaxLength(16);
+        configurationBuilder.Properties<Campaigns.CampaignKind>().HaveConversion<WireConverter<Campaigns.CampaignKind>>().HaveMaxLength(16);
+        configurationBuilder.Properties<Campaigns.CampaignStatus>().HaveConversion<WireConverter<Campaigns.CampaignStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<Scheduling.ScheduledActionKind>().HaveConversion<WireConverter<Scheduling.ScheduledActionKind>>().HaveMaxLength(32);
     }
 
@@ -228,6 +237,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(c => c.Hash).HasMaxLength(64);
         });
 
+        ConfigureCampaigns(modelBuilder);
+
         modelBuilder.Entity<OutboxMessage>(e =>
         {
             e.Property(m => m.MessageType).HasMaxLength(300);
@@ -276,6 +287,60 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(o => o.PasswordHash).HasMaxLength(500);
             e.Property(o => o.SecurityStamp).HasMaxLength(64);
             e.Property(o => o.TotpSecret).HasMaxLength(1000);
+        });
+    }
+
+    private static void ConfigureCampaigns(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Campaigns.Audience>(e =>
+        {
+            e.ToTable("audiences");
+            e.Property(a => a.Source).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Campaigns.AudienceMember>(e =>
+        {
+            e.ToTable("audience_members");
+            e.Property(m => m.ExternalId).HasMaxLength(200);
+            e.Property(m => m.Email).HasMaxLength(254);
+            e.Property(m => m.Phone).HasMaxLength(32);
+            e.Property(m => m.Name).HasMaxLength(200);
+            e.Property(m => m.Locale).HasMaxLength(35);
+            // The planner pages an audience by member id.
+            e.HasIndex(m => new { m.AudienceId, m.Id });
+            e.HasOne<Campaigns.Audience>().WithMany().HasForeignKey(m => m.AudienceId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Campaigns.CodePool>(e => e.ToTable("code_pools"));
+        modelBuilder.Entity<Campaigns.PoolCode>(e =>
+        {
+            e.ToTable("pool_codes");
+            e.Property(c => c.Code).HasMaxLength(100);
+            e.HasIndex(c => new { c.PoolId, c.Code }).IsUnique();
+            // Free codes, in order: the assignment reads the first n of them.
+            e.HasIndex(c => new { c.PoolId, c.Id }).HasFilter("assigned_at IS NULL").HasDatabaseName("ix_pool_codes_free");
+            e.HasOne<Campaigns.CodePool>().WithMany().HasForeignKey(c => c.PoolId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Campaigns.Campaign>(e =>
+        {
+            e.ToTable("campaigns");
+            e.Property(c => c.Title).HasMaxLength(500);
+            e.Property(c => c.Message).HasMaxLength(5000);
+            e.PrimitiveCollection(c => c.Channels).ElementType().HasConversion<WireConverter<Channel>>();
+            e.HasOne<Campaigns.Audience>().WithMany().HasForeignKey(c => c.AudienceId);
+            e.HasOne<Campaigns.CodePool>().WithMany().HasForeignKey(c => c.CodePoolId);
+        });
+        modelBuilder.Entity<Campaigns.CampaignCode>(e =>
+        {
+            e.ToTable("campaign_codes");
+            e.HasKey(c => new { c.CampaignId, c.MemberId });
+            e.HasIndex(c => c.CodeId).IsUnique();
+            e.HasOne<Campaigns.Campaign>().WithMany().HasForeignKey(c => c.CampaignId);
+            e.HasOne<Campaigns.PoolCode>().WithMany().HasForeignKey(c => c.CodeId);
+        });
+        modelBuilder.Entity<Campaigns.CampaignOptOut>(e =>
+        {
+            e.ToTable("campaign_opt_outs");
+            e.HasKey(o => new { o.Channel, o.AddressHash });
+            e.Property(o => o.AddressHash).HasMaxLength(64);
         });
     }
 

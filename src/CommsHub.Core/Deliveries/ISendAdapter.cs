@@ -39,13 +39,14 @@ public interface ISendAdapter
     SubscriberStatus? SubscriptionAfter(SendResult result);
 }
 
-/// <summary>One claimed batch, as an adapter sees it: an update's (<see cref="Content"/>) or a message's (<see cref="Message"/>), never both.</summary>
+/// <summary>One claimed batch, as an adapter sees it: an update's (<see cref="Content"/>), a message's (<see cref="Message"/>) or one message per recipient (<see cref="Personal"/>), only one of them.</summary>
 /// <param name="UpdateId">The update's id, or the <see cref="OutboundMessage"/>'s.</param>
 /// <param name="Content">What an update says, for the adapter to render.</param>
 /// <param name="Message">A message rendered when it was asked for (a confirmation, a notice to operators), sent as it is.</param>
 /// <param name="History">Earlier deliveries of the same incident to the same recipient (social threads reply to them).</param>
+/// <param name="Personal">Each delivery's own message by delivery id (a campaign's), when the batch is neither an update's nor a message's.</param>
 public sealed record SendBatch(Guid UpdateId, int Batch, IReadOnlyList<LeasedDelivery> Deliveries, UpdateContent? Content, IDeliveryHistory History,
-    MessageContent? Message = null);
+    MessageContent? Message = null, IReadOnlyDictionary<Guid, PersonalMessage>? Personal = null);
 
 /// <summary>What <see cref="ISendAdapter.PrepareAsync"/> decided for a batch.</summary>
 public sealed class PreparedBatch

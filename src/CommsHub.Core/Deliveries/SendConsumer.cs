@@ -25,6 +25,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     DeliveryLeases leases,
     UpdateContentLoader contents,
     OutboundMessages messages,
+    IPersonalContent personal,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<SendConsumer<TCommand, TAdapter>> logger) : IConsumer<TCommand>
@@ -46,12 +47,13 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var finished = false;
         try
         {
-            // An update's batch (the common case, and cached), or else a message's.
+            // An update's batch (the common case, and cached), or else a message's, or else one rendered per recipient.
             var content = await contents.LoadAsync(updateId, ct);
             var message = content is null ? await messages.LoadAsync(updateId, ct) : null;
+            var own = content is null && message is null ? await personal.LoadAsync(updateId, adapter.Channel, lease.Deliveries, ct) : null;
             var sendBatch = new SendBatch(updateId, batch, lease.Deliveries, content,
-                new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message);
-            var prepared = content is null && message is null
+                new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message, own);
+            var prepared = content is null && message is null && own is null
                 ? PreparedBatch.Failed(adapter.Channel.ToWire(), "The update no longer exists.")
                 : await adapter.PrepareAsync(sendBatch, ct);
             ct.ThrowIfCancellationRequested();

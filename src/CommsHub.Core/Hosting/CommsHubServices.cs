@@ -94,6 +94,13 @@ public static class CommsHubServices
         services.AddScoped<SubscriberImport>();
         services.AddScoped<ConfirmationMessages>();
         services.AddScoped<OutboundMessages>();
+        services.AddScoped<Campaigns.AudienceImport>();
+        services.AddScoped<Campaigns.CodePoolImport>();
+        services.AddScoped<Campaigns.CodeAssignment>();
+        services.AddScoped<Campaigns.CampaignOptOuts>();
+        services.AddScoped<Campaigns.CampaignMessages>();
+        services.AddScoped<IPersonalContent>(sp => sp.GetRequiredService<Campaigns.CampaignMessages>());
+        services.AddScoped<Campaigns.CampaignService>();
         services.AddScoped<DeliveryQueries>();
         services.AddScoped<DeliveryTallies>();
         services.AddScoped<DeliveryEvents>();

@@ -38,6 +38,7 @@ public static class BusSetup
             if (roles.Worker)
             {
                 x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();
+                x.AddConsumer<Campaigns.CampaignPlanner>();
                 x.AddConsumer<SubscriptionConfirmationConsumer>();
                 // One send consumer for every channel; each medium is an adapter (Deliveries/ISendAdapter).
                 x.AddSendConsumer<SendEmailBatch, EmailAdapter>();

@@ -2,7 +2,7 @@ using CommsHub.Core.Common;
 
 namespace CommsHub.Core.Scheduling;
 
-public enum ScheduledActionKind { MaintenanceReminder, MaintenanceStart, MaintenanceEnd, PublishUpdate }
+public enum ScheduledActionKind { MaintenanceReminder, MaintenanceStart, MaintenanceEnd, PublishUpdate, CampaignSend }
 
 /// <summary>
 /// Something that must happen at a time. This table is the truth about what should happen when;

@@ -19,6 +19,7 @@ public sealed class ScheduledActionJob(
     CommsHubDbContext db,
     MaintenanceService maintenances,
     ScheduledUpdates scheduledUpdates,
+    Campaigns.CampaignService campaigns,
     OutboxSignal outbox,
     TimeProvider time,
     ILogger<ScheduledActionJob> logger)
@@ -40,7 +41,7 @@ public sealed class ScheduledActionJob(
         {
             await Task.Delay(early + TimeSpan.FromMilliseconds(1), time, cancellationToken);
         }
-        if (action.Kind == ScheduledActionKind.PublishUpdate)
+        if (action.Kind is ScheduledActionKind.PublishUpdate or ScheduledActionKind.CampaignSend)
         {
             await FireAsync(action, cancellationToken);
             return;
@@ -68,9 +69,12 @@ public sealed class ScheduledActionJob(
         {
             return;
         }
-        var outcome = action.Kind == ScheduledActionKind.PublishUpdate
-            ? await scheduledUpdates.PublishAsync(action.TargetId, cancellationToken)
-            : await maintenances.FireAsync(action, cancellationToken);
+        var outcome = action.Kind switch
+        {
+            ScheduledActionKind.PublishUpdate => await scheduledUpdates.PublishAsync(action.TargetId, cancellationToken),
+            ScheduledActionKind.CampaignSend => await campaigns.StartScheduledAsync(action.TargetId, cancellationToken),
+            _ => await maintenances.FireAsync(action, cancellationToken),
+        };
         await db.ScheduledActions.Where(a => a.Id == action.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Outcome, outcome), cancellationToken);
         Audit.AuditLog.Append(db, now, "scheduler", "schedule." + action.Kind.ToWire(), action.TargetId.ToString(), new JsonObject

@@ -49,6 +49,17 @@ public sealed class AdminRoutesTests : SqliteAppTest
         ["POST /api/maintenances/{id:guid}/updates"] = Scopes.Publish,
         ["POST /api/maintenances/{id:guid}/cancel"] = Scopes.Publish,
 
+        // Customer lists, codes and the campaigns that use them.
+        ["POST /api/audiences/"] = Scopes.Campaigns,
+        ["POST /api/code-pools/"] = Scopes.Campaigns,
+        ["POST /api/campaigns/"] = Scopes.Campaigns,
+        ["GET /api/campaigns/{id:guid}"] = Scopes.Campaigns,
+        ["POST /api/campaigns/{id:guid}/preview"] = Scopes.Campaigns,
+        ["POST /api/campaigns/{id:guid}/send"] = Scopes.Campaigns,
+        ["POST /api/campaigns/{id:guid}/cancel"] = Scopes.Campaigns,
+        ["GET /api/campaigns/{id:guid}/report"] = Scopes.Campaigns,
+        ["POST /api/campaigns/{id:guid}/redemptions"] = Scopes.Campaigns,
+
         // Subscriber data, read or written.
         ["POST /api/subscribers/"] = Scopes.Subscribers,
         ["GET /api/subscribers/"] = Scopes.Subscribers,

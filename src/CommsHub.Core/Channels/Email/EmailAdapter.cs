@@ -28,6 +28,13 @@ public sealed class EmailAdapter(IEmailSender sender, UnsubscribeLinks unsubscri
                 [.. recipients.Select(d => new EmailRecipient(d.Recipient, new Dictionary<string, string> { ["delivery_id"] = d.Id.ToString() }))],
                 CancellationToken.None)));
         }
+        if (batch.Personal is { } personal)
+        {
+            // Still one request for the batch: the body is a placeholder each recipient's personalization fills in.
+            var placeholders = new RenderedEmail(SubjectPlaceholder, TextPlaceholder, HtmlPlaceholder);
+            return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(Keyed(placeholders, batch, recipients),
+                [.. recipients.Select(d => Personal(d, personal[d.Id]))], CancellationToken.None)));
+        }
         var email = EmailRenderer.Render(batch.Content!);
         return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(Keyed(email, batch, recipients),
             [.. recipients.Select(d => unsubscribe.Recipient(d.Recipient, d.SubscriberId,
@@ -56,6 +63,24 @@ public sealed class EmailAdapter(IEmailSender sender, UnsubscribeLinks unsubscri
         }
         return found;
     }
+
+    public const string SubjectPlaceholder = "%personal_subject%";
+    public const string TextPlaceholder = "%personal_text%";
+    public const string HtmlPlaceholder = "%personal_html%";
+
+    // Its own subject and body as substitutions, and RFC 8058 one-click headers to leave the list it came from.
+    private static EmailRecipient Personal(LeasedDelivery delivery, PersonalMessage message) => new(
+        delivery.Recipient,
+        new Dictionary<string, string> { ["delivery_id"] = delivery.Id.ToString() },
+        message.UnsubscribeUrl is { } url
+            ? new Dictionary<string, string> { ["List-Unsubscribe"] = $"<{url}>", ["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click" }
+            : null,
+        new Dictionary<string, string>
+        {
+            [SubjectPlaceholder] = message.Content.Subject,
+            [TextPlaceholder] = message.Content.Text,
+            [HtmlPlaceholder] = message.Content.Html ?? WebUtility.HtmlEncode(message.Content.Text),
+        });
 
     private static RenderedEmail Keyed(RenderedEmail email, SendBatch batch, IReadOnlyList<LeasedDelivery> recipients) =>
         recipients[0].InFlightAt is { } at ? email with { BatchKey = EmailBatchKey.For(batch.UpdateId, batch.Batch, at) } : email;

@@ -27,18 +27,23 @@ public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions
 
     public Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
     {
-        var body = Body(batch);
         var callback = hub.Value.Link("/webhooks/twilio/status");
+        if (batch.Personal is { } personal)
+        {
+            return Task.FromResult(PreparedBatch.Ready(recipients =>
+                sender.SendAsync(recipients[0].Recipient, personal[recipients[0].Id].Content.Text, callback, CancellationToken.None)));
+        }
+        var body = Body(batch);
         return Task.FromResult(PreparedBatch.Ready(recipients => sender.SendAsync(recipients[0].Recipient, body, callback, CancellationToken.None)));
     }
 
     public async Task<IReadOnlyDictionary<Guid, SendResult>> FindAsync(SendBatch batch, IReadOnlyList<LeasedDelivery> inDoubt, CancellationToken cancellationToken)
     {
-        var body = Body(batch);
         var found = new System.Collections.Concurrent.ConcurrentDictionary<Guid, SendResult>();
         // A few at once: a crash leaves a few dozen in doubt at most, and each is one small list request.
         await Parallel.ForEachAsync(inDoubt, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (delivery, ct) =>
         {
+            var body = batch.Personal is { } personal ? personal[delivery.Id].Content.Text : Body(batch);
             if (delivery.InFlightAt is { } since && await sender.FindAsync(delivery.Recipient, body, since, ct) is { } sent)
             {
                 found[delivery.Id] = sent;

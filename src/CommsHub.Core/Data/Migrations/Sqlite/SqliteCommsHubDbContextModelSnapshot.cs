@@ -243,6 +243,265 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.ToTable("operators", (string)null);
                 });
 
+            modelBuilder.Entity("CommsHub.Core.Campaigns.Audience", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audiences");
+
+                    b.ToTable("audiences", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.AudienceMember", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AudienceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("audience_id");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("email");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("external_id");
+
+                    b.Property<string>("Locale")
+                        .HasMaxLength(35)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("locale");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("phone");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audience_members");
+
+                    b.HasIndex("AudienceId", "Id")
+                        .HasDatabaseName("ix_audience_members_audience_id_id");
+
+                    b.ToTable("audience_members", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.Campaign", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AudienceId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("audience_id");
+
+                    b.Property<long?>("CancelledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("cancelled_at");
+
+                    b.PrimitiveCollection<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channels");
+
+                    b.Property<Guid?>("CodePoolId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_pool_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(5000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<long?>("SendAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("send_at");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaigns");
+
+                    b.HasIndex("AudienceId")
+                        .HasDatabaseName("ix_campaigns_audience_id");
+
+                    b.HasIndex("CodePoolId")
+                        .HasDatabaseName("ix_campaigns_code_pool_id");
+
+                    b.ToTable("campaigns", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.CampaignCode", b =>
+                {
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<Guid>("MemberId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("member_id");
+
+                    b.Property<long>("AssignedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("assigned_at");
+
+                    b.Property<Guid>("CodeId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code_id");
+
+                    b.Property<long?>("RedeemedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("redeemed_at");
+
+                    b.HasKey("CampaignId", "MemberId")
+                        .HasName("pk_campaign_codes");
+
+                    b.HasIndex("CodeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_campaign_codes_code_id");
+
+                    b.ToTable("campaign_codes", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.CampaignOptOut", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<string>("AddressHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address_hash");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("Channel", "AddressHash")
+                        .HasName("pk_campaign_opt_outs");
+
+                    b.ToTable("campaign_opt_outs", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.CodePool", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_code_pools");
+
+                    b.ToTable("code_pools", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.PoolCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("AssignedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("assigned_at");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_pool_codes");
+
+                    b.HasIndex("PoolId", "Code")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pool_codes_pool_id_code");
+
+                    b.HasIndex("PoolId", "Id")
+                        .HasDatabaseName("ix_pool_codes_free")
+                        .HasFilter("assigned_at IS NULL");
+
+                    b.ToTable("pool_codes", (string)null);
+                });
+
             modelBuilder.Entity("CommsHub.Core.Common.AppSecret", b =>
                 {
                     b.Property<string>("Name")
@@ -1255,6 +1514,58 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasName("pk_data_protection_keys");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.AudienceMember", b =>
+                {
+                    b.HasOne("CommsHub.Core.Campaigns.Audience", null)
+                        .WithMany()
+                        .HasForeignKey("AudienceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_audience_members_audiences_audience_id");
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.Campaign", b =>
+                {
+                    b.HasOne("CommsHub.Core.Campaigns.Audience", null)
+                        .WithMany()
+                        .HasForeignKey("AudienceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaigns_audiences_audience_id");
+
+                    b.HasOne("CommsHub.Core.Campaigns.CodePool", null)
+                        .WithMany()
+                        .HasForeignKey("CodePoolId")
+                        .HasConstraintName("fk_campaigns_code_pools_code_pool_id");
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.CampaignCode", b =>
+                {
+                    b.HasOne("CommsHub.Core.Campaigns.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaign_codes_campaigns_campaign_id");
+
+                    b.HasOne("CommsHub.Core.Campaigns.PoolCode", null)
+                        .WithMany()
+                        .HasForeignKey("CodeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaign_codes_pool_codes_code_id");
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Campaigns.PoolCode", b =>
+                {
+                    b.HasOne("CommsHub.Core.Campaigns.CodePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_pool_codes_code_pools_pool_id");
                 });
 
             modelBuilder.Entity("CommsHub.Core.Components.ComponentStatusHistory", b =>
