@@ -89,6 +89,9 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
     private const string RetryAfterSeconds = "5";
 
+    /// <summary>What Npgsql's multi-host data source throws when no listed host fits Target Session Attributes.</summary>
+    internal const string NoSuitableHost = "No suitable host was found.";
+
     /// <summary>
     /// The database could not be reached, or refused work because it is shutting down or starting:
     /// a socket or I/O failure or a time-out inside Npgsql (connect, read, an exhausted pool), or
@@ -106,9 +109,17 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 case PostgresException pg:
                     return pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
                         or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
+                        // A write that reached a standby: the primary is gone or not yet promoted.
+                        or PostgresErrorCodes.ReadOnlySqlTransaction
                         || pg.SqlState.StartsWith("08", StringComparison.Ordinal); // connection exceptions
+                case NpgsqlException { InnerException: AggregateException hosts }:
+                    // A multi-host connection string found no primary: each host's reason inside.
+                    return hosts.InnerExceptions.Count > 0 && hosts.InnerExceptions.All(IsDatabaseUnavailable);
                 case NpgsqlException npgsql:
-                    return npgsql.InnerException is IOException or SocketException or TimeoutException;
+                    return npgsql.InnerException is IOException or SocketException or TimeoutException
+                        // The same with no reason left: every host was skipped on its remembered state (down, or a
+                        // standby) during a failover, until Npgsql looks at them again (Host Recheck Seconds).
+                        || (npgsql.InnerException is null && npgsql.Message == NoSuitableHost);
                 case TimeoutException when e.Source == "Npgsql":
                     return true;
                 case RetryLimitExceededException:

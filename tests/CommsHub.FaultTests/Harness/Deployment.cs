@@ -17,15 +17,15 @@ public sealed class Deployment : IAsyncDisposable
 {
     public const string Key = "fault-suite-admin-key-0123456789";
 
-    private readonly FaultPair _pair;
+    private readonly Infra _infra;
     private readonly Dictionary<string, string> _env;
     private readonly string _logs;
     private int _apiStarts;
     private int _workerStarts;
 
-    private Deployment(FaultPair pair, ProviderFakes fakes, string name, int port, Dictionary<string, string> env, string logs)
+    private Deployment(Infra infra, ProviderFakes fakes, string name, int port, Dictionary<string, string> env, string logs)
     {
-        _pair = pair;
+        _infra = infra;
         Fakes = fakes;
         Database = name;
         Port = port;
@@ -33,7 +33,7 @@ public sealed class Deployment : IAsyncDisposable
         _logs = logs;
         Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        Driver = new FanOutDriver(Admin, pair.Infra.Database(name), fakes);
+        Driver = new FanOutDriver(Admin, infra.Database(name), fakes);
     }
 
     public ProviderFakes Fakes { get; }
@@ -44,7 +44,7 @@ public sealed class Deployment : IAsyncDisposable
     public FanOutDriver Driver { get; }
     public HostProcess? Api { get; private set; }
     public HostProcess? Worker { get; private set; }
-    public string ConnectionString => _pair.Infra.Database(Database);
+    public string ConnectionString => _infra.Database(Database);
 
     /// <summary>Configuration both processes get (environment variable names, <c>__</c> for <c>:</c>).</summary>
     public IReadOnlyDictionary<string, string> Environment => _env;
@@ -59,14 +59,16 @@ public sealed class Deployment : IAsyncDisposable
         Path.Combine(FaultPair.RepoRoot, "src", project, "bin", Configuration, "net10.0");
 
     /// <param name="settings">Extra configuration for both processes, as environment variables (<c>Outbox__PollInterval</c>).</param>
-    public static async Task<Deployment> CreateAsync(FaultPair pair, string name, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="infra">The servers to run on, when not the fault pair's (a PostgreSQL failover pair, say).</param>
+    public static async Task<Deployment> CreateAsync(FaultPair pair, string name, IReadOnlyDictionary<string, string>? settings = null, Infra? infra = null)
     {
+        infra ??= pair.Infra;
         var database = $"fault_{name}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
-        await pair.Infra.RecreateDatabaseAsync(database);
-        await pair.Infra.RecreateVirtualHostAsync(database);
+        await infra.RecreateDatabaseAsync(database);
+        await infra.RecreateVirtualHostAsync(database);
         var fakes = await ProviderFakes.StartAsync();
         var port = Topology.FreePort();
-        var env = Topology.Environment(pair.Infra, fakes, 1000, database, database, Key, port);
+        var env = Topology.Environment(infra, fakes, 1000, database, database, Key, port);
         env["Outbox__PollInterval"] = "00:00:00.200";
         env["Logging__LogLevel__Default"] = "Information";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -75,7 +77,7 @@ public sealed class Deployment : IAsyncDisposable
         }
         var logs = Path.Combine(FaultPair.RepoRoot, "TestResults", "faults", $"{DateTime.UtcNow:HHmmss}-{name}");
         Directory.CreateDirectory(logs);
-        return new Deployment(pair, fakes, database, port, env, logs);
+        return new Deployment(infra, fakes, database, port, env, logs);
     }
 
     /// <summary>Starts the API and waits until it answers <c>/health/ready</c>.</summary>
@@ -116,7 +118,7 @@ public sealed class Deployment : IAsyncDisposable
     public async Task StartWorkerAsync(Audience audience, IReadOnlyDictionary<string, string>? overrides = null)
     {
         Worker = StartWorkerProcess(overrides);
-        await Topology.WaitConsumingAsync(_pair.Infra, VirtualHost, Worker, audience);
+        await Topology.WaitConsumingAsync(_infra, VirtualHost, Worker, audience);
     }
 
     /// <summary>Starts the worker without waiting for it (it may be meant to wait for a broker or database that is down).</summary>
@@ -136,7 +138,7 @@ public sealed class Deployment : IAsyncDisposable
     public string Logs(int lines = 15) => string.Join('\n', Directory.GetFiles(_logs, "*.log").Order()
         .Select(f => $"--- {Path.GetFileName(f)}\n" + string.Join('\n', File.ReadLines(f).TakeLast(lines))));
 
-    public async Task<T> ScalarAsync<T>(string sql) => await _pair.Infra.ScalarAsync<T>(sql, Database);
+    public async Task<T> ScalarAsync<T>(string sql) => await _infra.ScalarAsync<T>(sql, Database);
 
     public async ValueTask DisposeAsync()
     {
@@ -154,8 +156,8 @@ public sealed class Deployment : IAsyncDisposable
         await Fakes.DisposeAsync();
         try
         {
-            await _pair.Infra.DropDatabaseAsync(Database);
-            await _pair.Infra.DeleteVirtualHostAsync(VirtualHost);
+            await _infra.DeleteVirtualHostAsync(VirtualHost);
+            await _infra.DropDatabaseAsync(Database);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or HttpRequestException)
         {

@@ -22,6 +22,14 @@ public sealed class DatabaseUnavailableTests
         new InvalidOperationException("An exception has been raised that is likely due to a transient failure.",
             new DbUpdateException("An error occurred while saving the entity changes.",
                 new NpgsqlException("Exception while reading from stream", new TimeoutException()))),
+        // A multi-host connection string during a failover: the old primary refuses, the standby is not promoted
+        // yet (or is still remembered as a standby), or every host was skipped on its remembered state.
+        new NpgsqlException("No suitable host was found.", new AggregateException(
+            new NpgsqlException("Failed to connect to 127.0.0.1:5432", new SocketException((int)SocketError.ConnectionRefused)),
+            new NpgsqlException("Failed to connect to 127.0.0.1:5433", new TimeoutException()))),
+        new NpgsqlException("No suitable host was found."),
+        new DbUpdateException("An error occurred while saving the entity changes.",
+            new PostgresException("cannot execute INSERT in a read-only transaction", "ERROR", "ERROR", "25006")),
         new RetryLimitExceededException("Retries exhausted", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused))),
     ];
 
@@ -32,6 +40,8 @@ public sealed class DatabaseUnavailableTests
         new PostgresException("syntax error", "ERROR", "ERROR", "42601"),
         new PostgresException("deadlock detected", "ERROR", "ERROR", "40P01"),
         new NpgsqlException("Something else"),
+        new NpgsqlException("No suitable host was found.", new AggregateException(
+            new PostgresException("password authentication failed", "FATAL", "FATAL", "28P01"))),
         new TimeoutException("A provider call timed out"),
         new InvalidOperationException("Sequence contains no elements"),
         new HttpRequestException("provider down", new SocketException((int)SocketError.ConnectionRefused)),

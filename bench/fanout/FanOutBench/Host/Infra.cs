@@ -25,6 +25,7 @@ public sealed class Infra : IDisposable
     }
 
     public Uri Rabbit { get; }
+    public string ManagementUrl => _management.BaseAddress!.ToString();
     public string RabbitUser => Uri.UnescapeDataString(Rabbit.UserInfo.Split(':')[0]);
     public string RabbitPassword => Uri.UnescapeDataString(Rabbit.UserInfo.Split(':', 2).ElementAtOrDefault(1) ?? "guest");
 
