@@ -34,12 +34,12 @@ public static class CampaignEndpoints
             await optOuts.OptOutAsync(token, ct)
                 ? Results.Content("You will receive no more of these messages.", "text/plain")
                 : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "This link is not valid."))
-            .DisableAntiforgery().ExcludeFromDescription();
+            .DisableAntiforgery().WithTags("Public");
         app.MapGet("/campaigns/unsubscribe", (string? token) => Results.Content($"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Unsubscribe</title></head><body>
             <form method="post" action="/campaigns/unsubscribe?token={Uri.EscapeDataString(token ?? "")}">
             <p>Stop receiving these messages?</p><button type="submit">Unsubscribe</button></form></body></html>
-            """, "text/html")).ExcludeFromDescription();
+            """, "text/html")).WithTags("Public");
     }
 
     private static bool IsCsv(HttpRequest request) =>
