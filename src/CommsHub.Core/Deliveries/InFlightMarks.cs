@@ -25,15 +25,18 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
             {
                 if (_markedUpTo <= index)
                 {
-                    var upTo = Math.Min(requests.Count, index + Math.Max(1, window));
+                    // From the first request not yet marked, not from this one: requests reach here out of order
+                    // (pacing, flushes), and starting at a later index would leave the ones before it unmarked.
+                    var from = _markedUpTo;
+                    var upTo = Math.Min(requests.Count, Math.Max(index + 1, from + Math.Max(1, window)));
                     // Whole milliseconds: the mark survives every database's time type exactly, and keys the request (email's batch key).
                     var now = time.GetUtcNow();
                     var at = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
-                    var all = index == 0 && upTo == requests.Count;
+                    var all = from == 0 && upTo == requests.Count;
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().MarkInFlightAsync(lease,
-                        all ? null : [.. requests.Skip(index).Take(upTo - index).SelectMany(r => r).Select(d => d.Id)], at);
-                    Array.Fill(_at, at, index, upTo - index);
+                        all ? null : [.. requests.Skip(from).Take(upTo - from).SelectMany(r => r).Select(d => d.Id)], at);
+                    Array.Fill(_at, at, from, upTo - from);
                     Volatile.Write(ref _markedUpTo, upTo);
                 }
             }
