@@ -22,14 +22,14 @@ public sealed class CodeAssignment(CommsHubDbContext db, TimeProvider time)
             SELECT id FROM pool_codes WHERE pool_id = @pool AND assigned_at IS NULL ORDER BY id
             LIMIT (SELECT count(*) FROM need) FOR UPDATE SKIP LOCKED),
         numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM free),
-        taken AS (
-            UPDATE pool_codes p SET assigned_at = @now
-            FROM numbered n JOIN need ON need.rn = n.rn
-            WHERE p.id = n.id
-            RETURNING p.id AS code_id, need.member_id)
-        INSERT INTO campaign_codes (campaign_id, member_id, code_id, assigned_at)
-        SELECT @campaign, member_id, code_id, @now FROM taken
-        ON CONFLICT DO NOTHING
+        -- The assignment first; only the codes it really recorded are marked taken, so a member a concurrent
+        -- planner served first (the insert's conflict) leaves its code free instead of burning it.
+        inserted AS (
+            INSERT INTO campaign_codes (campaign_id, member_id, code_id, assigned_at)
+            SELECT @campaign, need.member_id, n.id, @now FROM numbered n JOIN need ON need.rn = n.rn
+            ON CONFLICT DO NOTHING
+            RETURNING code_id)
+        UPDATE pool_codes SET assigned_at = @now WHERE id IN (SELECT code_id FROM inserted)
         """;
 
     /// <returns>The members of <paramref name="members"/> that hold a code of this campaign afterwards.</returns>
