@@ -16,6 +16,10 @@ public sealed class CampaignMessages(CommsHubDbContext db, CampaignOptOuts optOu
         {
             return null;
         }
+        if (campaign.Status == CampaignStatus.Cancelled)
+        {
+            return new Dictionary<Guid, PersonalMessage>(); // withdrawn: what was leased or planned at the cancel is not sent
+        }
         var template = await TemplateAsync(campaign, cancellationToken);
         var ids = deliveries.Select(d => d.SubscriberId).ToList();
         var members = await db.AudienceMembers.AsNoTracking().Where(m => EF.Parameter(ids).Contains(m.Id)).ToDictionaryAsync(m => m.Id, cancellationToken);

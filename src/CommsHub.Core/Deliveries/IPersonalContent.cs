@@ -12,6 +12,7 @@ public sealed record PersonalMessage(MessageContent Content, string? Unsubscribe
 /// </summary>
 public interface IPersonalContent
 {
-    /// <returns>Each delivery's message by delivery id, or null when <paramref name="ownerId"/> is not what this source renders.</returns>
+    /// <returns>Each delivery's message by delivery id; empty when the messages were withdrawn (a cancelled campaign: the batch fails,
+    /// nothing is sent); null when <paramref name="ownerId"/> is not what this source renders.</returns>
     Task<IReadOnlyDictionary<Guid, PersonalMessage>?> LoadAsync(Guid ownerId, Channel channel, IReadOnlyList<LeasedDelivery> deliveries, CancellationToken cancellationToken);
 }

@@ -53,9 +53,12 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             var own = content is null && message is null ? await personal.LoadAsync(updateId, adapter.Channel, lease.Deliveries, ct) : null;
             var sendBatch = new SendBatch(updateId, batch, lease.Deliveries, content,
                 new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message, own);
-            var prepared = content is null && message is null && own is null
-                ? PreparedBatch.Failed(adapter.Channel.ToWire(), "The update no longer exists.")
-                : await adapter.PrepareAsync(sendBatch, ct);
+            var prepared = (content, message, own) switch
+            {
+                (null, null, null) => PreparedBatch.Failed(adapter.Channel.ToWire(), "The update no longer exists."),
+                (null, null, { Count: 0 }) => PreparedBatch.Failed(adapter.Channel.ToWire(), "cancelled"),
+                _ => await adapter.PrepareAsync(sendBatch, ct),
+            };
             ct.ThrowIfCancellationRequested();
             if (prepared.Send is not { } send)
             {

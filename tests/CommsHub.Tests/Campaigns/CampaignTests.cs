@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using CommsHub.Testing;
 using CommsHub.Tests.Api;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Tests.Campaigns;
 
@@ -152,5 +154,37 @@ public sealed class CampaignTests : SqliteAppTest, IDisposable
         var cancelled = await Admin.PostAsync($"/api/campaigns/{campaign["id"]}/cancel", new { }, HttpStatusCode.OK);
         Assert.Equal("cancelled", cancelled["status"]!.GetValue<string>());
         await Admin.PostAsync($"/api/campaigns/{campaign["id"]}/send", new { }, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task A_batch_still_queued_when_its_campaign_is_cancelled_fails_as_cancelled_and_sends_nothing()
+    {
+        var list = await PostCsvAsync("/api/audiences", "externalId,email,name\nc1,ann@example.com,Ann\n");
+        var pool = await PostCsvAsync("/api/code-pools", "code\nWEEK-1\n");
+        var campaign = await CampaignAsync(list["id"]!.GetValue<string>(), pool["id"]!.GetValue<string>());
+        var id = Guid.Parse(campaign["id"]!.GetValue<string>());
+        await Admin.PostAsync($"/api/campaigns/{id}/send", new { }, HttpStatusCode.Accepted);
+        await Eventually.HoldsAsync(() => Task.FromResult(_sendGrid.Accepted.Count == 1), "the campaign email is sent");
+
+        // What the cancel could not stop: a batch a sender held (or the planner was writing) at that moment.
+        var delivery = await WithDbAsync(db => db.Deliveries.SingleAsync(d => d.UpdateId == id));
+        await WithDbAsync(async db =>
+        {
+            await db.Campaigns.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, Core.Campaigns.CampaignStatus.Cancelled));
+            return await db.Deliveries.Where(d => d.Id == delivery.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, Core.Common.DeliveryStatus.Queued).SetProperty(d => d.LeaseToken, (Guid?)null)
+                .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null));
+        });
+
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var consumer = ActivatorUtilities.CreateInstance<Core.Deliveries.SendConsumer<Contracts.SendEmailBatch, Core.Channels.Email.EmailAdapter>>(scope.ServiceProvider);
+            await consumer.Consume(CommsHub.Tests.Deliveries.MessageContexts.Create(new Contracts.SendEmailBatch { UpdateId = id, Batch = delivery.Batch }, CancellationToken.None));
+        }
+
+        Assert.Single(_sendGrid.Requests);
+        var after = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == delivery.Id));
+        Assert.Equal(Core.Common.DeliveryStatus.Failed, after.Status);
+        Assert.Equal("cancelled", after.LastError);
     }
 }
