@@ -25,22 +25,18 @@ internal static class ObservabilitySetup
         builder.Services.ConfigureOpenTelemetryMeterProvider(m =>
         {
             m.AddAspNetCoreInstrumentation();
-            if (builder.Configuration.GetValue($"{MetricsOptions.Section}:{nameof(MetricsOptions.Enabled)}", true))
+            if (MetricsOptions.IsEnabled(builder.Configuration))
             {
                 m.AddPrometheusExporter();
             }
         });
-        // With the json formatter (Logging:Console:FormatterName=json) each line carries its scopes, among them
-        // the trace and span ids the host puts there (ActivityTrackingOptions).
-        builder.Services.Configure<JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
-        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         builder.Services.AddCommsHubOpenApi();
         return builder;
     }
 
     public static WebApplication MapCommsHubObservability(this WebApplication app, CommsHubRoles roles)
     {
-        if (app.Configuration.GetValue($"{MetricsOptions.Section}:{nameof(MetricsOptions.Enabled)}", true))
+        if (MetricsOptions.IsEnabled(app.Configuration))
         {
             // Unauthenticated, as Prometheus expects: it tells counts and timings, never a subscriber or a secret.
             // Restrict it at the proxy or with a NetworkPolicy (docs/operations.md, "Metrics").

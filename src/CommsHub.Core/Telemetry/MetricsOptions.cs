@@ -8,6 +8,10 @@ public sealed class MetricsOptions
     /// <summary>Serve Prometheus metrics at <c>/metrics</c>.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary><see cref="Enabled"/>, read while services are still being registered (before options can be resolved).</summary>
+    public static bool IsEnabled(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        Microsoft.Extensions.Configuration.ConfigurationBinder.GetValue(configuration, $"{Section}:{nameof(Enabled)}", true);
+
     /// <summary>How often the gauges that read the database (outbox, fan-out, scheduling, audit) are sampled: a scrape never queries.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(10);
 

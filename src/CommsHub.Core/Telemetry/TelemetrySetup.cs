@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging.Console;
 using CommsHub.Core.Hosting;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
@@ -25,6 +27,12 @@ public static class TelemetrySetup
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section)
             .Validate(o => o.SampleInterval >= TimeSpan.FromSeconds(1), "Metrics:SampleInterval must be at least 00:00:01: the gauges read the database that often.")
             .ValidateOnStart();
+        // The gauges are made in CommsHubMetrics' static constructor: run it now, so an idle process exports them
+        // too (otherwise they appear only once something is sent).
+        RuntimeHelpers.RunClassConstructor(typeof(CommsHubMetrics).TypeHandle);
+        // With the json formatter (Logging:Console:FormatterName=json) each line carries its scopes, among them
+        // the trace and span ids the host puts there: in the Api and the Worker alike.
+        services.Configure<JsonConsoleFormatterOptions>(o => o.IncludeScopes = true);
         services.AddHttpClient(QueueDepthReader.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         // HttpClientFactory's own log lines print every request's URL, at Information: a subscriber's webhook
         // address, a chat webhook's secret path. The HTTP spans and metrics say the same without them.
@@ -32,7 +40,7 @@ public static class TelemetrySetup
         services.MarkSecretUrls();
         services.AddSingleton<QueueDepthReader>();
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
-        var serving = configuration.GetValue($"{MetricsOptions.Section}:{nameof(MetricsOptions.Enabled)}", true) && roles.Api;
+        var serving = MetricsOptions.IsEnabled(configuration) && roles.Api;
         if (serving || otlp)
         {
             services.AddHostedService<TelemetrySampler>();

@@ -64,7 +64,7 @@ public sealed class LogSecretTests : SqliteAppTest, IDisposable
         string[] secrets =
         [
             CommsHubApp.AdminKey, SendGridKey, key["key"]!.GetValue<string>(), secret, secret["whsec_".Length..],
-            email, "log-probe-path-token", webhook["id"] is JsonNode _ ? "log-probe.person" : "",
+            email, "log-probe-path-token", "log-probe.person",
         ];
         foreach (var needle in secrets.Where(s => s.Length > 0))
         {

@@ -48,6 +48,19 @@ public sealed class MetricsTests : SqliteAppTest, IDisposable
     }
 
     [Fact]
+    public async Task An_idle_process_exports_its_gauges_before_anything_is_sent()
+    {
+        using var anonymous = App.CreateClient();
+        await Eventually.HoldsAsync(async () =>
+        {
+            var text = await anonymous.GetStringAsync("/metrics");
+            return text.Contains("\ncommshub_outbox_pending", StringComparison.Ordinal)
+                   && text.Contains("\ncommshub_telemetry_sample_age_seconds", StringComparison.Ordinal);
+        }, "the outbox and sampler gauges are on /metrics with nothing sent");
+        Assert.Empty(_sendGrid.Requests);
+    }
+
+    [Fact]
     public async Task Metrics_carry_the_contract_names_and_the_instrumentations_without_a_key()
     {
         var text = await ScrapeAfterAFanOutAsync();
