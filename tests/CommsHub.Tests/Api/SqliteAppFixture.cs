@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using CommsHub.Core.Data;
 using CommsHub.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,6 +64,18 @@ public abstract class SqliteAppTest : IAsyncLifetime
         {
             File.Delete(f);
         }
+    }
+
+    /// <summary>
+    /// Confirmations asked for, of one subscriber or all: a request that will send one writes its command to the outbox
+    /// in its own transaction, and nothing else sends one, so a count taken right after a request says whether it will
+    /// send anything — no waiting for something not to happen.
+    /// </summary>
+    protected Task<int> ConfirmationsAskedAsync(Guid? subscriberId = null)
+    {
+        var type = typeof(Contracts.SendSubscriptionConfirmation).FullName!;
+        var id = subscriberId?.ToString();
+        return WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.MessageType == type && (id == null || m.Payload.Contains(id))));
     }
 
     protected async Task<T> WithDbAsync<T>(Func<CommsHubDbContext, Task<T>> query)
