@@ -163,7 +163,9 @@ public sealed class PostgresFailoverTests(FaultPair pair, ITestOutputHelper outp
                     && await d.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE status = 'queued'") == 0,
                 "everything delivered", TimeSpan.FromSeconds(FaultSize.Pick(180, 400)));
             var drained = Clock.Now;
-            await Task.Delay(TimeSpan.FromSeconds(3)); // a late duplicate would arrive meanwhile
+            // Nothing queued and nothing held by a sender: no request can start any more, so a repeat has arrived or never will.
+            await Eventually.HoldsAsync(async () => await d.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE lease_token IS NOT NULL") == 0,
+                "no sender holds a delivery", TimeSpan.FromSeconds(60));
             var fanOut = await Tally.TakeAsync(d, Audience);
             var probeTally = await Tally.TakeAsync(d, Probes, times: stored.Count);
             output.WriteLine(fanOut.ToString() + probeTally);

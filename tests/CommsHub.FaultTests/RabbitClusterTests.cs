@@ -81,7 +81,9 @@ public sealed class RabbitClusterTests(FaultPair pair, ITestOutputHelper output)
                              string.Join(", ", consumers.Values.SelectMany(c => c).GroupBy(n => n).Select(g => $"{g.Key} ({g.Count()})")));
 
             var drained = await BrokerFaultTests.DrainAsync(d, publication, Audience, TimeSpan.FromSeconds(FaultSize.Pick(120, 300)));
-            await Task.Delay(TimeSpan.FromSeconds(3)); // a late duplicate would arrive meanwhile
+            // Nothing queued and nothing held by a sender: no request can start any more, so a repeat has arrived or never will.
+            await Eventually.HoldsAsync(async () => await d.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE lease_token IS NOT NULL") == 0,
+                "no sender holds a delivery", TimeSpan.FromSeconds(60));
             var tally = await Tally.TakeAsync(d, Audience);
             output.WriteLine(tally.ToString());
             foreach (var c in tally.Channels)
@@ -140,27 +142,26 @@ public sealed class RabbitClusterTests(FaultPair pair, ITestOutputHelper output)
         return byQueue;
     }
 
+    // The management API of the node read may be busy with the node that just died: such a read is a "not yet".
     private static async Task WaitAsync(Func<Task<bool>> condition, string what, Deployment d)
     {
-        var deadline = Clock.Now + (long)(120 * System.Diagnostics.Stopwatch.Frequency);
-        while (true)
+        try
         {
-            try
+            await Eventually.HoldsAsync(async () =>
             {
-                if (await condition())
+                try
                 {
-                    return;
+                    return await condition();
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // The management API of the node read may be busy with the node that just died.
-            }
-            if (Clock.Now > deadline)
-            {
-                throw new TimeoutException($"not reached after 120 s: {what}\n{d.Logs()}");
-            }
-            await Task.Delay(500);
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, what, TimeSpan.FromSeconds(120));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new TimeoutException($"{ex.Message}\n{d.Logs()}", ex);
         }
     }
 }

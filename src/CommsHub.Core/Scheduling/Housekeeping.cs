@@ -138,10 +138,12 @@ public sealed class Housekeeping(
         var attempts = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && d.CreatedAt < deliveriesBefore))
             .ExecuteDeleteAsync(cancellationToken);
         var deliveries = await db.Deliveries.Where(d => d.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
+        // A confirmation's or a notice's sealed content (links, a webhook secret) goes with its deliveries.
+        var messages = await db.Messages.Where(m => m.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
         var audit = await PruneAuditAsync(now - r.Audit, cancellationToken);
         logger.LogInformation(
-            "Retention removed {Outbox} outbox row(s), {Actions} scheduled action(s), {Inbound} inbound message id(s), {Deliveries} deliveries with {Attempts} attempts, {Audit} audit entries",
-            outboxRows, actions, inbound, deliveries, attempts, audit);
+            "Retention removed {Outbox} outbox row(s), {Actions} scheduled action(s), {Inbound} inbound message id(s), {Deliveries} deliveries with {Attempts} attempts, {Messages} messages, {Audit} audit entries",
+            outboxRows, actions, inbound, deliveries, attempts, messages, audit);
     }
 
     /// <summary>
