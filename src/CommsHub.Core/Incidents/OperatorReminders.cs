@@ -39,6 +39,7 @@ public sealed class IncidentReminderOptions
 public sealed class OperatorReminders(
     CommsHubDbContext db,
     OperatorNotifier notifier,
+    OutboxSignal outbox,
     IOptions<IncidentReminderOptions> options,
     IOptions<CommsHubOptions> hub,
     TimeProvider time,
@@ -74,6 +75,7 @@ public sealed class OperatorReminders(
             }
             await SendAsync(incident.Id, incident.Title, now - incident.LastUpdate, cancellationToken);
             await tx.CommitAsync(cancellationToken);
+            outbox.Notify();
             sent++;
         }
         return sent;
@@ -134,7 +136,10 @@ public sealed class OperatorNotifier(CommsHubDbContext db, OutboundMessages mess
         var chatBody = new JsonObject { ["text"] = slackText }.ToJsonString();
         messages.Queue(DeliveryKind.OperatorNotice, purpose, new MessageContent(subject, text, html, ChatBody: chatBody), recipients, incidentId);
         await db.SaveChangesAsync(cancellationToken);
-        outbox.Notify();
+        if (db.Database.CurrentTransaction is null)
+        {
+            outbox.Notify(); // inside a caller's transaction the row is not visible yet: the caller wakes the outbox after its commit
+        }
         return media;
     }
 }

@@ -38,7 +38,7 @@ public static class BusSetup
             if (roles.Worker)
             {
                 x.AddConsumer<AudiencePlanner, AudiencePlannerDefinition>();
-                x.AddConsumer<Campaigns.CampaignPlanner>();
+                x.AddConsumer<Campaigns.CampaignPlanner, CampaignPlannerDefinition>();
                 x.AddConsumer<SubscriptionConfirmationConsumer>();
                 // One send consumer for every channel; each medium is an adapter (Deliveries/ISendAdapter).
                 x.AddSendConsumer<SendEmailBatch, EmailAdapter>();
@@ -183,6 +183,12 @@ public sealed class FailurePolicyOptions
 public sealed class AudiencePlannerDefinition : ConsumerDefinition<AudiencePlanner>
 {
     public AudiencePlannerDefinition() => ConcurrentMessageLimit = 4;
+}
+
+/// <summary>A campaign is planned by pages of a large audience: a couple at once per worker, like an update's plan.</summary>
+public sealed class CampaignPlannerDefinition : ConsumerDefinition<Campaigns.CampaignPlanner>
+{
+    public CampaignPlannerDefinition() => ConcurrentMessageLimit = 2;
 }
 
 /// <summary>The <c>RabbitMq</c> configuration section (the address itself is <c>ConnectionStrings:RabbitMq</c>).</summary>
