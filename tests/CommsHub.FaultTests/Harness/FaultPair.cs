@@ -11,7 +11,12 @@ namespace CommsHub.FaultTests.Harness;
 /// </summary>
 public sealed class FaultPair : IAsyncLifetime
 {
-    public const int PortOffset = 100;
+    /// <summary>
+    /// 100 unless <c>COMMSHUB_FAULT_PORT_OFFSET</c> says otherwise: two checkouts running the suite at
+    /// once need different offsets (and keep clear of the cluster's 200–240), or each kills the other's servers.
+    /// </summary>
+    public static int PortOffset { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("COMMSHUB_FAULT_PORT_OFFSET"), out var offset) ? offset : 100;
 
     private readonly string _started = Path.GetTempFileName();
     private Infra? _infra;
