@@ -4,6 +4,7 @@ using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
 using CommsHub.Core.Subscribers;
+using CommsHub.FaultTests.Harness;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,11 +23,12 @@ namespace CommsHub.FaultTests;
 /// </summary>
 public sealed class ProviderFaultHarness : IAsyncDisposable
 {
-    private ProviderFaultHarness(Infrastructure infra, CommsHubApp app, LogCapture logs)
+    private ProviderFaultHarness(Infrastructure infra, CommsHubApp app, LogCapture logs, TcpProxy? database)
     {
         Infra = infra;
         App = app;
         Logs = logs;
+        _database = database;
         Admin = app.Admin();
     }
 
@@ -35,10 +37,27 @@ public sealed class ProviderFaultHarness : IAsyncDisposable
     public LogCapture Logs { get; }
     public HttpClient Admin { get; }
 
-    public static async Task<ProviderFaultHarness> StartAsync(SendGridFake sendGrid, TwilioFake twilio, Dictionary<string, string?> settings)
+    private readonly TcpProxy? _database;
+
+    /// <summary>The proxy the product reaches its database through, when started with <c>proxiedDatabase</c>.</summary>
+    public TcpProxy DatabaseProxy => _database ?? throw new InvalidOperationException("started without a database proxy");
+
+    /// <param name="proxiedDatabase">Reach the database through a <see cref="TcpProxy"/> (<see cref="DatabaseProxy"/>), so a test can take it away.</param>
+    public static async Task<ProviderFaultHarness> StartAsync(SendGridFake sendGrid, TwilioFake twilio, Dictionary<string, string?> settings,
+        bool proxiedDatabase = false)
     {
         var infra = await Infrastructure.CreateAsync();
         var all = infra.Settings();
+        TcpProxy? proxy = null;
+        if (proxiedDatabase)
+        {
+            var direct = new Npgsql.NpgsqlConnectionStringBuilder(infra.PostgresConnectionString);
+            proxy = TcpProxy.Start(direct.Host!, direct.Port);
+            all["ConnectionStrings:CommsHub"] = new Npgsql.NpgsqlConnectionStringBuilder(infra.PostgresConnectionString)
+            {
+                Host = "127.0.0.1", Port = proxy.Port,
+            }.ConnectionString;
+        }
         foreach (var (key, value) in new Dictionary<string, string?>
         {
             ["Channels:Email:SendGrid:ApiKey"] = "SG.faults",
@@ -56,7 +75,7 @@ public sealed class ProviderFaultHarness : IAsyncDisposable
         var logs = new LogCapture();
         var app = new CommsHubApp(all) { TestServices = s => s.AddSingleton<ILoggerProvider>(logs) };
         _ = app.Server;
-        return new ProviderFaultHarness(infra, app, logs);
+        return new ProviderFaultHarness(infra, app, logs, proxy);
     }
 
     /// <summary>Opens an incident (notifying every channel) and returns its first update's id.</summary>
@@ -93,8 +112,13 @@ public sealed class ProviderFaultHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _database?.Forward();
         Admin.Dispose();
         await App.DisposeAsync();
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
         await Infra.DisposeAsync();
     }
 }

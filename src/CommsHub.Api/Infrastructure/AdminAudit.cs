@@ -36,7 +36,7 @@ internal sealed class AdminAudit(CommsHubDbContext db, TimeProvider time, ILogge
         {
             // With the database unreachable there is nothing to record (the call changed nothing) and
             // trying would only make the caller wait out another connect time-out for its 503.
-            if (failure is null || !ProblemExceptionHandler.IsDatabaseUnavailable(failure))
+            if (failure is null || !DatabaseFailures.IsUnavailable(failure))
             {
                 await RecordAsync(http, result, failure);
             }

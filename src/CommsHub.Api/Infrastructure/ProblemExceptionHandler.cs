@@ -1,15 +1,13 @@
-using System.Net.Sockets;
 using System.Text.Json;
 using CommsHub.Api.Infrastructure.Json;
 using CommsHub.Core.Common;
+using CommsHub.Core.Data;
 using CommsHub.Core.Subscribers;
 using Microsoft.AspNetCore.Diagnostics;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace CommsHub.Api.Infrastructure;
 
@@ -63,7 +61,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Detail = state.Message,
                 Extensions = new Dictionary<string, object?>(state.Extensions),
             },
-            _ when IsDatabaseUnavailable(exception) => new ProblemDetails
+            _ when DatabaseFailures.IsUnavailable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The database is unavailable.",
@@ -88,46 +86,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     }
 
     private const string RetryAfterSeconds = "5";
-
-    /// <summary>What Npgsql's multi-host data source throws when no listed host fits Target Session Attributes.</summary>
-    internal const string NoSuitableHost = "No suitable host was found.";
-
-    /// <summary>
-    /// The database could not be reached, or refused work because it is shutting down or starting:
-    /// a socket or I/O failure or a time-out inside Npgsql (connect, read, an exhausted pool), or
-    /// PostgreSQL's connection-class and shutdown codes. EF wraps these (DbUpdateException, the
-    /// "transient failure" InvalidOperationException, RetryLimitExceededException), so the whole chain
-    /// is read. A PostgresException with any other code (a constraint, a syntax error) is the
-    /// statement's fault, not the database's absence, and keeps its mapping.
-    /// </summary>
-    internal static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case PostgresException pg:
-                    return pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
-                        or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections
-                        // A write that reached a standby: the primary is gone or not yet promoted.
-                        or PostgresErrorCodes.ReadOnlySqlTransaction
-                        || pg.SqlState.StartsWith("08", StringComparison.Ordinal); // connection exceptions
-                case NpgsqlException { InnerException: AggregateException hosts }:
-                    // A multi-host connection string found no primary: each host's reason inside.
-                    return hosts.InnerExceptions.Count > 0 && hosts.InnerExceptions.All(IsDatabaseUnavailable);
-                case NpgsqlException npgsql:
-                    return npgsql.InnerException is IOException or SocketException or TimeoutException
-                        // The same with no reason left: every host was skipped on its remembered state (down, or a
-                        // standby) during a failover, until Npgsql looks at them again (Host Recheck Seconds).
-                        || (npgsql.InnerException is null && npgsql.Message == NoSuitableHost);
-                case TimeoutException when e.Source == "Npgsql":
-                    return true;
-                case RetryLimitExceededException:
-                    continue;
-            }
-        }
-        return false;
-    }
 
     /// <summary>"$.components[0].id" → "components[0].id"; the whole body ("$" or none) → "$".</summary>
     private static string JsonField(string? path) =>

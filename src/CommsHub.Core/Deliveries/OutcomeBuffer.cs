@@ -1,5 +1,4 @@
-using CommsHub.Core.Channels;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CommsHub.Core.Deliveries;
 
@@ -8,9 +7,10 @@ namespace CommsHub.Core.Deliveries;
 /// groups: when <see cref="MaxPending"/> are waiting, when the oldest has waited
 /// <see cref="MaxDelay"/>, and at the end. One commit per group instead of one per recipient.
 /// The price is bounded and stated: should the process die, the sends of the last unrecorded group
-/// (at most <see cref="MaxDelay"/> of sending) are retried once the lease expires.
+/// (at most <see cref="MaxDelay"/> of sending) are in doubt once the lease expires. A group taken for
+/// writing is written whatever happens to the batch's message (<see cref="OutcomeRecorder"/>).
 /// </summary>
-public sealed class OutcomeBuffer(IServiceScopeFactory scopes, DeliveryLease lease, TimeProvider time) : IDisposable
+public sealed class OutcomeBuffer(OutcomeRecorder recorder, DeliveryLease lease, TimeProvider time, ILogger logger) : IDisposable
 {
     public const int MaxPending = 100;
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(250);
@@ -50,6 +50,7 @@ public sealed class OutcomeBuffer(IServiceScopeFactory scopes, DeliveryLease lea
         return FlushAsync(cancellationToken);
     }
 
+    /// <param name="cancellationToken">Stops the wait for another flush only: once taken, a group is written (or given up on) whatever happens.</param>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         await _flush.WaitAsync(cancellationToken);
@@ -65,8 +66,17 @@ public sealed class OutcomeBuffer(IServiceScopeFactory scopes, DeliveryLease lea
             {
                 return;
             }
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().CompleteManyAsync(lease, group, cancellationToken);
+            try
+            {
+                await recorder.RecordAsync(leases => leases.CompleteManyAsync(lease, group, CancellationToken.None));
+            }
+            catch (Exception ex)
+            {
+                // The database stayed away longer than the claim: these answers are lost, and their deliveries in doubt.
+                logger.LogError(ex, "Could not record {Count} provider answers of {Channel}; their deliveries are in doubt and will be looked up or sent again",
+                    group.Count, lease.Channel);
+                throw;
+            }
         }
         finally
         {

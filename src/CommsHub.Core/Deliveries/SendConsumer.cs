@@ -17,7 +17,8 @@ namespace CommsHub.Core.Deliveries;
 /// differs). A request once on the wire runs to its answer and is recorded whatever happens to the message;
 /// what was never tried is handed back at once; a held answer (an open circuit, a Retry-After) defers
 /// without counting an attempt; outcomes of one-request-per-recipient channels are recorded in groups
-/// (<see cref="OutcomeBuffer"/>), so a crash repeats at most the last unrecorded group.
+/// (<see cref="OutcomeBuffer"/>), so a crash repeats at most the last unrecorded group; a database that is away
+/// when an answer comes is waited for, for as long as the claim lasts (<see cref="OutcomeRecorder"/>).
 /// </summary>
 public sealed class SendConsumer<TCommand, TAdapter>(
     TAdapter adapter,
@@ -26,6 +27,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     UpdateContentLoader contents,
     OutboundMessages messages,
     IPersonalContent personal,
+    OutcomeRecorder recorder,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<SendConsumer<TCommand, TAdapter>> logger) : IConsumer<TCommand>
@@ -42,7 +44,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             return; // already sent, or held by another sender: a redelivered command sends nothing twice
         }
 
-        using var outcomes = new OutcomeBuffer(scopes, lease, time);
+        using var outcomes = new OutcomeBuffer(recorder, lease, time, logger);
         var tried = new ConcurrentDictionary<Guid, bool>();
         var finished = false;
         try
@@ -96,10 +98,16 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             // Whatever was sent is recorded, even when the batch stops half-way (a shutdown, a lost broker
             // connection); what was never tried is given back at once for the redelivered command. A request
             // whose answer could not be recorded stays leased: sending it again at once could repeat it.
-            await outcomes.FlushAsync(CancellationToken.None);
-            if (!finished)
+            try
             {
-                await leases.ReleaseUntriedAsync(lease, [.. tried.Keys]);
+                await outcomes.FlushAsync(CancellationToken.None);
+            }
+            finally
+            {
+                if (!finished)
+                {
+                    await ReleaseUntriedAsync(lease, tried);
+                }
             }
         }
     }
@@ -142,11 +150,11 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             // The subscription ends before the outcome is recorded: whoever sees the delivery failed sees it ended.
             if (adapter.SubscriptionAfter(result) is { } status)
             {
-                await EndSubscriptionsAsync(recipients, status, result);
+                await recorder.RecordInScopeAsync(services => EndSubscriptionsAsync(services, recipients, status, result));
             }
             if (wholeBatch)
             {
-                await leases.CompleteAsync(lease, result, CancellationToken.None);
+                await recorder.RecordAsync(scoped => scoped.CompleteAsync(lease, result, CancellationToken.None));
                 if (!result.Accepted && !result.Transient)
                 {
                     logger.LogWarning("{Channel} batch failed permanently: {Error}", adapter.Channel, result.Error);
@@ -205,6 +213,19 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         return lease with { Deliveries = [.. lease.Deliveries.Where(d => !found.ContainsKey(d.Id)).Select(d => d with { InFlightAt = null })] };
     }
 
+    // Best effort: should the database be away, the claim lapses instead and the batch comes back after it.
+    private async Task ReleaseUntriedAsync(DeliveryLease lease, ConcurrentDictionary<Guid, bool> tried)
+    {
+        try
+        {
+            await leases.ReleaseUntriedAsync(lease, [.. tried.Keys]);
+        }
+        catch (Exception ex) when (DatabaseFailures.IsTransient(ex))
+        {
+            logger.LogWarning(ex, "{Channel}: could not give back the untried part of a batch; it is sent once its claim lapses", adapter.Channel);
+        }
+    }
+
     // Held requests come back when the first of their circuits may take calls again.
     private static void KeepShortest(ref long ticks, long candidate)
     {
@@ -221,12 +242,11 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     }
 
     // Recorded with the answer, whatever happens to the message meanwhile, and audited with what caused it.
-    private async Task EndSubscriptionsAsync(IReadOnlyList<LeasedDelivery> recipients, SubscriberStatus status, SendResult result)
+    private async Task EndSubscriptionsAsync(IServiceProvider services, IReadOnlyList<LeasedDelivery> recipients, SubscriberStatus status, SendResult result)
     {
         var now = time.GetUtcNow();
         var ids = recipients.Select(d => d.SubscriberId).ToList();
-        await using var scope = scopes.CreateAsyncScope();
-        var scoped = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+        var scoped = services.GetRequiredService<CommsHubDbContext>();
         await using var tx = await scoped.Database.BeginTransactionAsync(CancellationToken.None);
         var ended = await scoped.Subscribers.Where(s => ids.Contains(s.Id) && s.Status == SubscriberStatus.Confirmed)
             .Select(s => s.Id).ToListAsync(CancellationToken.None);

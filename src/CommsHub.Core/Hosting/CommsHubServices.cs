@@ -81,6 +81,7 @@ public static class CommsHubServices
 
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
+        services.AddSingleton<OutcomeRecorder>();
         services.AddScoped<IncidentService>();
         services.AddScoped<IncidentCorrections>();
         services.AddScoped<Postmortems>();

@@ -1,13 +1,13 @@
 using System.Net.Sockets;
-using CommsHub.Api.Infrastructure;
 using CommsHub.Core.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
-namespace CommsHub.Tests.Api;
+namespace CommsHub.Tests.Data;
 
-public sealed class DatabaseUnavailableTests
+public sealed class DatabaseFailuresTests
 {
     public static TheoryData<Exception> Unavailable() =>
     [
@@ -50,12 +50,23 @@ public sealed class DatabaseUnavailableTests
     [Theory]
     [MemberData(nameof(Unavailable))]
     public void An_unreachable_or_stopping_database_is_recognised(Exception exception) =>
-        Assert.True(ProblemExceptionHandler.IsDatabaseUnavailable(exception), exception.ToString());
+        Assert.True(DatabaseFailures.IsUnavailable(exception), exception.ToString());
 
     [Theory]
     [MemberData(nameof(Other))]
     public void Constraint_violations_and_other_failures_are_not(Exception exception) =>
-        Assert.False(ProblemExceptionHandler.IsDatabaseUnavailable(exception), exception.ToString());
+        Assert.False(DatabaseFailures.IsUnavailable(exception), exception.ToString());
+
+    [Fact]
+    public void A_busy_embedded_database_is_worth_another_try_but_is_not_away()
+    {
+        var busy = new DbUpdateException("An error occurred while saving the entity changes.", new SqliteException("database is locked", 5));
+        Assert.True(DatabaseFailures.IsTransient(busy));
+        Assert.False(DatabaseFailures.IsUnavailable(busy));
+        Assert.False(DatabaseFailures.IsTransient(new DbUpdateException("An error occurred while saving the entity changes.",
+            new SqliteException("UNIQUE constraint failed", 19))));
+        Assert.False(DatabaseFailures.IsTransient(new PostgresException("duplicate key value violates unique constraint", "ERROR", "ERROR", "23505")));
+    }
 
     [Fact]
     public void Short_time_outs_are_the_default_and_the_connection_string_wins()
