@@ -136,7 +136,7 @@ public sealed partial class ConsoleCampaignTests(Chromium chromium) : IAsyncLife
         var row = page.Locator($"#campaigns tr[data-id=\"{id}\"]");
         await Expect(row).ToContainTextAsync("Sorry, {{ name }}");
         await Expect(row.Locator("[data-label=Status]")).ToHaveTextAsync("Sent");
-        await Expect(row.Locator("[data-label=Sent]")).ToHaveTextAsync("4");
+        await Expect(row.Locator("[data-label='Messages sent']")).ToHaveTextAsync("4");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await ConsoleBrowser.ScreenshotsAsync(page, "campaigns");
     }
