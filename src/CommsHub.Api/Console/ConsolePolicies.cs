@@ -17,6 +17,7 @@ internal static class ConsolePolicies
     public const string Read = Prefix + Scopes.Read;
     public const string Publish = Prefix + Scopes.Publish;
     public const string Subscribers = Prefix + Scopes.Subscribers;
+    public const string Campaigns = Prefix + Scopes.Campaigns;
     public const string Admin = Prefix + Scopes.Admin;
 
     public static IServiceCollection AddConsolePolicies(this IServiceCollection services)

@@ -1,4 +1,5 @@
 using CommsHub.Api.OperatorConsole.Incidents;
+using CommsHub.Api.OperatorConsole.Pages.Campaigns;
 using CommsHub.Api.OperatorConsole.Pages.Compose;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -38,6 +39,7 @@ internal static class ConsoleSetup
         app.MapConsoleScript();
         Pages.Records.RecordExports.MapRecordExports(app);
         app.MapIncidentConsole();
+        app.MapCampaignConsole();
         app.MapComposePreview();
         // Without a session this is never reached: /login comes first, so no path is confirmed or denied to a stranger.
         app.MapGet("/console/{**path}", () => new RazorComponentResult<Shared.NotFoundPage> { StatusCode = StatusCodes.Status404NotFound })

@@ -10,7 +10,7 @@ internal static class ConsoleStyles
     public const string Path = "/console.css";
 
     /// <summary>The whole stylesheet: the base below, then each area's own rules (one file per area under Styles/).</summary>
-    public const string Css = Base + Styles.ComposeStyles.Css + Styles.IncidentStyles.Css + Styles.RecordStyles.Css + Styles.AdminStyles.Css;
+    public const string Css = Base + Styles.ComposeStyles.Css + Styles.IncidentStyles.Css + Styles.RecordStyles.Css + Styles.AdminStyles.Css + Styles.CampaignStyles.Css;
 
     private const string Base = """
         :root{color-scheme:light dark;--fg:#1f2328;--muted:#57606a;--bg:#f6f7f9;--card:#fff;--line:#d0d7de;--accent:#1f6feb;

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using CommsHub.Testing;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -17,12 +18,13 @@ public static class ConsoleBrowser
 
     /// <param name="role">viewer, responder or admin.</param>
     /// <param name="timeZone">The browser's IANA time zone (the console shows times in it).</param>
+    /// <param name="mail">With email really configured (at this SendGrid fake) the invitation arrives by mail instead of in the API's answer.</param>
     public static async Task<IPage> SignInAsync(Chromium chromium, LiveApp app, string role = "admin", string? email = null,
-        int width = 1280, ColorScheme scheme = ColorScheme.Light, string timeZone = "Europe/Berlin")
+        int width = 1280, ColorScheme scheme = ColorScheme.Light, string timeZone = "Europe/Berlin", SendGridFake? mail = null)
     {
         email ??= $"{role}.{Guid.NewGuid().ToString("N")[..8]}@example.com";
         var created = await app.Admin.PostAsync("/api/operators", new { email, name = $"{char.ToUpperInvariant(role[0])}{role[1..]} Operator", role });
-        var invitation = new Uri(created["invitationUrl"]!.GetValue<string>());
+        var invitation = new Uri(created["invitationUrl"]?.GetValue<string>() ?? await MailedInvitationAsync(mail, email));
         var context = await chromium.NewContextAsync(new()
         {
             ViewportSize = new() { Width = width, Height = 900 },
@@ -40,6 +42,19 @@ public static class ConsoleBrowser
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(app.Link("/console"));
         return page;
+    }
+
+    private static async Task<string> MailedInvitationAsync(SendGridFake? mail, string email)
+    {
+        Assert.True(mail is not null, "The API gave no invitation link (email is configured): pass the SendGrid fake that receives it.");
+        string? link = null;
+        await Eventually.HoldsAsync(() =>
+        {
+            var sent = mail.Requests.LastOrDefault(r => r.Recipients.Contains(email));
+            link = sent is null ? null : Regex.Match(sent.Content("text/plain") ?? "", @"https?://\S+/invitation\S*").Value;
+            return Task.FromResult(!string.IsNullOrEmpty(link));
+        }, $"the invitation to {email} was mailed");
+        return link!;
     }
 
     /// <summary>Saves the page at each of <see cref="Widths"/> as <c>console-{name}-{width}.png</c> and restores the width.</summary>
