@@ -36,7 +36,9 @@ public sealed class PostgresFailoverTests(FaultPair pair, ITestOutputHelper outp
         await using var d = await Deployment.CreateAsync(pair, "pgfailover", new Dictionary<string, string>
         {
             ["Channels__Email__BatchSize"] = "100",
-            ["Deliveries__LeaseDuration"] = "00:00:20",
+            // A third of the default: an answer that meets the failover must be recorded on the promoted standby
+            // before its claim lapses, and each process sees the new primary only after Npgsql's host re-check (10 s).
+            ["Deliveries__LeaseDuration"] = "00:00:40",
             ["Channels__Sms__MessagesPerSecond"] = FaultSize.Pick("100", "400"),
             // As in RabbitClusterTests: planning with five processes on two cores may outlast the default 10 s.
             ["Deliveries__Redrive__PlanAfter"] = "00:01:00",
@@ -183,12 +185,9 @@ public sealed class PostgresFailoverTests(FaultPair pair, ITestOutputHelper outp
             Assert.True(probeTally.Missing == 0 && probeTally.Queued == 0 && probeTally.Failed == 0, probeTally + d.Logs());
             Assert.Equal(stored.Count, plannedProbes); // every stored probe fanned out, and only those
             Assert.All(probeTally.Channels, c => Assert.Equal(c.Expected, c.Sent));
-            // The goal is 0 duplicates. A send the provider accepted before the kill whose "sent" record was not yet
-            // committed on both servers died with the primary: its claim lapses and it is sent again (an order of
-            // events — first reached before the kill — not a time window). Bounded by what the workers hold in flight.
-            Assert.All(repeats, x => Assert.True(Clock.SecondsBetween(x.r.FirstTicks, killed) >= 0,
-                $"{x.Channel} recipient {x.r.Index} first reached {Clock.SecondsBetween(killed, x.r.FirstTicks):0.00} s from the kill: after it"));
-            Assert.InRange(fanOut.Extra + probeTally.Extra, 0, Workers * ((16 * 100) + (4 * 100) + (8 * 16)));
+            // Sent once: an answer that came while no primary would take it was kept by its sender and recorded on
+            // the promoted standby (OutcomeRecorder), within the claim's 20 s.
+            Assert.True(fanOut.Extra == 0 && probeTally.Extra == 0, "sent twice across the failover:\n" + fanOut + probeTally);
         }
         finally
         {

@@ -97,13 +97,9 @@ public sealed class RabbitClusterTests(FaultPair pair, ITestOutputHelper output)
 
             Assert.True(tally.Missing == 0 && tally.Queued == 0 && tally.Failed == 0, tally + d.Logs());
             Assert.All(tally.Channels, c => Assert.Equal(c.Expected, c.Sent));
-            // The goal is 0 duplicates. Measured: a send on the wire when the node died is sent again once its
-            // claim lapses (docs/reliability.md, "RabbitMQ cluster"): until the send pipeline records such a send,
-            // every repeat must at least be one first reached before the kill (an order of events, not a time window:
-            // a loaded machine stretches any window), and no more than one round of what workers hold in flight.
-            Assert.All(tally.Channels.SelectMany(c => c.Repeats), r => Assert.True(Clock.SecondsBetween(r.FirstTicks, killed) >= 0,
-                $"recipient {r.Index} first reached {Clock.SecondsBetween(killed, r.FirstTicks):0.00} s from the kill: after it"));
-            Assert.InRange(tally.Extra, 0, Workers * ((16 * 100) + (4 * 100) + (8 * 16)));
+            // Sent once: a send on the wire when the node died runs to its answer, and the answer is recorded even
+            // though the message that asked for it is gone with its connection.
+            Assert.True(tally.Extra == 0, "sent twice after a node died:\n" + tally);
         }
         finally
         {

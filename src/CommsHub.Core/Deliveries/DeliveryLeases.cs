@@ -88,7 +88,10 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// <summary>
     /// Marks these deliveries of the lease (all of them when <paramref name="ids"/> is null) as on the wire
     /// from <paramref name="at"/>: one statement for one or several provider requests, before they leave.
-    /// Cleared when the outcome is recorded, or when they are given back untried.
+    /// Cleared when the outcome is recorded, or when they are given back untried. The claim on them is
+    /// extended to a whole <see cref="Duration"/> from the mark: however long the batch waited before this
+    /// request (a slow plan, pacing), its answer has that long to be recorded — through a database failover
+    /// too — before another sender may take them as in doubt.
     /// </summary>
     public Task<int> MarkInFlightAsync(DeliveryLease lease, IReadOnlyCollection<Guid>? ids, DateTimeOffset at)
     {
@@ -97,8 +100,9 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         {
             rows = rows.Where(d => ids.Contains(d.Id));
         }
+        var until = at + Duration;
         // Not cancellable: a request is about to go out, and its mark must be stored first.
-        return rows.ExecuteUpdateAsync(s => s.SetProperty(d => d.InFlightAt, at), CancellationToken.None);
+        return rows.ExecuteUpdateAsync(s => s.SetProperty(d => d.InFlightAt, at).SetProperty(d => d.LeaseUntil, until), CancellationToken.None);
     }
 
     /// <summary>
