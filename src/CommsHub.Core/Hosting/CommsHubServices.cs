@@ -126,6 +126,8 @@ public static class CommsHubServices
             }
         });
         services.AddSingleton<DeliveryRedrive>();
+        services.AddScoped<IUnplannedWork, UnplannedUpdates>();
+        services.AddScoped<IUnplannedWork, Campaigns.StalledCampaigns>();
         services.AddScoped<FaultedCommands>();
         services.AddScoped<OperatorNotifier>();
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
