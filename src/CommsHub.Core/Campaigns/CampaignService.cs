@@ -178,6 +178,8 @@ public sealed class CampaignService(CommsHubDbContext db, Scheduler scheduler, O
     private void Start(Campaign campaign, DateTimeOffset now)
     {
         campaign.Status = CampaignStatus.Sending;
+        // When sending really began (a scheduled one may fire late): the redrive measures a stalled plan from it.
+        campaign.SendAt = now;
         Outbox.Enqueue(db, new CampaignSendRequested { CampaignId = campaign.Id }, now);
     }
 

@@ -179,6 +179,17 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
+        if (result.Accepted && result.RenderedEach is { } each)
+        {
+            // Sandbox only (a real send stores no text): one small update per personal message.
+            foreach (var d in held)
+            {
+                if (each.TryGetValue(d.Id, out var text))
+                {
+                    await db.Deliveries.Where(x => x.Id == d.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.Rendered, text), cancellationToken);
+                }
+            }
+        }
         var latency = (int)Math.Min(int.MaxValue, result.Latency.TotalMilliseconds);
         await AttemptWriter.WriteAsync(db, [.. held.Select(d => new DeliveryAttempt
         {

@@ -26,7 +26,8 @@ public sealed class RedriveOptions
 
     /// <summary>
     /// A notifying update still unplanned this long after it was published lost its event (a process died
-    /// with it, or no worker had yet bound its queue on a new virtual host): it is published again.
+    /// with it, or no worker had yet bound its queue on a new virtual host): it is published again. So is the
+    /// send request of a campaign still sending that has planned nothing for this long.
     /// </summary>
     public TimeSpan PlanAfter { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -89,7 +90,7 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
                     .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
             }
         }
-        await ReplanAsync(db, now, cancellationToken);
+        await ReplanAsync(scope.ServiceProvider, now, cancellationToken);
         await AbandonClaimedWithoutOutcomeAsync(scope.ServiceProvider, db, now, cancellationToken);
         var due = await db.Deliveries.AsNoTracking()
             .Where(d => d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)
@@ -131,28 +132,25 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
     }
 
     /// <summary>
-    /// Publishes again the event of each notifying update left unplanned for <see cref="RedriveOptions.PlanAfter"/>
-    /// (at most once a minute per update, so a plan still running is not started twice each tick).
-    /// Planning again is harmless: existing deliveries are kept.
+    /// Publishes again the planning message of whatever every <see cref="IUnplannedWork"/> source reports left unplanned
+    /// for <see cref="RedriveOptions.PlanAfter"/> (updates, campaigns), at most once a minute each, so a plan still
+    /// running is not started twice each tick. Planning again is harmless: existing deliveries are kept.
     /// </summary>
-    private async Task ReplanAsync(CommsHubDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ReplanAsync(IServiceProvider services, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var before = now - options.Value.PlanAfter;
-        var unplanned = await db.IncidentUpdates.AsNoTracking()
-            .Where(u => u.PlannedAt == null && u.CreatedAt < before)
-            .OrderBy(u => u.CreatedAt)
-            .Select(u => new { u.Id, u.IncidentId, u.CreatedAt })
-            .Take(100)
-            .ToListAsync(cancellationToken);
         foreach (var key in _replanned.Where(r => now - r.Value > TimeSpan.FromMinutes(1)).Select(r => r.Key).ToList())
         {
             _replanned.Remove(key);
         }
-        foreach (var update in unplanned.Where(u => !_replanned.ContainsKey(u.Id)))
+        foreach (var source in services.GetServices<IUnplannedWork>())
         {
-            _replanned[update.Id] = now;
-            logger.LogWarning("Update {UpdateId} was published at {PublishedAt:O} and is still unplanned: publishing it again", update.Id, update.CreatedAt);
-            await bus.Publish(new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = update.IncidentId, PublishedAt = update.CreatedAt }, cancellationToken);
+            foreach (var work in (await source.FindAsync(before, cancellationToken)).Where(w => !_replanned.ContainsKey(w.Id)))
+            {
+                _replanned[work.Id] = now;
+                logger.LogWarning("{What} {Id} has waited since {Since:O} and is still unplanned: publishing it again", work.What, work.Id, work.Since);
+                await bus.Publish(work.Message, work.Message.GetType(), cancellationToken);
+            }
         }
     }
 

@@ -27,6 +27,12 @@ public sealed record SendResult(
     public string? Rendered { get; init; }
 
     /// <summary>
+    /// A sandboxed request of personal messages (a campaign's, one per recipient in one request): each delivery's
+    /// own text by delivery id, recorded in place of <see cref="Rendered"/>, which holds only the request's placeholders.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, string>? RenderedEach { get; init; }
+
+    /// <summary>
     /// Nothing was sent: the provider's circuit is open, or it asked us to wait (Retry-After) for an
     /// earlier request. The sender gives the delivery back untried (<c>DeliveryLeases.DeferAsync</c>) for
     /// <see cref="RetryAfter"/>; it is not an attempt. Recorded by mistake, it is still a transient failure

@@ -127,6 +127,8 @@ public static class CommsHubServices
             }
         });
         services.AddSingleton<DeliveryRedrive>();
+        services.AddScoped<IUnplannedWork, UnplannedUpdates>();
+        services.AddScoped<IUnplannedWork, Campaigns.StalledCampaigns>();
         services.AddScoped<FaultedCommands>();
         services.AddScoped<OperatorNotifier>();
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);

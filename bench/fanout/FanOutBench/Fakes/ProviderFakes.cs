@@ -61,6 +61,15 @@ public sealed class ProviderFakes : IAsyncDisposable
     public TimeSpan? SmsLatency { get; set; }
     public TimeSpan? WebhookLatency { get; set; }
 
+    /// <summary>
+    /// When set, what each accepted recipient was told is kept in <see cref="Bodies"/>: a personal email's own text (its
+    /// <c>%personal_text%</c> substitution, as campaigns send it) and an SMS body. Off by default (memory at bench sizes).
+    /// </summary>
+    public bool KeepBodies { get; set; }
+
+    /// <summary>(channel, recipient index, text), one per accepted arrival, repeats included (<see cref="KeepBodies"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Channel, int Index, string Body)> Bodies { get; } = new();
+
     public RecipientCounter For(string channel) => channel switch
     {
         "email" => Email,
@@ -140,6 +149,11 @@ public sealed class ProviderFakes : IAsyncDisposable
                 {
                     var email = to.GetProperty("email").GetString() ?? "";
                     Email.Recipient(Addresses.ParseEmail(email), email);
+                    if (KeepBodies && personalization.TryGetProperty("substitutions", out var values)
+                        && values.TryGetProperty("%personal_text%", out var personal) && personal.GetString() is { } own)
+                    {
+                        Bodies.Enqueue(("email", Addresses.ParseEmail(email), own));
+                    }
                     batch?.Enqueue((email, messageId));
                 }
             }
@@ -191,6 +205,10 @@ public sealed class ProviderFakes : IAsyncDisposable
             return;
         }
         Sms.Recipient(Addresses.ParsePhone(to), to);
+        if (KeepBodies && text is not null)
+        {
+            Bodies.Enqueue(("sms", Addresses.ParsePhone(to), text));
+        }
         await DelayAsync(SmsLatency);
         var sid = "SM" + Interlocked.Increment(ref _ids).ToString("x32", CultureInfo.InvariantCulture);
         // Accepted: in the message list from now on, even if the sender never reads this answer.

@@ -164,7 +164,29 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
 public sealed class SandboxEmailSender : IEmailSender
 {
     public Task<SendResult> SendAsync(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients, CancellationToken cancellationToken) =>
-        Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox") { Rendered = Rendered(email) });
+        Task.FromResult(new SendResult(DeliveryStatus.Sandboxed, "sandbox") { Rendered = Rendered(email), RenderedEach = Personal(email, recipients) });
+
+    /// <summary>
+    /// Personal messages (a campaign's) travel as substitutions SendGrid fills into the request's placeholders: filled
+    /// in here as SendGrid would, so each delivery records its own subject and text rather than <c>%personal_text%</c>.
+    /// </summary>
+    private static Dictionary<Guid, string>? Personal(RenderedEmail email, IReadOnlyList<EmailRecipient> recipients)
+    {
+        if (!recipients.Any(r => r.Substitutions is { Count: > 0 }))
+        {
+            return null;
+        }
+        var each = new Dictionary<Guid, string>();
+        foreach (var r in recipients)
+        {
+            if (r.Substitutions is { Count: > 0 } values && r.CustomArgs?.GetValueOrDefault("delivery_id") is { } id && Guid.TryParse(id, out var deliveryId))
+            {
+                string Fill(string text) => values.Aggregate(text, (t, v) => t.Replace(v.Key, v.Value, StringComparison.Ordinal));
+                each[deliveryId] = Rendered(email with { Subject = Fill(email.Subject), Text = Fill(email.Text) });
+            }
+        }
+        return each;
+    }
 
     /// <summary>
     /// The subject and the text body. Each recipient's own unsubscribe link stays the placeholder

@@ -1,0 +1,46 @@
+using CommsHub.Contracts;
+using CommsHub.Core.Common;
+using CommsHub.Core.Data;
+using CommsHub.Core.Deliveries;
+using Microsoft.EntityFrameworkCore;
+
+namespace CommsHub.Core.Campaigns;
+
+/// <summary>
+/// Campaigns left <c>sending</c> whose planner stopped: its send request was lost (an error queue, a virtual host with
+/// no planner queue bound yet) and nothing else would ever finish the plan. A campaign counts as stalled when it
+/// started sending (<see cref="Campaign.SendAt"/>) before <c>before</c> and its newest planned page is older too; the
+/// newest page is the highest batch of each channel, read from the (campaign, channel, batch) index, so this costs two
+/// index look-ups per sending campaign however large it is. Planning again keeps each member's code and delivery.
+/// </summary>
+public sealed class StalledCampaigns(CommsHubDbContext db) : IUnplannedWork
+{
+    public async Task<IReadOnlyList<Replan>> FindAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var sending = await db.Campaigns.AsNoTracking()
+            .Where(c => c.Status == CampaignStatus.Sending && (c.SendAt ?? c.CreatedAt) < before)
+            .OrderBy(c => c.CreatedAt)
+            .Select(c => new { c.Id, Since = c.SendAt ?? c.CreatedAt })
+            .Take(100)
+            .ToListAsync(cancellationToken);
+        var stalled = new List<Replan>();
+        foreach (var campaign in sending)
+        {
+            var last = campaign.Since;
+            foreach (var channel in new[] { Channel.Email, Channel.Sms })
+            {
+                var newest = await db.Deliveries.Where(d => d.UpdateId == campaign.Id && d.Channel == channel)
+                    .OrderByDescending(d => d.Batch).Select(d => (DateTimeOffset?)d.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+                if (newest > last)
+                {
+                    last = newest.Value;
+                }
+            }
+            if (last < before)
+            {
+                stalled.Add(new Replan(campaign.Id, new CampaignSendRequested { CampaignId = campaign.Id }, "Campaign", last));
+            }
+        }
+        return stalled;
+    }
+}
