@@ -28,7 +28,8 @@ public sealed class AudienceImport(CommsHubDbContext db, IOptions<SmsOptions> sm
 
     public async Task<AudienceResult> ImportAsync(Stream csv, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(csv);
+        // Large reads: the request body arrives in network-sized pieces, a line at a time would be a read per line.
+        using var reader = new StreamReader(csv, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var lineNumber = 0;
         string? text;
         Dictionary<string, int>? columns = null;
@@ -52,48 +53,61 @@ public sealed class AudienceImport(CommsHubDbContext db, IOptions<SmsOptions> sm
         await using var tx = postgres ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         db.Audiences.Add(audience);
         await db.SaveChangesAsync(cancellationToken);
-        await using var copy = postgres ? await BeginCopyAsync(cancellationToken) : null;
         var rejected = new Rejections();
         var chunk = new List<AudienceMember>(postgres ? 0 : ChunkSize);
         var count = 0;
-        while ((text = await reader.ReadLineAsync(cancellationToken)) is not null)
+        var copy = postgres ? await BeginCopyAsync(cancellationToken) : null;
+        try
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(text))
+            while ((text = await reader.ReadLineAsync(cancellationToken)) is not null)
             {
-                continue;
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    continue;
+                }
+                var fields = CsvLine.Split(text, out var quoting);
+                if (fields is null)
+                {
+                    rejected.Add(lineNumber, "Bad quoting: " + quoting);
+                    continue;
+                }
+                if (Parse(fields, columns, out var error) is not { } parsed)
+                {
+                    rejected.Add(lineNumber, error!);
+                    continue;
+                }
+                var member = new AudienceMember
+                {
+                    AudienceId = audience.Id, ExternalId = parsed.ExternalId, Email = parsed.Email, Phone = parsed.Phone,
+                    Name = parsed.Name, Locale = parsed.Locale,
+                };
+                if (copy is not null)
+                {
+                    await WriteAsync(copy, member, cancellationToken);
+                    count++;
+                    continue;
+                }
+                chunk.Add(member);
+                if (chunk.Count == ChunkSize)
+                {
+                    count += await FlushAsync(chunk, cancellationToken);
+                }
             }
-            var fields = CsvLine.Split(text, out var quoting);
-            if (fields is null)
-            {
-                rejected.Add(lineNumber, "Bad quoting: " + quoting);
-                continue;
-            }
-            if (Parse(fields, columns, out var error) is not { } parsed)
-            {
-                rejected.Add(lineNumber, error!);
-                continue;
-            }
-            var member = new AudienceMember
-            {
-                AudienceId = audience.Id, ExternalId = parsed.ExternalId, Email = parsed.Email, Phone = parsed.Phone,
-                Name = parsed.Name, Locale = parsed.Locale,
-            };
             if (copy is not null)
             {
-                await WriteAsync(copy, member, cancellationToken);
-                count++;
-                continue;
-            }
-            chunk.Add(member);
-            if (chunk.Count == ChunkSize)
-            {
-                count += await FlushAsync(chunk, cancellationToken);
+                await copy.CompleteAsync(cancellationToken);
+                // The connection stays in COPY until the importer is disposed.
+                await copy.DisposeAsync();
+                copy = null;
             }
         }
-        if (copy is not null)
+        finally
         {
-            await copy.CompleteAsync(cancellationToken);
+            if (copy is not null)
+            {
+                await copy.DisposeAsync(); // not completed: the COPY is cancelled, the transaction rolls back
+            }
         }
         count += await FlushAsync(chunk, cancellationToken);
         audience.Count = count;

@@ -25,7 +25,9 @@ public sealed class CodeAssignment(CommsHubDbContext db, TimeProvider time)
         WITH need AS (
             SELECT m.id AS member_id, row_number() OVER (ORDER BY m.id) AS rn
             FROM unnest(@members) AS m(id)
-            WHERE NOT EXISTS (SELECT 1 FROM campaign_codes c WHERE c.campaign_id = @campaign AND c.member_id = m.id)),
+            -- OFFSET 0 keeps this a probe of the primary key per member: as a join, PostgreSQL hashed every code the
+            -- campaign had assigned so far on each page (94 ms at page 100 of a million, growing with each page).
+            WHERE NOT EXISTS (SELECT 1 FROM campaign_codes c WHERE c.campaign_id = @campaign AND c.member_id = m.id OFFSET 0)),
         free AS (
             SELECT id FROM pool_codes WHERE pool_id = @pool AND assigned_at IS NULL AND id > @after ORDER BY id
             LIMIT (SELECT count(*) FROM need) FOR UPDATE SKIP LOCKED),
