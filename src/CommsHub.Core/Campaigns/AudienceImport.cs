@@ -121,9 +121,19 @@ public sealed class AudienceImport(CommsHubDbContext db, IOptions<SmsOptions> sm
     }
 
     // The transaction's connection: the rows are the transaction's, and a failure before the commit leaves none.
-    private async Task<NpgsqlBinaryImporter> BeginCopyAsync(CancellationToken cancellationToken) =>
-        await ((NpgsqlConnection)db.Database.GetDbConnection()).BeginBinaryImportAsync(
+    private async Task<NpgsqlBinaryImporter> BeginCopyAsync(CancellationToken cancellationToken)
+    {
+        var copy = await ((NpgsqlConnection)db.Database.GetDbConnection()).BeginBinaryImportAsync(
             "COPY audience_members (id, audience_id, external_id, email, phone, name, locale) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        copy.Timeout = CopyTimeout;
+        return copy;
+    }
+
+    /// <summary>
+    /// How long one COPY may wait on the server. The command timeout (5 s by default) is for statements; a million-line
+    /// upload arriving at the client's pace, or a busy server finishing the rows and their indexes, needs longer.
+    /// </summary>
+    public static readonly TimeSpan CopyTimeout = TimeSpan.FromMinutes(10);
 
     private static async Task WriteAsync(NpgsqlBinaryImporter copy, AudienceMember m, CancellationToken cancellationToken)
     {

@@ -32,6 +32,10 @@ public sealed class CodePoolImport(CommsHubDbContext db, TimeProvider time)
             ? await ((NpgsqlConnection)db.Database.GetDbConnection()).BeginBinaryImportAsync(
                 "COPY pool_codes (id, pool_id, code) FROM STDIN (FORMAT BINARY)", cancellationToken)
             : null;
+        if (copy is not null)
+        {
+            copy.Timeout = AudienceImport.CopyTimeout;
+        }
         var rejected = new Rejections();
         // Hashes, not the codes: a million codes are checked for repeats in a few tens of megabytes.
         var seen = new Dictionary<UInt128, int>();
