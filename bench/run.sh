@@ -6,7 +6,9 @@
 #   bench/run.sh [--scenarios email-10k,email-100k,email-1m,sms-10k,webhook-10k,mixed] [--runs N]
 #                [--worktree] [-- more FanOutBench options, see below]
 #
-#   --scenarios   which scenarios (default: all six; email-1m runs once unless --runs-1m)
+#   --scenarios   which scenarios (default: all six; email-1m runs once unless --runs-1m); the
+#                 compensation campaigns campaign-10k, campaign-100k, campaign-1m run by name only
+#                 (each run from a fresh database: import the customers and codes, send, check)
 #   --runs N      measured runs per scenario (default 3), each with a median, min and max
 #   --worktree    measure the working tree (copied) instead of the committed HEAD
 #   --            everything after it goes to FanOutBench (--runs-1m, --no-broker, --no-ideal,
@@ -19,7 +21,9 @@
 #     build files, always from the working tree) to $BENCH_DIR/harness, and publishes
 #     CommsHub.Api, CommsHub.Worker and FanOutBench (Release) from there: the repo's bin/ and obj/
 #     are never touched;
-#  2. starts (or reuses) PostgreSQL and RabbitMQ with deploy/local-infra.sh, and leaves them running;
+#  2. starts (or reuses) PostgreSQL and RabbitMQ with deploy/local-infra.sh, and leaves them running
+#     (from a second checkout, point COMMSHUB_INFRA_DIR at the running pair's directory, so its
+#     credentials and PostgreSQL log are the ones read);
 #  3. runs FanOutBench, which for each scenario creates a fresh database and virtual host, starts
 #     the API and the worker from their publish directories, imports the audience through the API,
 #     runs a warm-up and the measured fan-outs, the idealised HttpClient loop, and (email-100k) the

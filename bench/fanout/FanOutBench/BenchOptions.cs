@@ -8,7 +8,7 @@ public sealed class BenchOptions
     public string ApiDir { get; set; } = "";
     public string WorkerDir { get; set; } = "";
     public string Out { get; set; } = "";
-    public List<string> Scenarios { get; set; } = ["email-10k", "email-100k", "email-1m", "sms-10k", "webhook-10k", "mixed"];
+    public List<string> Scenarios { get; set; } = [.. Driver.Scenario.Default];
     public int? Runs { get; set; }
     public int Runs1M { get; set; } = 1;
     public string Postgres { get; set; } = Environment.GetEnvironmentVariable("COMMSHUB_TEST_POSTGRES") ?? "";
@@ -36,7 +36,8 @@ public sealed class BenchOptions
 
     public const string Usage = """
         FanOutBench --api-dir DIR --worker-dir DIR --out DIR [options]
-          --scenarios a,b,...     email-10k, email-100k, email-1m, sms-10k, webhook-10k, mixed (default: all)
+          --scenarios a,b,...     email-10k, email-100k, email-1m, sms-10k, webhook-10k, mixed (default: these six);
+                                  campaign-10k, campaign-100k, campaign-1m (a compensation campaign: import, codes, send; by name only)
           --runs N                measured runs per scenario (default 3; email-1m: --runs-1m, default 1)
           --runs-1m N             measured runs of email-1m
           --sms-rate R            Channels:Sms:MessagesPerSecond for the bench (default 1000, the most it accepts)

@@ -46,9 +46,11 @@ public static class Program
 
         var results = new BenchResults(await Machine.DescribeAsync(infra, options), Settings(options));
         var bench = new Bench(options, infra, fakes, results);
+        var campaigns = new CampaignBench(options, infra, fakes, results);
         foreach (var name in options.Scenarios)
         {
-            await bench.RunScenarioAsync(Scenario.Named(name));
+            var scenario = Scenario.Named(name);
+            await (scenario.Campaign ? campaigns.RunScenarioAsync(scenario) : bench.RunScenarioAsync(scenario));
             await WriteAsync(options, results, started);
         }
 
@@ -62,7 +64,8 @@ public static class Program
         var summary = await WriteAsync(options, results, started);
         Console.WriteLine();
         Console.WriteLine(summary);
-        var failed = results.Scenarios.Any(s => s.Error is not null || s.Runs.Any(r => !r.ExactlyOnce)) || results.BrokerError is not null;
+        var failed = results.Scenarios.Any(s => s.Error is not null || s.Runs.Any(r => !r.ExactlyOnce) || s.Campaign.Any(r => !r.ExactlyOnce))
+                     || results.BrokerError is not null;
         return failed ? 1 : 0;
     }
 

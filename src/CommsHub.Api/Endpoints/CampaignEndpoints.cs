@@ -42,6 +42,20 @@ public static class CampaignEndpoints
             """, "text/html")).WithTags("Public");
     }
 
+    /// <summary>
+    /// The largest CSV an import takes. Kestrel's default (30 MB) would refuse a million-customer list (about 60 MB);
+    /// the file is read as it arrives, so its size grows neither memory nor a buffer, only the time.
+    /// </summary>
+    public const long MaxImportBytes = 1L << 30;
+
+    private static void AllowLargeBody(HttpRequest request)
+    {
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxImportBytes;
+        }
+    }
+
     private static bool IsCsv(HttpRequest request) =>
         request.ContentType is { } value && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(value, out var parsed)
         && string.Equals(parsed.MediaType.Value, "text/csv", StringComparison.OrdinalIgnoreCase);
@@ -53,6 +67,7 @@ public static class CampaignEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.",
                 detail: "Send the audience as text/csv with a header row: externalId, email, phone, name, locale.");
         }
+        AllowLargeBody(request);
         var result = await import.ImportAsync(request.Body, ct);
         return TypedResults.Created($"/api/audiences/{result.Id}", result);
     }
@@ -64,6 +79,7 @@ public static class CampaignEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.",
                 detail: "Send the codes as text/csv with the header row code, one code a line.");
         }
+        AllowLargeBody(request);
         var result = await import.ImportAsync(request.Body, ct);
         return TypedResults.Created($"/api/code-pools/{result.Id}", result);
     }

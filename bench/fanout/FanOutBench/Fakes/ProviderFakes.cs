@@ -53,6 +53,12 @@ public sealed class ProviderFakes : IAsyncDisposable
     public RecipientCounter Sms { get; } = new("sms");
     public RecipientCounter Webhook { get; } = new("webhook");
 
+    /// <summary>Campaign codes (<see cref="Codes.Index"/>) found in the emails' personal text, each counted like a recipient.</summary>
+    public RecipientCounter Codes { get; } = new("code");
+
+    /// <summary>Recipient index → 1 + the index of the code its email carried (0: none yet); sized by <see cref="ResetCodes"/>.</summary>
+    public int[] CodeOf { get; private set; } = [];
+
     /// <summary>Each answer waits this long after the request was read (a slower provider); 0 by default.</summary>
     public TimeSpan Latency { get; set; }
 
@@ -83,6 +89,14 @@ public sealed class ProviderFakes : IAsyncDisposable
         Email.Reset(audience.Email);
         Sms.Reset(audience.Sms);
         Webhook.Reset(audience.Webhook);
+        ResetCodes(0, 0);
+    }
+
+    /// <summary>A campaign of <paramref name="codes"/> codes of the bench's scheme to <paramref name="recipients"/> email recipients is about to be sent.</summary>
+    public void ResetCodes(int codes, int recipients)
+    {
+        Codes.Reset(codes);
+        CodeOf = new int[recipients];
     }
 
     public static async Task<ProviderFakes> StartAsync(int port = 0)
@@ -148,11 +162,13 @@ public sealed class ProviderFakes : IAsyncDisposable
                 foreach (var to in personalization.GetProperty("to").EnumerateArray())
                 {
                     var email = to.GetProperty("email").GetString() ?? "";
-                    Email.Recipient(Addresses.ParseEmail(email), email);
+                    var index = Addresses.ParseEmail(email);
+                    Email.Recipient(index, email);
+                    CountCode(personalization, index);
                     if (KeepBodies && personalization.TryGetProperty("substitutions", out var values)
                         && values.TryGetProperty("%personal_text%", out var personal) && personal.GetString() is { } own)
                     {
-                        Bodies.Enqueue(("email", Addresses.ParseEmail(email), own));
+                        Bodies.Enqueue(("email", index, own));
                     }
                     batch?.Enqueue((email, messageId));
                 }
@@ -168,6 +184,27 @@ public sealed class ProviderFakes : IAsyncDisposable
         await DelayAsync(EmailLatency);
         ctx.Response.StatusCode = 202;
         ctx.Response.Headers["X-Message-Id"] = (string)ctx.Items["message-id"]!;
+    }
+
+    // A campaign email's own text comes as a substitution; the bench's codes are found in it and counted.
+    private void CountCode(JsonElement personalization, int recipient)
+    {
+        if (!personalization.TryGetProperty("substitutions", out var substitutions)
+            || !substitutions.TryGetProperty("%personal_text%", out var text) || text.GetString() is not { } body)
+        {
+            return;
+        }
+        var code = FanOutBench.Driver.Codes.Find(body, out var codeText);
+        if (code is null)
+        {
+            return;
+        }
+        Codes.Recipient(code.Value, codeText);
+        var map = CodeOf;
+        if (recipient >= 0 && recipient < map.Length && code.Value >= 0)
+        {
+            Interlocked.Exchange(ref map[recipient], code.Value + 1);
+        }
     }
 
     private async Task TwilioAsync(HttpContext ctx)

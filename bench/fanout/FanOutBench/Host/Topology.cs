@@ -72,9 +72,9 @@ public static class Topology
     }
 
     /// <summary>The worker is ready when the planner's and the senders' queues have a consumer: publishing earlier would drop events.</summary>
-    public static async Task WaitConsumingAsync(Infra infra, string vhost, HostProcess worker, Audience audience)
+    public static async Task WaitConsumingAsync(Infra infra, string vhost, HostProcess worker, Audience audience, string planner = "audience-planner")
     {
-        var wanted = new[] { "audience-planner" }.Concat(audience.Channels.Select(c => $"send-{c}-batch")).ToList();
+        var wanted = new[] { planner }.Concat(audience.Channels.Select(c => $"send-{c}-batch")).ToList();
         var deadline = Stopwatch.GetTimestamp() + 120 * Stopwatch.Frequency;
         while (true)
         {

@@ -158,6 +158,35 @@ public static partial class CommitTrace
         {
             return "planner: insert a page of deliveries";
         }
+        // A campaign's planner and its senders' personal content.
+        if (Has("INSERT INTO campaign_codes"))
+        {
+            return "campaign planner: assign a page's codes";
+        }
+        if (Has("FROM campaign_opt_outs") || Has("FROM suppressions"))
+        {
+            return "campaign planner: opt-outs, suppressions, unsubscribed";
+        }
+        if (Has("FROM audience_members") && Has("ORDER BY"))
+        {
+            return "campaign planner: read a page of members";
+        }
+        if (Has("FROM campaign_codes") && Has("JOIN pool_codes"))
+        {
+            return "campaign sender: read members' codes";
+        }
+        if (Has("FROM audience_members"))
+        {
+            return "campaign sender: read members";
+        }
+        if (Has("FROM campaign_codes"))
+        {
+            return "campaign planner: read the page's codes";
+        }
+        if (Has("FROM campaigns") || Has("UPDATE campaigns"))
+        {
+            return "campaign: read / update the campaign";
+        }
         if (Has("FROM subscribers") && Has("ORDER BY"))
         {
             return "planner: read a page of subscribers";
