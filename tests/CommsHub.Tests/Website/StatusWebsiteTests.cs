@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CommsHub.Core.Common;
 using CommsHub.Testing;
@@ -101,6 +102,36 @@ public sealed class StatusWebsiteTests : SqliteAppTest
         await Task.Delay(1000);
         Assert.Equal(version, snapshot.Version);
         Assert.Equal(etag, (await client.GetAsync("/")).Headers.ETag);
+    }
+
+    [Theory]
+    [InlineData(0, 50)]       // cheap rebuilds: changes are only coalesced for a moment
+    [InlineData(3, 50)]
+    [InlineData(20, 200)]     // a costly rebuild waits ten times its cost, so a stream of updates keeps the CPU
+    [InlineData(150, 1500)]
+    [InlineData(900, 2000)]   // never more than two seconds
+    public void A_rebuild_waits_in_proportion_to_what_the_last_one_cost(int lastRebuildMs, int pauseMs)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(pauseMs), CommsHub.Api.Website.StatusSnapshot.RebuildPause(TimeSpan.FromMilliseconds(lastRebuildMs)));
+    }
+
+    [Fact]
+    public async Task A_burst_of_updates_ends_with_the_last_one_on_the_page()
+    {
+        var incident = await Admin.PostAsync("/api/incidents", new { title = "Flapping", message = "Update 0", notify = false });
+        var id = incident["id"]!.GetValue<string>();
+        var posts = Enumerable.Range(1, 40).Select(async i =>
+        {
+            using var client = App.Admin();
+            using var response = await client.PostAsJsonAsync($"/api/incidents/{id}/updates", new { message = $"Update {i}", notify = false });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        });
+        await Task.WhenAll(posts);
+        await Eventually.HoldsAsync(async () =>
+        {
+            var html = await PageAsync($"/incidents/{id}");
+            return Enumerable.Range(0, 41).All(i => html.Contains($"Update {i}<", StringComparison.Ordinal));
+        }, "every update of the burst is on the incident's page", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
