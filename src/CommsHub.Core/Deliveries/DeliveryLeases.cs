@@ -22,7 +22,9 @@ public sealed class LeaseOptions
 /// When the last request carrying it went out with no answer recorded: set when claimed, the delivery is in
 /// doubt (its sender died after sending); set by the sender for the request it is about to make.
 /// </param>
-public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient, int Attempts, DateTimeOffset? InFlightAt = null);
+/// <param name="Kind">What the delivery carries: it says where the batch's content is (an update's, a message's, a campaign member's).</param>
+public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient, int Attempts, DateTimeOffset? InFlightAt = null,
+    DeliveryKind Kind = DeliveryKind.IncidentUpdate);
 
 public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries);
 
@@ -49,14 +51,15 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         {
             // Claim and read in one statement: one round trip, one commit.
             var wire = channel.ToWire();
-            var rows = await db.Database.SqlQuery<LeasedDelivery>($"""
+            var rows = await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE deliveries SET lease_token = {token}, lease_until = {until}, attempts = attempts + 1
                 WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
                   AND (lease_until IS NULL OR lease_until < {now}) AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
-                RETURNING id, subscriber_id, recipient, attempts, in_flight_at
+                RETURNING id, subscriber_id, recipient, attempts, in_flight_at, kind
                 """).ToListAsync(cancellationToken);
             // In the database's order of ids (RETURNING has none): the text form sorts as PostgreSQL's uuid does.
-            return new DeliveryLease(token, channel, [.. rows.OrderBy(d => d.Id.ToString("N"), StringComparer.Ordinal)]);
+            return new DeliveryLease(token, channel, [.. rows.OrderBy(d => d.Id.ToString("N"), StringComparer.Ordinal)
+                .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.InFlightAt, Wire.Parse<DeliveryKind>(d.Kind)))]);
         }
         var claimed = await db.Deliveries
             .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued
@@ -73,10 +76,13 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var deliveries = await db.Deliveries.AsNoTracking()
             .Where(d => d.LeaseToken == token)
             .OrderBy(d => d.Id)
-            .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.InFlightAt))
+            .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.InFlightAt, d.Kind))
             .ToListAsync(cancellationToken);
         return new DeliveryLease(token, channel, deliveries);
     }
+
+    // The claim's row as PostgreSQL returns it: kind in its wire form (SqlQuery maps no value converters).
+    private sealed record ClaimedRow(Guid Id, Guid SubscriberId, string Recipient, int Attempts, DateTimeOffset? InFlightAt, string Kind);
 
     /// <summary>Extends the lease of what this sender still holds.</summary>
     public Task<int> RenewAsync(DeliveryLease lease, CancellationToken cancellationToken)

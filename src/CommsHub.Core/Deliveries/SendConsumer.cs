@@ -49,10 +49,11 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var finished = false;
         try
         {
-            // An update's batch (the common case, and cached), or else a message's, or else one rendered per recipient.
-            var content = await contents.LoadAsync(updateId, ct);
-            var message = content is null ? await messages.LoadAsync(updateId, ct) : null;
-            var own = content is null && message is null ? await personal.LoadAsync(updateId, adapter.Channel, lease.Deliveries, ct) : null;
+            // A batch is of one kind: an update's (the common case, and cached), a message's, or one rendered per recipient.
+            var kind = lease.Deliveries[0].Kind;
+            var content = kind is DeliveryKind.IncidentUpdate or DeliveryKind.Maintenance ? await contents.LoadAsync(updateId, ct) : null;
+            var message = kind is DeliveryKind.Confirmation or DeliveryKind.OperatorNotice ? await messages.LoadAsync(updateId, ct) : null;
+            var own = kind is DeliveryKind.Campaign ? await personal.LoadAsync(updateId, adapter.Channel, lease.Deliveries, ct) : null;
             var sendBatch = new SendBatch(updateId, batch, lease.Deliveries, content,
                 new DeliveryHistory(db, updateId, content?.IncidentId ?? Guid.Empty, adapter.Channel), message, own);
             var prepared = (content, message, own) switch
