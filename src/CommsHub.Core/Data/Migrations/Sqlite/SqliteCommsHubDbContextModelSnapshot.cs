@@ -732,6 +732,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_deliveries_status_next_attempt_at")
                         .HasFilter("status = 'queued'");
 
+                    b.HasIndex("UpdateId", "Id")
+                        .HasDatabaseName("ix_deliveries_update_id_id");
+
                     b.HasIndex("UpdateId", "Channel", "Batch")
                         .HasDatabaseName("ix_deliveries_update_id_channel_batch");
 

@@ -1,0 +1,108 @@
+using CommsHub.Core.Data;
+using CommsHub.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CommsHub.IntegrationTests;
+
+/// <summary>
+/// With many older deliveries in the table, the statements of a fan-out and of an update's report reach
+/// the present rows through an index: none reads the history (docs/benchmarks.md, "History does not slow the present").
+/// </summary>
+public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
+{
+    private const int History = 200_000;
+    private static readonly Guid UpdateId = Guid.CreateVersion7();
+    private static readonly Guid Token = Guid.CreateVersion7();
+    private Infrastructure _infra = null!;
+    private CommsHubApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _infra = await Infrastructure.CreateAsync();
+        _app = new CommsHubApp(_infra.Settings());
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Database;
+        // Past updates' rows (10,000 each, sent, ids older than every current one), then the present: one update's
+        // 2,000 queued deliveries in two batches, the first of them leased.
+        await db.ExecuteSqlRawAsync("""
+            INSERT INTO deliveries (id, update_id, incident_id, subscriber_id, channel, recipient, status, provider,
+                                    provider_message_id, attempts, created_at, sent_at, batch)
+            SELECT (lpad(to_hex((extract(epoch FROM ts) * 1000)::bigint), 12, '0') || '7' || substr(md5(g::text), 1, 3) || '8'
+                    || substr(md5(g::text), 4, 15))::uuid,
+                   md5('update' || (g / 10000))::uuid, md5('incident' || (g / 10000))::uuid, md5('subscriber' || g)::uuid,
+                   'email', 'old-' || g || '@example.com', 'sent', 'sendgrid', 'hist-' || g, 1, ts, ts, 1 + (g % 10000) / 1000
+            FROM (SELECT g, now() - interval '30 days' + g * interval '1 ms' AS ts FROM generate_series(1, {0}) AS g) AS h
+            """, History);
+        await db.ExecuteSqlRawAsync("""
+            INSERT INTO deliveries (id, update_id, incident_id, subscriber_id, channel, recipient, status, attempts, created_at, batch,
+                                    lease_token, lease_until)
+            SELECT gen_random_uuid(), {0}, {0}, gen_random_uuid(), 'email', 'now-' || g || '@example.com', 'queued', 0, now(), 1 + g / 1000,
+                   CASE WHEN g < 1000 THEN {1}::uuid END, CASE WHEN g < 1000 THEN now() + interval '2 minutes' END
+            FROM generate_series(0, 1999) AS g
+            """, UpdateId, Token);
+        await db.ExecuteSqlRawAsync("ANALYZE deliveries");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _infra.DisposeAsync();
+    }
+
+    private async Task<string> PlanAsync(string sql)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var connection = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN (COSTS OFF) " + sql.Replace("@update", $"'{UpdateId}'").Replace("@token", $"'{Token}'");
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+        return string.Join('\n', lines);
+    }
+
+    // One database for all statements: the history is inserted once.
+    private static readonly Dictionary<string, string> Statements = new()
+    {
+        // DeliveryLeases.ClaimAsync
+        ["claim"] = """
+            UPDATE deliveries SET lease_token = gen_random_uuid(), attempts = attempts + 1
+            WHERE update_id = @update AND channel = 'email' AND batch = 2 AND status = 'queued'
+              AND (lease_until IS NULL OR lease_until < now()) AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+            RETURNING id
+            """,
+        // MarkInFlightAsync, CompleteAsync (its read and its update), RenewAsync, DeferAsync
+        ["lease"] = "UPDATE deliveries SET in_flight_at = now() WHERE lease_token = @token",
+        ["outcome"] = "SELECT id, attempts FROM deliveries WHERE lease_token = @token AND status = 'queued'",
+        // DeliveryRedrive: the due batches
+        ["redrive"] = """
+            SELECT update_id, channel, batch, max(next_attempt_at) FROM deliveries
+            WHERE status = 'queued' AND (lease_until IS NULL OR lease_until < now())
+              AND (next_attempt_at <= now() OR lease_until IS NOT NULL OR (next_attempt_at IS NULL AND created_at < now() - interval '5 minutes'))
+            GROUP BY update_id, channel, batch ORDER BY update_id, batch LIMIT 500
+            """,
+        // DeliveryQueries.ReportAsync (the tallies)
+        ["report"] = "SELECT channel, status, count(*) FROM deliveries WHERE update_id = @update GROUP BY channel, status",
+        // An update's deliveries, a page by id (the console, the API, the CSV export)
+        ["page"] = "SELECT * FROM deliveries WHERE update_id = @update ORDER BY id LIMIT 101",
+        ["page by status"] = "SELECT * FROM deliveries WHERE update_id = @update AND status = 'queued' ORDER BY id LIMIT 101",
+    };
+
+    [Fact]
+    public async Task Every_statement_reaches_the_present_through_an_index()
+    {
+        foreach (var (name, sql) in Statements)
+        {
+            var plan = await PlanAsync(sql);
+
+            Assert.False(plan.Contains("Seq Scan", StringComparison.Ordinal), $"{name}: {plan}");
+            // Walking the primary key in id order reads the whole history before this update's rows.
+            Assert.False(plan.Contains("pk_deliveries", StringComparison.Ordinal), $"{name}: {plan}");
+        }
+    }
+}
