@@ -8,8 +8,9 @@
 #    installs Debian's chromium for the browser tests if it is missing;
 # 2. builds CommsHub.sln once in Release;
 # 3. runs `dotnet test --no-build` on each tests/*/ test project (one that references
-#    Microsoft.NET.Test.Sdk) in turn, streaming its
-#    output and keeping it (and a TRX file) in TestResults/test.sh/;
+#    Microsoft.NET.Test.Sdk): the fault suite in the background, the others in turn
+#    beside it, streaming their output (the fault suite's when it ends) and keeping
+#    it (and a TRX file) in TestResults/test.sh/;
 # 4. stops the infrastructure again, but only what step 1 really started;
 # 5. prints, as its last line, "N passed, N failed[, N skipped]" summed from the
 #    TRX files. Exit code 0 only if every project ran, at least one test ran,
@@ -47,6 +48,9 @@ say() { echo "[test.sh] $*"; }
 cleanup() {
     ((CLEANED_UP)) && return 0
     CLEANED_UP=1
+    # A background project still running (the run was interrupted) stops with it.
+    local pid
+    for pid in "${background_pids[@]}"; do kill -- "$pid" 2>/dev/null || true; done
     local started
     started="$(sort -u "$STARTED_FILE" 2>/dev/null | tr '\n' ' ' || true)"
     if [[ -n "${started// /}" ]]; then
@@ -62,6 +66,7 @@ cleanup() {
         dotnet build-server shutdown >/dev/null 2>&1 || true
     fi
 }
+declare -A background_pids=()
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -117,17 +122,31 @@ for dir in tests/*/; do
 done
 ((${#projects[@]} > 0)) || { say "no test projects under tests/"; exit 1; }
 
+# The fault suite runs beside the other projects: most of its time is spent waiting (for a claim to
+# lapse, a broker to come back, a fan-out to drain) on servers of its own (deploy/local-infra.sh with a
+# port offset), so the other projects' tests fill that time. COMMSHUB_TEST_SEQUENTIAL=1 runs one at a time.
+background=()
+foreground=()
 for csproj in "${projects[@]}"; do
-    name="$(basename "$csproj" .csproj)"
-    trx="$RESULTS_DIR/$name.trx"
-    say "=== $name ==="
-    set +e
-    dotnet test "$csproj" --no-build -c Release \
-        --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS_DIR" \
-        "$@" 2>&1 | tee "$RESULTS_DIR/$name.log"
-    rc=${PIPESTATUS[0]}
-    set -e
+    if [[ "${COMMSHUB_TEST_SEQUENTIAL:-0}" != 1 && "$(basename "$csproj" .csproj)" == *FaultTests ]]; then
+        background+=("$csproj")
+    else
+        foreground+=("$csproj")
+    fi
+done
 
+run_project() {
+    local csproj="$1" name
+    shift
+    name="$(basename "$csproj" .csproj)"
+    dotnet test "$csproj" --no-build -c Release \
+        --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS_DIR" "$@"
+}
+
+# Reads project $1's TRX (exit code $2) into the totals.
+tally_project() {
+    local name="$1" rc="$2" trx passed failed executed total skipped
+    trx="$RESULTS_DIR/$name.trx"
     if [[ -f "$trx" ]]; then
         passed="$(trx_counter "$trx" passed)"
         failed="$(trx_counter "$trx" failed)"
@@ -156,6 +175,33 @@ for csproj in "${projects[@]}"; do
     total_failed=$((total_failed + failed))
     total_skipped=$((total_skipped + skipped))
     total_executed=$((total_executed + executed))
+}
+
+for csproj in "${background[@]}"; do
+    name="$(basename "$csproj" .csproj)"
+    say "=== $name (in the background; its output: $RESULTS_DIR/$name.log, shown when it ends) ==="
+    run_project "$csproj" "$@" >"$RESULTS_DIR/$name.log" 2>&1 &
+    background_pids[$name]=$!
+done
+
+for csproj in "${foreground[@]}"; do
+    name="$(basename "$csproj" .csproj)"
+    say "=== $name ==="
+    set +e
+    run_project "$csproj" "$@" 2>&1 | tee "$RESULTS_DIR/$name.log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    tally_project "$name" "$rc"
+done
+
+for name in "${!background_pids[@]}"; do
+    say "=== $name (waiting for the background run) ==="
+    set +e
+    wait "${background_pids[$name]}"
+    rc=$?
+    set -e
+    cat "$RESULTS_DIR/$name.log"
+    tally_project "$name" "$rc"
 done
 
 cleanup
