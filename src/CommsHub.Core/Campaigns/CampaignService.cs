@@ -198,6 +198,11 @@ public sealed class CampaignService(CommsHubDbContext db, Scheduler scheduler, O
         {
             return campaign;
         }
+        if (campaign.Status == CampaignStatus.Sent)
+        {
+            // Everything went out: calling it cancelled would misstate what its audience received.
+            throw new StateConflictException("The campaign was already sent.", "The campaign is sent; only a draft, a scheduled or a sending campaign can be cancelled.");
+        }
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         campaign.Status = CampaignStatus.Cancelled;

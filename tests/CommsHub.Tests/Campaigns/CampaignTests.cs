@@ -107,6 +107,9 @@ public sealed class CampaignTests : SqliteAppTest, IDisposable
         Assert.Equal(3, report["audience"]!.GetValue<int>());
         Assert.Equal(3, report["codesAssigned"]!.GetValue<int>());
         Assert.Equal("sent", (await Admin.GetJsonAsync($"/api/campaigns/{id}"))["status"]!.GetValue<string>());
+        // Everything went out: a cancel is refused and changes nothing.
+        await Admin.PostAsync($"/api/campaigns/{id}/cancel", new { }, HttpStatusCode.Conflict);
+        Assert.Equal("sent", (await Admin.GetJsonAsync($"/api/campaigns/{id}"))["status"]!.GetValue<string>());
 
         var redeemed = await Admin.PostAsync($"/api/campaigns/{id}/redemptions", new { code = annCode }, HttpStatusCode.OK);
         Assert.Equal("c1", redeemed["recipient"]!["externalId"]!.GetValue<string>());

@@ -72,6 +72,23 @@ public sealed class PlanningRecoveryTests : SqliteAppTest
     }
 
     [Fact]
+    public async Task An_update_still_writing_its_pages_is_left_to_its_planner_and_one_that_stopped_is_planned_again()
+    {
+        var updateId = await PublishAndWaitAsync();
+        // Published long ago and unplanned, but a page was written a moment ago: a large plan under way.
+        await WithDbAsync(db => db.IncidentUpdates.Where(u => u.Id == updateId).ExecuteUpdateAsync(s => s
+            .SetProperty(u => u.PlannedAt, (DateTimeOffset?)null).SetProperty(u => u.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-5))));
+        await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, DateTimeOffset.UtcNow)));
+        var before = DateTimeOffset.UtcNow.AddSeconds(-10);
+        Assert.Empty(await WithDbAsync(db => new UnplannedUpdates(db).FindAsync(before, CancellationToken.None)));
+
+        // Its newest page is older than PlanAfter: the planner stopped, and the update is planned again.
+        await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).ExecuteUpdateAsync(s => s.SetProperty(d => d.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-1))));
+        var stalled = Assert.Single(await WithDbAsync(db => new UnplannedUpdates(db).FindAsync(before, CancellationToken.None)));
+        Assert.Equal(updateId, stalled.Id);
+    }
+
+    [Fact]
     public async Task On_the_in_memory_bus_a_delivery_left_queued_or_held_by_the_last_run_is_sent_at_once()
     {
         var updateId = await PublishAndWaitAsync();
