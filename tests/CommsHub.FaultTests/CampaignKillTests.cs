@@ -178,7 +178,9 @@ public sealed class CampaignKillTests(FaultPair pair, ITestOutputHelper output)
                 && await d.ScalarAsync<string>($"SELECT status FROM campaigns WHERE id = '{campaign}'") == "sent",
             $"the campaign reaches everybody ({BrokerFaultTests.Progress(d, audience)})\n{d.Logs()}", deadline);
         output.WriteLine($"settled {Clock.SecondsBetween(from, Clock.Now):0.0} s after the last worker was consuming");
-        await Task.Delay(TimeSpan.FromSeconds(3)); // a late repeat would arrive meanwhile
+        // Nothing queued and nothing held by a sender: no request can start any more, so a repeat has arrived or never will.
+        await Eventually.HoldsAsync(async () => await d.ScalarAsync<long>($"SELECT count(*) FROM deliveries WHERE update_id = '{campaign}' AND lease_token IS NOT NULL") == 0,
+            "no sender holds a delivery", TimeSpan.FromSeconds(60));
     }
 
     private async Task CheckAsync(Deployment d, Guid campaign, Audience audience, int kills)
