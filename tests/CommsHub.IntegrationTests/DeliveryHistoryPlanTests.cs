@@ -23,6 +23,8 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
         _app = new CommsHubApp(_infra.Settings());
         await using var scope = _app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Database;
+        // 200,000 rows and their indexes: well past the 30 s default on a machine busy with the fault suite.
+        db.SetCommandTimeout(TimeSpan.FromMinutes(10));
         // Past updates' rows (10,000 each, sent, ids older than every current one), then the present: one update's
         // 2,000 queued deliveries in two batches, the first of them leased.
         await db.ExecuteSqlRawAsync("""
