@@ -214,7 +214,9 @@ public sealed class CampaignService(CommsHubDbContext db, Scheduler scheduler, O
         }
         await db.SaveChangesAsync(cancellationToken);
         var stopped = await db.Deliveries
-            .Where(d => d.UpdateId == id && d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now) && d.InFlightAt == null)
+            .Where(d => d.UpdateId == id && d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)
+                        // What a dead sender may have sent is left to the next claim, which settles it.
+                        && !db.InFlightMarks.Any(m => m.LeaseToken == d.LeaseToken))
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Failed).SetProperty(d => d.LastError, "cancelled")
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null), cancellationToken);
         Audit.AuditLog.Append(db, now, Audit.AuditLog.System, "campaign.cancelled", id.ToString(), new JsonObject { ["deliveriesStopped"] = stopped });

@@ -37,6 +37,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<ScheduledUpdate> ScheduledUpdates => Set<ScheduledUpdate>();
     public DbSet<IncidentTemplate> IncidentTemplates => Set<IncidentTemplate>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+    public DbSet<InFlightMark> InFlightMarks => Set<InFlightMark>();
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
     public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
     public DbSet<Campaigns.Audience> Audiences => Set<Campaigns.Audience>();
@@ -165,6 +166,11 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(d => d.Kind).HasDefaultValue(DeliveryKind.IncidentUpdate).HasSentinel(DeliveryKind.IncidentUpdate);
             // "Which confirmations and notices went out": the few rows that are not an update's enter it.
             e.HasIndex(d => new { d.Kind, d.Id }).HasFilter("kind NOT IN ('incident_update', 'maintenance')").HasDatabaseName("ix_deliveries_messages");
+        });
+        modelBuilder.Entity<InFlightMark>(e =>
+        {
+            e.ToTable("in_flight_marks");
+            e.HasKey(m => m.LeaseToken);
         });
         modelBuilder.Entity<OutboundMessage>(e =>
         {

@@ -43,9 +43,9 @@ public sealed class Delivery
     public DateTimeOffset? LeaseUntil { get; set; }
 
     /// <summary>
-    /// When the provider request carrying this delivery went out, until its answer is recorded. Set for a
-    /// whole request (or a few) in one write before it leaves; a queued delivery claimed with it set is in
-    /// doubt: its sender died after the request left and before the answer was stored.
+    /// The lease this delivery was claimed from, when the claim took it from a sender whose lease had run out.
+    /// Written by the claim itself (no extra write): with that sender's <see cref="InFlightMark"/> it tells
+    /// whether the delivery is in doubt (its request may have left before the sender died).
     /// </summary>
-    public DateTimeOffset? InFlightAt { get; set; }
+    public Guid? PreviousLeaseToken { get; set; }
 }

@@ -56,7 +56,7 @@ public sealed partial class DeliveryLeases
                     provider_message_id = CASE WHEN v.accepted THEN v.message_id ELSE d.provider_message_id END,
                     sent_at = CASE WHEN v.accepted THEN {now} ELSE d.sent_at END,
                     rendered = CASE WHEN v.accepted THEN v.rendered ELSE d.rendered END,
-                    last_error = v.error, next_attempt_at = v.next, in_flight_at = NULL, lease_token = NULL, lease_until = NULL
+                    last_error = v.error, next_attempt_at = v.next, lease_token = NULL, lease_until = NULL
                 FROM unnest({deliveryIds}, {statuses}, {providers}, {messageIds}, {errors}, {nexts}, {accepted}, {rendered})
                     AS v(id, status, provider, message_id, error, next, accepted, rendered)
                 WHERE d.id = v.id AND d.lease_token = {lease.Token} AND d.status = 'queued'
@@ -73,12 +73,10 @@ public sealed partial class DeliveryLeases
                     ? await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.ProviderMessageId, messageId)
                         .SetProperty(d => d.SentAt, now).SetProperty(d => d.Rendered, rendered).SetProperty(d => d.LastError, (string?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
-                        .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
                     : await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
                         .SetProperty(d => d.NextAttemptAt, next)
-                        .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
             }
         }

@@ -19,14 +19,15 @@ public sealed class LeaseOptions
 }
 
 /// <param name="InFlightAt">
-/// When the last request carrying it went out with no answer recorded: set when claimed, the delivery is in
-/// doubt (its sender died after sending); set by the sender for the request it is about to make.
+/// When a request carrying it may have left with no answer recorded: set when claimed, the delivery is in doubt
+/// (a dead sender's <see cref="InFlightMark"/> covers it); set by the sender for the request it is about to make.
 /// </param>
 /// <param name="Kind">What the delivery carries: it says where the batch's content is (an update's, a message's, a campaign member's).</param>
 public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient, int Attempts, DateTimeOffset? InFlightAt = null,
     DeliveryKind Kind = DeliveryKind.IncidentUpdate);
 
-public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries);
+/// <param name="Until">When the claim runs out unless renewed (<see cref="DeliveryLeases.RenewAsync"/>).</param>
+public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries, DateTimeOffset Until = default);
 
 /// <summary>
 /// A sender claims the queued deliveries of a batch before it sends them. The claim is one
@@ -47,42 +48,90 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var token = Guid.NewGuid();
         var now = time.GetUtcNow();
         var until = now + Duration;
+        List<ClaimedRow> rows;
         if (db.Provider == DatabaseProvider.PostgreSql)
         {
-            // Claim and read in one statement: one round trip, one commit.
+            // Claim and read in one statement: one round trip, one commit. The lease a delivery is taken from
+            // is kept beside the new one, in the same write: with its sender's in-flight mark it says what is in doubt.
             var wire = channel.ToWire();
-            var rows = await db.Database.SqlQuery<ClaimedRow>($"""
-                UPDATE deliveries SET lease_token = {token}, lease_until = {until}, attempts = attempts + 1
+            rows = await db.Database.SqlQuery<ClaimedRow>($"""
+                UPDATE deliveries SET previous_lease_token = lease_token, lease_token = {token}, lease_until = {until}, attempts = attempts + 1
                 WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
                   AND (lease_until IS NULL OR lease_until < {now}) AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
-                RETURNING id, subscriber_id, recipient, attempts, in_flight_at, kind
+                RETURNING id, subscriber_id, recipient, attempts, previous_lease_token, kind
                 """).ToListAsync(cancellationToken);
-            // In the database's order of ids (RETURNING has none): the text form sorts as PostgreSQL's uuid does.
-            return new DeliveryLease(token, channel, [.. rows.OrderBy(d => d.Id.ToString("N"), StringComparer.Ordinal)
-                .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.InFlightAt, Wire.Parse<DeliveryKind>(d.Kind)))]);
         }
-        var claimed = await db.Deliveries
-            .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued
-                        && (d.LeaseUntil == null || d.LeaseUntil < now)
-                        && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.LeaseToken, token)
-                .SetProperty(d => d.LeaseUntil, until)
-                .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
-        if (claimed == 0)
+        else
         {
-            return new DeliveryLease(token, channel, []);
+            var claimed = await db.Deliveries
+                .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued
+                            && (d.LeaseUntil == null || d.LeaseUntil < now)
+                            && (d.NextAttemptAt == null || d.NextAttemptAt <= now))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.PreviousLeaseToken, d => d.LeaseToken)
+                    .SetProperty(d => d.LeaseToken, token)
+                    .SetProperty(d => d.LeaseUntil, until)
+                    .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
+            rows = claimed == 0 ? [] : await db.Deliveries.AsNoTracking()
+                .Where(d => d.LeaseToken == token)
+                .Select(d => new ClaimedRow(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.PreviousLeaseToken, d.Kind.ToWire()))
+                .ToListAsync(cancellationToken);
         }
-        var deliveries = await db.Deliveries.AsNoTracking()
-            .Where(d => d.LeaseToken == token)
-            .OrderBy(d => d.Id)
-            .Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.InFlightAt, d.Kind))
-            .ToListAsync(cancellationToken);
-        return new DeliveryLease(token, channel, deliveries);
+        // In the database's order of ids (RETURNING has none): the order requests are marked in flight in.
+        rows.Sort((a, b) => CompareIds(a.Id, b.Id));
+        var inDoubt = await InDoubtAsync(token, rows);
+        return new DeliveryLease(token, channel, [.. rows.Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts,
+            inDoubt.TryGetValue(d.Id, out var since) ? since : null, Wire.Parse<DeliveryKind>(d.Kind)))], until);
     }
 
-    // The claim's row as PostgreSQL returns it: kind in its wire form (SqlQuery maps no value converters).
-    private sealed record ClaimedRow(Guid Id, Guid SubscriberId, string Recipient, int Attempts, DateTimeOffset? InFlightAt, string Kind);
+    // The claim's row as the database returns it: kind in its wire form (SqlQuery maps no value converters).
+    private sealed record ClaimedRow(Guid Id, Guid SubscriberId, string Recipient, int Attempts, Guid? PreviousLeaseToken, string Kind);
+
+    /// <summary>
+    /// The order of delivery ids in both databases: PostgreSQL compares a uuid's bytes, SQLite the upper-case text
+    /// (the same order). Claims list their deliveries in it, and an <see cref="InFlightMark"/> covers a prefix of it.
+    /// </summary>
+    public static int CompareIds(Guid a, Guid b)
+    {
+        Span<byte> x = stackalloc byte[16];
+        Span<byte> y = stackalloc byte[16];
+        a.TryWriteBytes(x, bigEndian: true, out _);
+        b.TryWriteBytes(y, bigEndian: true, out _);
+        return x.SequenceCompareTo(y);
+    }
+
+    /// <summary>
+    /// Of what was just claimed, what a dead sender had on the wire: a delivery taken from a lapsed lease whose
+    /// sender left an in-flight mark covering it. Almost every claim takes nothing from a lapsed lease and reads
+    /// nothing here. The doubt passes to the new lease (its mark) before anything is sent, so a second death
+    /// before it is settled does not lose it.
+    /// </summary>
+    private async Task<Dictionary<Guid, DateTimeOffset>> InDoubtAsync(Guid token, List<ClaimedRow> rows)
+    {
+        var doubt = new Dictionary<Guid, DateTimeOffset>();
+        var previous = rows.Where(r => r.PreviousLeaseToken is not null).Select(r => r.PreviousLeaseToken!.Value).Distinct().ToList();
+        if (previous.Count == 0)
+        {
+            return doubt;
+        }
+        var marks = await db.InFlightMarks.AsNoTracking().Where(m => previous.Contains(m.LeaseToken))
+            .ToDictionaryAsync(m => m.LeaseToken, CancellationToken.None);
+        foreach (var row in rows)
+        {
+            if (row.PreviousLeaseToken is { } from && marks.TryGetValue(from, out var mark) && CompareIds(row.Id, mark.ThroughId) <= 0)
+            {
+                doubt[row.Id] = mark.Since;
+            }
+        }
+        if (doubt.Count > 0)
+        {
+            // The in-doubt deliveries are not a prefix of the new lease when it also took others: the mark covers up
+            // to the last of them, and a delivery it covers needlessly costs a look-up at most.
+            var through = doubt.Keys.Max(Comparer<Guid>.Create(CompareIds));
+            await MarkInFlightAsync(token, through, doubt.Values.Min());
+        }
+        return doubt;
+    }
 
     /// <summary>Extends the lease of what this sender still holds.</summary>
     public Task<int> RenewAsync(DeliveryLease lease, CancellationToken cancellationToken)
@@ -92,24 +141,27 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     }
 
     /// <summary>
-    /// Marks these deliveries of the lease (all of them when <paramref name="ids"/> is null) as on the wire
-    /// from <paramref name="at"/>: one statement for one or several provider requests, before they leave.
-    /// Cleared when the outcome is recorded, or when they are given back untried. The claim on them is
-    /// extended to a whole <see cref="Duration"/> from the mark: however long the batch waited before this
-    /// request (a slow plan, pacing), its answer has that long to be recorded — through a database failover
-    /// too — before another sender may take them as in doubt.
+    /// Marks the lease's deliveries up to <paramref name="throughId"/> (in <see cref="CompareIds"/> order) as on the
+    /// wire, from <paramref name="at"/> unless an earlier mark says sooner: one row per lease, written before the
+    /// requests leave. A later mark only moves <see cref="InFlightMark.ThroughId"/> forward.
     /// </summary>
-    public Task<int> MarkInFlightAsync(DeliveryLease lease, IReadOnlyCollection<Guid>? ids, DateTimeOffset at)
-    {
-        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token);
-        if (ids is not null)
-        {
-            rows = rows.Where(d => ids.Contains(d.Id));
-        }
-        var until = at + Duration;
-        // Not cancellable: a request is about to go out, and its mark must be stored first.
-        return rows.ExecuteUpdateAsync(s => s.SetProperty(d => d.InFlightAt, at).SetProperty(d => d.LeaseUntil, until), CancellationToken.None);
-    }
+    public Task<int> MarkInFlightAsync(DeliveryLease lease, Guid throughId, DateTimeOffset at) => MarkInFlightAsync(lease.Token, throughId, at);
+
+    // Not cancellable: a request is about to go out, and its mark must be stored first. The ids compare as the
+    // column's type does in each database, which is the order of CompareIds.
+    private Task<int> MarkInFlightAsync(Guid token, Guid throughId, DateTimeOffset at) => db.Database.ExecuteSqlAsync($"""
+        INSERT INTO in_flight_marks (lease_token, since, through_id) VALUES ({token}, {at}, {throughId})
+        ON CONFLICT (lease_token) DO UPDATE SET through_id = CASE WHEN excluded.through_id > in_flight_marks.through_id
+            THEN excluded.through_id ELSE in_flight_marks.through_id END
+        """, CancellationToken.None);
+
+    /// <summary>
+    /// Deletes the lease's in-flight mark once none of its deliveries is still held: every answer recorded, the rest
+    /// handed back. A request whose answer could not be recorded keeps its delivery leased, and so the mark.
+    /// </summary>
+    public Task<int> ForgetMarkAsync(DeliveryLease lease) =>
+        db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !db.Deliveries.Any(d => d.LeaseToken == lease.Token))
+            .ExecuteDeleteAsync(CancellationToken.None);
 
     /// <summary>
     /// Gives back what a sender that stopped half-way (its message cancelled: a broker connection
@@ -130,7 +182,6 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         return rows.ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, d => d.NextAttemptAt ?? now)
-            .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), CancellationToken.None);
     }
@@ -140,7 +191,6 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, until)
-            .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
@@ -173,16 +223,14 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.Rendered, result.Rendered)
                 .SetProperty(d => d.LastError, (string?)null)
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
-                .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
-                .SetProperty(d => d.LeaseToken, (Guid?)null)
+                    .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
             : await rows.ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.Status, status)
                 .SetProperty(d => d.Provider, result.Provider)
                 .SetProperty(d => d.LastError, error)
                 .SetProperty(d => d.NextAttemptAt, next)
-                .SetProperty(d => d.InFlightAt, (DateTimeOffset?)null)
-                .SetProperty(d => d.LeaseToken, (Guid?)null)
+                    .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
         if (result.Accepted && result.RenderedEach is { } each)

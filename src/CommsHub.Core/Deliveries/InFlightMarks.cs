@@ -3,16 +3,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CommsHub.Core.Deliveries;
 
 /// <summary>
-/// Marks a batch's provider requests in flight before they leave, a few requests per write: the whole
-/// batch in one statement when it is one request (email), else the next <c>window</c> requests at once.
-/// After a crash what is marked and unrecorded is in doubt; a mark on a request that never left costs
-/// only a look-up (or a send that was due anyway), so marking ahead keeps the writes few.
+/// Marks a batch's provider requests in flight before they leave, a few requests per write, in one row per
+/// lease (<see cref="InFlightMark"/>): the whole batch at once when it is one request (email), else the next
+/// <c>window</c> requests at once. After a crash what is marked and unrecorded is in doubt; a mark on a request
+/// that never left costs only a look-up (or a send that was due anyway), so marking ahead keeps the writes few.
 /// </summary>
 public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lease, IReadOnlyList<IReadOnlyList<LeasedDelivery>> requests,
     int window, TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DateTimeOffset[] _at = new DateTimeOffset[requests.Count];
+    private DateTimeOffset _until = lease.Until;
     private int _markedUpTo;
 
     /// <summary>The request's recipients, marked in flight (stored) with the time their mark says.</summary>
@@ -32,10 +33,18 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
                     // Whole milliseconds: the mark survives every database's time type exactly, and keys the request (email's batch key).
                     var now = time.GetUtcNow();
                     var at = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
-                    var all = from == 0 && upTo == requests.Count;
                     await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().MarkInFlightAsync(lease,
-                        all ? null : [.. requests.Skip(from).Take(upTo - from).SelectMany(r => r).Select(d => d.Id)], at);
+                    var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
+                    // A request's answer has most of a claim to be recorded (through a database failover too) before
+                    // another sender may take it as in doubt: a batch that waited long before this request (a slow
+                    // plan, pacing) renews its claim first. A fresh claim is left as it is: no write per recipient.
+                    if (_until - at < leases.Duration * 3 / 4)
+                    {
+                        await leases.RenewAsync(lease, CancellationToken.None);
+                        _until = at + leases.Duration;
+                    }
+                    // Requests follow the lease's order of ids, so what is marked is a prefix of it.
+                    await leases.MarkInFlightAsync(lease, requests[upTo - 1][^1].Id, at);
                     Array.Fill(_at, at, from, upTo - from);
                     Volatile.Write(ref _markedUpTo, upTo);
                 }

@@ -47,6 +47,8 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         using var outcomes = new OutcomeBuffer(recorder, lease, time, logger);
         var tried = new ConcurrentDictionary<Guid, bool>();
         var finished = false;
+        // The lease has an in-flight mark once a request is about to leave, or from the claim when it took over doubt.
+        var marked = lease.Deliveries.Any(d => d.InFlightAt is not null);
         try
         {
             // A batch is of one kind: an update's (the common case, and cached), a message's, or one rendered per recipient.
@@ -83,6 +85,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 }
             }
 
+            marked = true;
             var heldFor = await SendAllAsync(lease, send, outcomes, tried, ct);
             if (heldFor is { } wait)
             {
@@ -108,6 +111,10 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 if (!finished)
                 {
                     await ReleaseUntriedAsync(lease, tried);
+                }
+                if (marked)
+                {
+                    await ForgetMarkAsync(lease);
                 }
             }
         }
@@ -224,6 +231,19 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         catch (Exception ex) when (DatabaseFailures.IsTransient(ex))
         {
             logger.LogWarning(ex, "{Channel}: could not give back the untried part of a batch; it is sent once its claim lapses", adapter.Channel);
+        }
+    }
+
+    // Best effort too: a mark left behind covers no held delivery, so it puts nothing in doubt; retention deletes it.
+    private async Task ForgetMarkAsync(DeliveryLease lease)
+    {
+        try
+        {
+            await leases.ForgetMarkAsync(lease);
+        }
+        catch (Exception ex) when (DatabaseFailures.IsTransient(ex))
+        {
+            logger.LogDebug(ex, "{Channel}: could not delete a batch's in-flight mark", adapter.Channel);
         }
     }
 
