@@ -645,10 +645,6 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("delivered_at");
 
-                    b.Property<DateTimeOffset?>("InFlightAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("in_flight_at");
-
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("uuid")
                         .HasColumnName("incident_id");
@@ -677,6 +673,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid?>("PreviousLeaseToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("previous_lease_token");
 
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
@@ -822,6 +822,27 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasDatabaseName("ix_delivery_attempts_delivery_id_number");
 
                     b.ToTable("delivery_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Deliveries.InFlightMark", b =>
+                {
+                    b.Property<Guid>("LeaseToken")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("lease_token");
+
+                    b.Property<DateTimeOffset>("Since")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("since");
+
+                    b.Property<Guid>("ThroughId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("through_id");
+
+                    b.HasKey("LeaseToken")
+                        .HasName("pk_in_flight_marks");
+
+                    b.ToTable("in_flight_marks", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Deliveries.OutboundMessage", b =>

@@ -635,10 +635,6 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("delivered_at");
 
-                    b.Property<long?>("InFlightAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("in_flight_at");
-
                     b.Property<Guid>("IncidentId")
                         .HasColumnType("TEXT")
                         .HasColumnName("incident_id");
@@ -667,6 +663,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.Property<long?>("NextAttemptAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid?>("PreviousLeaseToken")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("previous_lease_token");
 
                     b.Property<string>("Provider")
                         .HasMaxLength(32)
@@ -810,6 +810,27 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_delivery_attempts_delivery_id_number");
 
                     b.ToTable("delivery_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Deliveries.InFlightMark", b =>
+                {
+                    b.Property<Guid>("LeaseToken")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_token");
+
+                    b.Property<long>("Since")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("since");
+
+                    b.Property<Guid>("ThroughId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("through_id");
+
+                    b.HasKey("LeaseToken")
+                        .HasName("pk_in_flight_marks");
+
+                    b.ToTable("in_flight_marks", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Deliveries.OutboundMessage", b =>

@@ -1,0 +1,58 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace CommsHub.Core.Data.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class InFlightMarksPerLease : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<Guid>(
+                name: "previous_lease_token",
+                table: "deliveries",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "in_flight_marks",
+                columns: table => new
+                {
+                    lease_token = table.Column<Guid>(type: "uuid", nullable: false),
+                    since = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    through_id = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_in_flight_marks", x => x.lease_token);
+                });
+
+            // Deliveries a sender had on the wire when the last version stopped stay in doubt: their lease's mark says so.
+            migrationBuilder.Sql("INSERT INTO in_flight_marks (lease_token, since, through_id) SELECT lease_token, min(in_flight_at), (array_agg(id ORDER BY id DESC))[1] FROM deliveries WHERE in_flight_at IS NOT NULL AND lease_token IS NOT NULL AND status = 'queued' GROUP BY lease_token");
+
+            migrationBuilder.DropColumn(
+                name: "in_flight_at",
+                table: "deliveries");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "in_flight_marks");
+
+            migrationBuilder.DropColumn(
+                name: "previous_lease_token",
+                table: "deliveries");
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "in_flight_at",
+                table: "deliveries",
+                type: "timestamp with time zone",
+                nullable: true);
+        }
+    }
+}
