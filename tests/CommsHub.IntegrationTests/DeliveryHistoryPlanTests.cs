@@ -73,13 +73,15 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
     {
         // DeliveryLeases.ClaimAsync
         ["claim"] = """
-            UPDATE deliveries SET lease_token = gen_random_uuid(), attempts = attempts + 1
+            UPDATE deliveries SET previous_lease_token = lease_token, lease_token = gen_random_uuid(), attempts = attempts + 1
             WHERE update_id = @update AND channel = 'email' AND batch = 2 AND status = 'queued'
               AND (lease_until IS NULL OR lease_until < now()) AND (next_attempt_at IS NULL OR next_attempt_at <= now())
             RETURNING id
             """,
-        // MarkInFlightAsync, CompleteAsync (its read and its update), RenewAsync, DeferAsync
-        ["lease"] = "UPDATE deliveries SET in_flight_at = now() WHERE lease_token = @token",
+        // CompleteAsync (its read and its update), RenewAsync, DeferAsync
+        ["lease"] = "UPDATE deliveries SET lease_until = now() WHERE lease_token = @token",
+        // ForgetMarkAsync: is anything of the lease still held
+        ["forget"] = "DELETE FROM in_flight_marks WHERE lease_token = @token AND NOT EXISTS (SELECT 1 FROM deliveries WHERE lease_token = @token)",
         ["outcome"] = "SELECT id, attempts FROM deliveries WHERE lease_token = @token AND status = 'queued'",
         // DeliveryRedrive: the due batches
         ["redrive"] = """

@@ -130,6 +130,9 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             var through = doubt.Keys.Max(Comparer<Guid>.Create(CompareIds));
             await MarkInFlightAsync(token, through, doubt.Values.Min());
         }
+        // The dead sender's marks cover nothing it holds any more: everything it held was just claimed.
+        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !db.Deliveries.Any(d => d.LeaseToken == m.LeaseToken))
+            .ExecuteDeleteAsync(CancellationToken.None);
         return doubt;
     }
 
@@ -145,15 +148,34 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// wire, from <paramref name="at"/> unless an earlier mark says sooner: one row per lease, written before the
     /// requests leave. A later mark only moves <see cref="InFlightMark.ThroughId"/> forward.
     /// </summary>
-    public Task<int> MarkInFlightAsync(DeliveryLease lease, Guid throughId, DateTimeOffset at) => MarkInFlightAsync(lease.Token, throughId, at);
+    public Task MarkInFlightAsync(DeliveryLease lease, Guid throughId, DateTimeOffset at) => MarkInFlightAsync(lease.Token, throughId, at);
 
-    // Not cancellable: a request is about to go out, and its mark must be stored first. The ids compare as the
-    // column's type does in each database, which is the order of CompareIds.
-    private Task<int> MarkInFlightAsync(Guid token, Guid throughId, DateTimeOffset at) => db.Database.ExecuteSqlAsync($"""
-        INSERT INTO in_flight_marks (lease_token, since, through_id) VALUES ({token}, {at}, {throughId})
-        ON CONFLICT (lease_token) DO UPDATE SET through_id = CASE WHEN excluded.through_id > in_flight_marks.through_id
-            THEN excluded.through_id ELSE in_flight_marks.through_id END
-        """, CancellationToken.None);
+    // Not cancellable: a request is about to go out, and its mark must be stored first.
+    private async Task MarkInFlightAsync(Guid token, Guid throughId, DateTimeOffset at)
+    {
+        if (db.Provider == DatabaseProvider.PostgreSql)
+        {
+            // One statement whether or not the lease has a mark yet; uuids compare as CompareIds does.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO in_flight_marks (lease_token, since, through_id) VALUES ({token}, {at}, {throughId})
+                ON CONFLICT (lease_token) DO UPDATE SET through_id = CASE WHEN excluded.through_id > in_flight_marks.through_id
+                    THEN excluded.through_id ELSE in_flight_marks.through_id END
+                """, CancellationToken.None);
+            return;
+        }
+        // SQLite has one writer at a time: read, then insert or move forward.
+        var mark = await db.InFlightMarks.AsNoTracking().SingleOrDefaultAsync(m => m.LeaseToken == token, CancellationToken.None);
+        if (mark is null)
+        {
+            var added = db.InFlightMarks.Add(new InFlightMark { LeaseToken = token, Since = at, ThroughId = throughId });
+            await db.SaveChangesAsync(CancellationToken.None);
+            added.State = EntityState.Detached;
+        }
+        else if (CompareIds(throughId, mark.ThroughId) > 0)
+        {
+            await db.InFlightMarks.Where(m => m.LeaseToken == token).ExecuteUpdateAsync(s => s.SetProperty(m => m.ThroughId, throughId), CancellationToken.None);
+        }
+    }
 
     /// <summary>
     /// Deletes the lease's in-flight mark once none of its deliveries is still held: every answer recorded, the rest

@@ -42,8 +42,8 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
         Assert.Equal(DeliveryStatus.Sent, delivery.Status);
         Assert.Equal(first.Sid, delivery.ProviderMessageId);
-        Assert.Null(delivery.InFlightAt);
         Assert.Null(delivery.LeaseToken);
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
         Assert.Equal(DeliveryStatus.Sent, delivery.Status);
         Assert.Equal(sent.Sid, delivery.ProviderMessageId);
-        Assert.Null(delivery.InFlightAt);
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         Assert.Equal(0, _twilio.Lookups);
         var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
         Assert.Equal(DeliveryStatus.Sent, delivery.Status);
-        Assert.Null(delivery.InFlightAt);
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
     }
 
     private async Task ConsumeAsync(Guid updateId)
@@ -83,13 +83,21 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         await consumer.Consume(MessageContexts.Create(new SendSmsBatch { UpdateId = updateId, Batch = 0 }, CancellationToken.None));
     }
 
-    // What a SIGKILL leaves: queued, marked in flight a moment ago, under a lease that has since expired.
-    private Task<int> LeaveInDoubtAsync(Guid deliveryId) => WithDbAsync(db => db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s
-        .SetProperty(d => d.Status, DeliveryStatus.Queued)
-        .SetProperty(d => d.ProviderMessageId, (string?)null)
-        .SetProperty(d => d.InFlightAt, DateTimeOffset.UtcNow.AddSeconds(-5))
-        .SetProperty(d => d.LeaseToken, Guid.NewGuid())
-        .SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+    // What a SIGKILL leaves: queued under a lease that has since expired, whose sender marked it in flight a moment ago.
+    private async Task LeaveInDoubtAsync(Guid deliveryId)
+    {
+        var token = Guid.NewGuid();
+        await WithDbAsync(db => db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, DeliveryStatus.Queued)
+            .SetProperty(d => d.ProviderMessageId, (string?)null)
+            .SetProperty(d => d.LeaseToken, token)
+            .SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+        await WithDbAsync(db =>
+        {
+            db.InFlightMarks.Add(new InFlightMark { LeaseToken = token, Since = DateTimeOffset.UtcNow.AddSeconds(-5), ThroughId = deliveryId });
+            return db.SaveChangesAsync();
+        });
+    }
 
     private async Task<(Guid UpdateId, Guid DeliveryId)> QueuedSmsAsync()
     {

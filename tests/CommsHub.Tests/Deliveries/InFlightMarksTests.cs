@@ -6,16 +6,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsHub.Tests.Deliveries;
 
-/// <summary>Requests are marked in flight a few at a time, in whatever order the parallel senders reach them.</summary>
+/// <summary>
+/// Requests are marked in flight a few at a time, in whatever order the parallel senders reach them, in one row
+/// per lease; a claim that takes over a dead sender's lease finds in doubt exactly what that row covers.
+/// </summary>
 public sealed class InFlightMarksTests : SqliteAppTest
 {
-    [Fact]
-    public async Task A_request_reached_after_a_later_one_is_still_marked_before_it_leaves()
+    private async Task<Guid> QueuedSmsAsync(int count)
     {
         var updateId = Guid.NewGuid();
         await WithDbAsync(async db =>
         {
-            for (var i = 0; i < 6; i++)
+            for (var i = 0; i < count; i++)
             {
                 db.Deliveries.Add(new Core.Deliveries.Delivery
                 {
@@ -25,20 +27,83 @@ public sealed class InFlightMarksTests : SqliteAppTest
             }
             return await db.SaveChangesAsync();
         });
+        return updateId;
+    }
+
+    private async Task<DeliveryLease> ClaimAsync(Guid updateId)
+    {
         await using var scope = App.Services.CreateAsyncScope();
-        var lease = await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().ClaimAsync(updateId, Channel.Sms, 1, CancellationToken.None);
-        var requests = lease.Deliveries.Chunk(1).ToList<IReadOnlyList<LeasedDelivery>>();
-        using var marks = new InFlightMarks(App.Services.GetRequiredService<IServiceScopeFactory>(), lease, requests, window: 2, TimeProvider.System);
+        return await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().ClaimAsync(updateId, Channel.Sms, 1, CancellationToken.None);
+    }
+
+    private InFlightMarks MarksOf(DeliveryLease lease, int window) =>
+        new(App.Services.GetRequiredService<IServiceScopeFactory>(), lease, lease.Deliveries.Chunk(1).ToList<IReadOnlyList<LeasedDelivery>>(), window, TimeProvider.System);
+
+    [Fact]
+    public async Task A_request_reached_after_a_later_one_is_still_marked_before_it_leaves()
+    {
+        var lease = await ClaimAsync(await QueuedSmsAsync(6));
+        using var marks = MarksOf(lease, window: 2);
 
         // Request 3 takes the gate first (the sender of request 2 was still pacing), then request 2 comes.
         var third = await marks.MarkAsync(3, CancellationToken.None);
         var second = await marks.MarkAsync(2, CancellationToken.None);
 
         Assert.NotNull(Assert.Single(third).InFlightAt);
-        Assert.NotNull(Assert.Single(second).InFlightAt);
         Assert.NotEqual(default, Assert.Single(second).InFlightAt!.Value);
-        var stored = await WithDbAsync(db => db.Deliveries.AsNoTracking().Where(d => d.UpdateId == updateId).ToDictionaryAsync(d => d.Id, d => d.InFlightAt));
-        Assert.NotNull(stored[second[0].Id]);
-        Assert.NotNull(stored[third[0].Id]);
+        // One row for the lease, covering its deliveries up to the fourth: the second is marked with it.
+        var mark = Assert.Single(await WithDbAsync(db => db.InFlightMarks.AsNoTracking().ToListAsync()));
+        Assert.Equal(lease.Token, mark.LeaseToken);
+        Assert.Equal(lease.Deliveries[3].Id, mark.ThroughId);
+        // No recipient's row was written to mark it.
+        Assert.Equal(6, await WithDbAsync(db => db.Deliveries.CountAsync(d => d.LeaseToken == lease.Token && d.LeaseUntil == lease.Until)));
+    }
+
+    [Fact]
+    public async Task A_claim_after_a_dead_sender_finds_in_doubt_only_what_its_mark_covers_and_keeps_the_doubt_for_the_next()
+    {
+        var updateId = await QueuedSmsAsync(6);
+        var dead = await ClaimAsync(updateId);
+        using (var marks = MarksOf(dead, window: 2))
+        {
+            await marks.MarkAsync(0, CancellationToken.None); // requests 0 and 1 marked; then the process died
+        }
+        await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == dead.Token)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+
+        var next = await ClaimAsync(updateId);
+
+        Assert.Equal(dead.Deliveries.Select(d => d.Id), next.Deliveries.Select(d => d.Id));
+        Assert.Equal([true, true, false, false, false, false], next.Deliveries.Select(d => d.InFlightAt is not null));
+        // The doubt passed to the new lease before anything was sent: a second death would not lose it.
+        var inherited = Assert.Single(await WithDbAsync(db => db.InFlightMarks.AsNoTracking().ToListAsync()));
+        Assert.Equal(next.Token, inherited.LeaseToken);
+        Assert.Equal(next.Deliveries[1].Id, inherited.ThroughId);
+
+        // While the new sender holds its deliveries its mark stays; once none is held it goes.
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
+            Assert.Equal(0, await leases.ForgetMarkAsync(next));
+            await leases.DeferAsync(next, DateTimeOffset.UtcNow, CancellationToken.None);
+            Assert.Equal(1, await leases.ForgetMarkAsync(next));
+        }
+        var third = await ClaimAsync(updateId);
+        Assert.All(third.Deliveries, d => Assert.Null(d.InFlightAt));
+    }
+
+    [Fact]
+    public async Task A_lease_that_waited_long_is_renewed_before_its_first_request_a_fresh_one_is_not()
+    {
+        var lease = await ClaimAsync(await QueuedSmsAsync(2));
+        // As if claimed a minute and a half ago (of a two-minute claim): the answer would have only 30 s to be recorded.
+        var old = lease with { Until = DateTimeOffset.UtcNow.AddSeconds(30) };
+        await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, old.Until)));
+        using var marks = MarksOf(old, window: 1);
+
+        await marks.MarkAsync(0, CancellationToken.None);
+
+        var until = await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == lease.Token).Select(d => d.LeaseUntil!.Value).ToListAsync());
+        Assert.All(until, u => Assert.True(u > DateTimeOffset.UtcNow.AddSeconds(90), $"the claim runs until {u:O}"));
     }
 }
