@@ -29,10 +29,10 @@ public sealed class Campaign
     /// <summary>
     /// Its report as last counted (JSON, <see cref="CampaignTally"/>, counted by <see cref="Deliveries.DeliveryTallies"/>):
     /// what the console's live page reads, so watching a campaign of a million never counts a million rows a second.
-    /// Null until first counted, and again after a redemption so the next run counts it.
+    /// Null until first counted.
     /// </summary>
     public string? Tally { get; set; }
 
-    /// <summary>When <see cref="Tally"/> was counted.</summary>
+    /// <summary>When <see cref="Tally"/> was last claimed for a count; cleared by a redemption, so the next run counts again.</summary>
     public DateTimeOffset? TalliedAt { get; set; }
 }
