@@ -90,6 +90,9 @@ public sealed partial class ConsoleCampaignTests(Chromium chromium) : IAsyncLife
         await Expect(sms.Locator(".to")).ToHaveTextAsync("+12025550143");
         await Expect(sms.Locator("pre")).ToHaveTextAsync("Hello Ann, your free week: SAMPLE-CODE");
         await Expect(page.Locator("#report-audience")).ToHaveTextAsync("3");
+        var header = page.Locator("#campaign-header");
+        await Expect(header.Locator("#campaign-status")).ToHaveTextAsync("Draft");
+        await Expect(header.Locator("#campaign-codes")).ToHaveTextAsync("4 in the pool, 4 free");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await ConsoleBrowser.ScreenshotsAsync(page, "campaign-draft");
         Assert.Empty(CampaignMails());
@@ -100,6 +103,15 @@ public sealed partial class ConsoleCampaignTests(Chromium chromium) : IAsyncLife
         Assert.Empty(CampaignMails());
         await Button(page, "Yes, send to 3 members").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("Sending");
+        // Gone if the page were reloaded: what follows happens in this one page.
+        await page.EvaluateAsync("() => { window.sameCampaignPage = true; }");
+
+        // The header follows it without a reload too: status, codes, and no more Cancel once it is sent.
+        await Expect(header).ToHaveAttributeAsync("data-status", "sent", new() { Timeout = 30_000 });
+        await Expect(header.Locator("#campaign-status")).ToHaveTextAsync("Sent");
+        await Expect(header.Locator("#campaign-codes")).ToHaveTextAsync("4 in the pool, 1 free, 3 assigned to it", new() { Timeout = 30_000 });
+        await Expect(header.Locator("#campaign-sent-at")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Cancel the campaign…" })).ToHaveCountAsync(0);
 
         // The live report follows it to the end without a reload.
         var report = page.Locator("#campaign-report");
@@ -110,6 +122,8 @@ public sealed partial class ConsoleCampaignTests(Chromium chromium) : IAsyncLife
         await Expect(page.Locator("#report-codes")).ToHaveTextAsync("3");
         await Expect(page.Locator("#report-redeemed")).ToHaveTextAsync("0");
         await Expect(page.Locator("#report-channels")).ToContainTextAsync("sandboxed");
+        await Expect(header).ToHaveAttributeAsync("data-live-done", "");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameCampaignPage === true"), "the page was reloaded");
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await ConsoleBrowser.ScreenshotsAsync(page, "campaign-sent");
 

@@ -25,4 +25,14 @@ public sealed class Campaign
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? SentAt { get; set; }
     public DateTimeOffset? CancelledAt { get; set; }
+
+    /// <summary>
+    /// Its report as last counted (JSON, <see cref="CampaignTally"/>, counted by <see cref="Deliveries.DeliveryTallies"/>):
+    /// what the console's live page reads, so watching a campaign of a million never counts a million rows a second.
+    /// Null until first counted.
+    /// </summary>
+    public string? Tally { get; set; }
+
+    /// <summary>When <see cref="Tally"/> was last claimed for a count; cleared by a redemption, so the next run counts again.</summary>
+    public DateTimeOffset? TalliedAt { get; set; }
 }

@@ -275,6 +275,8 @@ public sealed class CampaignService(CommsHubDbContext db, Scheduler scheduler, O
             ["code"] = code,
             ["externalId"] = found.ExternalId,
         });
+        // The console's report shows the redemption within seconds (DeliveryTallies counts it again).
+        await db.Campaigns.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.TalliedAt, (DateTimeOffset?)null), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return (RedeemOutcome.Redeemed, new Redemption(code, new RedemptionRecipient(found.ExternalId), now));

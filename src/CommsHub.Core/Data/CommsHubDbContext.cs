@@ -334,6 +334,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("campaigns");
             e.Property(c => c.Title).HasMaxLength(500);
             e.Property(c => c.Message).HasMaxLength(5000);
+            e.Property(c => c.Tally).HasMaxLength(8_000);
             e.PrimitiveCollection(c => c.Channels).ElementType().HasConversion<WireConverter<Channel>>();
             e.HasOne<Campaigns.Audience>().WithMany().HasForeignKey(c => c.AudienceId);
             e.HasOne<Campaigns.CodePool>().WithMany().HasForeignKey(c => c.CodePoolId);

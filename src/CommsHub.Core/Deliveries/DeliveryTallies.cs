@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CommsHub.Core.Campaigns;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,10 @@ namespace CommsHub.Core.Deliveries;
 /// as its last count took, for the largest), any other of the last week every 5 minutes (only provider
 /// callbacks change it then), and an older one keeps its last count.
 /// <c>GET /api/updates/{id}/report</c> still counts live.
+/// Campaigns are counted the same way, in the same run, into <see cref="Campaign.Tally"/> (<see cref="CampaignTally"/>):
+/// one scheduled, being sent, or sent or cancelled in the last week; a redemption has the next run count it again.
 /// </summary>
-public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries queries, TimeProvider time, ILogger<DeliveryTallies> logger)
+public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries queries, CampaignTally campaigns, TimeProvider time, ILogger<DeliveryTallies> logger)
 {
     public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan Recent = TimeSpan.FromHours(1);
@@ -30,8 +33,22 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <returns>How many updates were counted.</returns>
+    /// <returns>How many updates and campaigns were counted.</returns>
     public async Task<int> RefreshAsync(CancellationToken cancellationToken)
+    {
+        var run = Stopwatch.StartNew();
+        var counted = await RefreshUpdatesAsync(run, cancellationToken);
+        return counted + await RefreshCampaignsAsync(run, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every few seconds while it is being sent (the largest no more than a quarter of the time), every few minutes once
+    /// it is settled or older than <see cref="Recent"/>.
+    /// </summary>
+    private static TimeSpan Interval(bool sending, DateTimeOffset now, DateTimeOffset started, long tookMs) =>
+        sending && now - started < Recent ? TimeSpan.FromTicks(Math.Max(Fresh.Ticks, 4 * tookMs * TimeSpan.TicksPerMillisecond)) : Settled;
+
+    private async Task<int> RefreshUpdatesAsync(Stopwatch run, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var since = now - Kept;
@@ -42,7 +59,6 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             .Select(u => new { u.Id, u.CreatedAt, u.PlannedAt, u.TalliedAt, u.Tally })
             .Take(500)
             .ToListAsync(cancellationToken);
-        var run = Stopwatch.StartNew();
         var counted = 0;
         foreach (var update in candidates)
         {
@@ -57,9 +73,7 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             var last = Read(update.Tally);
             var countedAfterPlan = update.PlannedAt is { } planned && update.TalliedAt > planned;
             var sending = last is null || !countedAfterPlan || last.Channels.Values.Any(c => c.GetValueOrDefault("queued") > 0);
-            var interval = sending && now - update.CreatedAt < Recent
-                ? TimeSpan.FromTicks(Math.Max(Fresh.Ticks, 4 * (last?.TookMs ?? 0) * TimeSpan.TicksPerMillisecond))
-                : Settled;
+            var interval = Interval(sending, now, update.CreatedAt, last?.TookMs ?? 0);
             if (update.TalliedAt is { } at && now - at < interval)
             {
                 continue;
@@ -77,6 +91,64 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             if (watch.Elapsed > TimeSpan.FromSeconds(1))
             {
                 logger.LogInformation("Counted the {Audience} deliveries of update {UpdateId} in {Ms} ms", report.Audience, update.Id, watch.ElapsedMilliseconds);
+            }
+        }
+        return counted;
+    }
+
+    private async Task<int> RefreshCampaignsAsync(Stopwatch run, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var since = now - Kept;
+        var fresh = now - Fresh;
+        // Never counted (or not since a redemption) whatever its age; otherwise while it may still change.
+        var candidates = await db.Campaigns.AsNoTracking()
+            .Where(c => c.Status != CampaignStatus.Draft && (c.TalliedAt == null || (c.TalliedAt < fresh
+                && (c.Status == CampaignStatus.Scheduled || c.Status == CampaignStatus.Sending || c.SentAt > since || c.CancelledAt > since))))
+            .OrderByDescending(c => c.CreatedAt)
+            .Select(c => new { c.Id, c.Status, c.CreatedAt, c.SendAt, c.SentAt, c.CancelledAt, c.TalliedAt, c.Tally })
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        var counted = 0;
+        foreach (var campaign in candidates)
+        {
+            if (run.Elapsed > Budget)
+            {
+                break;
+            }
+            // A count from before it was sent or cancelled may be of a plan still being written, or of deliveries
+            // the cancel was about to withdraw: not a settled one. A scheduled campaign changes only when it starts.
+            var last = CampaignTally.Read(campaign.Id, campaign.Tally);
+            var changedAt = campaign.CancelledAt ?? campaign.SentAt;
+            var sending = campaign.Status == CampaignStatus.Sending || last is null
+                          || (changedAt is { } changed && last.CountedAt <= changed) || last.Queued > 0;
+            var interval = Interval(sending, now, campaign.SendAt ?? campaign.CreatedAt, CampaignTally.TookMs(campaign.Tally));
+            if (campaign.TalliedAt is { } at && now - at < interval)
+            {
+                continue;
+            }
+            // Claimed before counting: a redemption during the count clears TalliedAt, this count's write then misses,
+            // and the next run counts again. The count is stamped with when it began, so nothing that happened during
+            // it is taken as counted.
+            var began = time.GetUtcNow();
+            var previous = campaign.TalliedAt;
+            if (await db.Campaigns.Where(c => c.Id == campaign.Id && c.TalliedAt == previous)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.TalliedAt, began), cancellationToken) == 0)
+            {
+                continue;
+            }
+            var watch = Stopwatch.StartNew();
+            if (await campaigns.CountAsync(campaign.Id, began, cancellationToken) is not { } counts)
+            {
+                continue;
+            }
+            var tally = CampaignTally.Write(counts, watch.ElapsedMilliseconds);
+            await db.Campaigns.Where(c => c.Id == campaign.Id && c.TalliedAt == began)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Tally, tally), cancellationToken);
+            counted++;
+            if (watch.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                logger.LogInformation("Counted the report of campaign {CampaignId} ({Audience} members) in {Ms} ms", campaign.Id, counts.Report.Audience, watch.ElapsedMilliseconds);
             }
         }
         return counted;

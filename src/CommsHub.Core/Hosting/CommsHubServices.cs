@@ -102,6 +102,7 @@ public static class CommsHubServices
         services.AddScoped<Campaigns.CampaignMessages>();
         services.AddScoped<IPersonalContent>(sp => sp.GetRequiredService<Campaigns.CampaignMessages>());
         services.AddScoped<Campaigns.CampaignService>();
+        services.AddScoped<Campaigns.CampaignTally>();
         services.AddScoped<DeliveryQueries>();
         services.AddScoped<DeliveryTallies>();
         services.AddScoped<DeliveryEvents>();

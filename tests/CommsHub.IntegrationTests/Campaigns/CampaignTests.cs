@@ -103,6 +103,16 @@ public sealed class CampaignTests : IAsyncLifetime
         await _admin.PostAsync($"/api/campaigns/{compensation}/redemptions", new { code = unsent }, HttpStatusCode.NotFound);
         await _admin.PostAsync($"/api/campaigns/{compensation}/redemptions", new { code = "NO-SUCH-CODE" }, HttpStatusCode.NotFound);
         Assert.Equal(1, (await _admin.GetJsonAsync($"/api/campaigns/{compensation}/report"))["redeemed"]!.GetValue<int>());
+        // The console's count, kept by the recurring job on PostgreSQL, follows the redemption within seconds.
+        await Eventually.HoldsAsync(async () =>
+        {
+            await using var scope = _app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
+            var tally = await db.Campaigns.Where(c => c.Id == Guid.Parse(compensation)).Select(c => c.Tally).SingleAsync();
+            return CommsHub.Core.Campaigns.CampaignTally.Read(Guid.Parse(compensation), tally) is { Report: { Redeemed: 1, CodesAssigned: 3, Audience: 3 } } counted
+                   && counted.Report.Channels["email"].GetValueOrDefault("sent") == 2 && counted.Report.Channels["sms"].GetValueOrDefault("sent") == 2
+                   && counted.FreeCodes == 1;
+        }, "the console's count shows the redemption", TimeSpan.FromSeconds(30));
 
         // Bob leaves by his mail client's one-click unsubscribe (RFC 8058): the next campaign does not write to him.
         var bob = emails["bob@example.com"]["headers"]!;

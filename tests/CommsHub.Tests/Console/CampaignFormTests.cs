@@ -54,7 +54,7 @@ public sealed class CampaignFormTests
             ["sms"] = new Dictionary<string, int> { ["sandboxed"] = 1 },
             ["email"] = new Dictionary<string, int> { ["sent"] = 2, ["failed"] = 1, ["queued"] = 1 },
         });
-        var progress = CampaignProgress.From(CampaignStatus.Sent, report);
+        var progress = CampaignProgress.From(CampaignStatus.Sent, report, counted: true, freeCodes: null);
         Assert.Equal([Channel.Email, Channel.Sms], progress.Channels.Select(c => c.Channel));
         Assert.Equal((3, 4, 75), (progress.Channels[0].Done, progress.Channels[0].Total, progress.Channels[0].Percent));
         Assert.Equal(1, progress.Channels[0].Statuses[DeliveryStatus.Failed]);
@@ -65,8 +65,12 @@ public sealed class CampaignFormTests
         {
             ["email"] = new Dictionary<string, int> { ["sent"] = 4 },
         });
-        Assert.False(CampaignProgress.From(CampaignStatus.Sent, settled).Live);
-        Assert.True(CampaignProgress.From(CampaignStatus.Sending, settled).Live);
-        Assert.False(CampaignProgress.From(CampaignStatus.Draft, settled with { Channels = new Dictionary<string, IReadOnlyDictionary<string, int>>() }).Live);
+        Assert.False(CampaignProgress.From(CampaignStatus.Sent, settled, counted: true, freeCodes: null).Live);
+        Assert.True(CampaignProgress.From(CampaignStatus.Sending, settled, counted: true, freeCodes: null).Live);
+        // Sent, but last counted before it was: the page keeps watching until a count after it.
+        Assert.True(CampaignProgress.From(CampaignStatus.Sent, settled, counted: false, freeCodes: null).Live);
+        Assert.True(CampaignProgress.From(CampaignStatus.Cancelled, settled, counted: false, freeCodes: null).Live);
+        Assert.False(CampaignProgress.From(CampaignStatus.Cancelled, settled, counted: true, freeCodes: null).Live);
+        Assert.False(CampaignProgress.From(CampaignStatus.Draft, settled with { Channels = new Dictionary<string, IReadOnlyDictionary<string, int>>() }, counted: true, freeCodes: null).Live);
     }
 }

@@ -2,13 +2,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommsHub.Api.OperatorConsole.Pages.Campaigns;
 
-/// <summary>The fragment a campaign page's live report re-fetches: the same component the page renders.</summary>
+/// <summary>The fragments a campaign page's live header and report re-fetch: the same components the page renders.</summary>
 internal static class CampaignConsoleSetup
 {
     public static IEndpointRouteBuilder MapCampaignConsole(this IEndpointRouteBuilder app)
     {
         app.MapGet("/console/fragments/campaigns/{campaignId:guid}/report", (Guid campaignId) =>
                 new RazorComponentResult<CampaignReportView>(new { CampaignId = campaignId }))
+            .RequireAuthorization(ConsolePolicies.Campaigns).ExcludeFromDescription();
+        app.MapGet("/console/fragments/campaigns/{campaignId:guid}/header", (Guid campaignId, string? confirm) =>
+                new RazorComponentResult<CampaignHeader>(new { CampaignId = campaignId, Confirm = confirm }))
             .RequireAuthorization(ConsolePolicies.Campaigns).ExcludeFromDescription();
         return app;
     }

@@ -382,6 +382,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<DateTimeOffset?>("TalliedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("tallied_at");
+
+                    b.Property<string>("Tally")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("tally");
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(500)

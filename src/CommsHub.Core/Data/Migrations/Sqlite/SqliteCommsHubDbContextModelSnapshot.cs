@@ -374,6 +374,15 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
 
+                    b.Property<long?>("TalliedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tallied_at");
+
+                    b.Property<string>("Tally")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tally");
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(500)
