@@ -22,16 +22,21 @@ public sealed class CampaignMessages(CommsHubDbContext db, CampaignOptOuts optOu
         }
         var template = await TemplateAsync(campaign, cancellationToken);
         var ids = deliveries.Select(d => d.SubscriberId).ToList();
-        // The members and their codes in one read, only the columns the message uses.
+        // The members and their codes in one read, only the columns the message uses. The code is a subquery per member:
+        // a probe of (campaign, member); as a join PostgreSQL hashed every code the campaign had assigned so far, on
+        // every batch (60 ms per 1,000 recipients at 100,000, growing with the campaign).
         var campaignId = campaign.Id;
         var recipients = await (
             from m in db.AudienceMembers
             where EF.Parameter(ids).Contains(m.Id)
-            join c in db.CampaignCodes.Where(c => c.CampaignId == campaignId) on m.Id equals c.MemberId into assigned
-            from c in assigned.DefaultIfEmpty()
-            join p in db.PoolCodes on c!.CodeId equals p.Id into pooled
-            from p in pooled.DefaultIfEmpty()
-            select new { m.Id, m.ExternalId, m.Name, m.Locale, Code = p == null ? null : p.Code })
+            select new
+            {
+                m.Id, m.ExternalId, m.Name, m.Locale,
+                Code = (from c in db.CampaignCodes
+                        where c.CampaignId == campaignId && c.MemberId == m.Id
+                        join p in db.PoolCodes on c.CodeId equals p.Id
+                        select p.Code).FirstOrDefault(),
+            })
             .ToDictionaryAsync(r => r.Id, r => new CampaignRecipient(r.ExternalId, r.Name, r.Locale, r.Code), cancellationToken);
         var messages = new Dictionary<Guid, PersonalMessage>(deliveries.Count);
         foreach (var delivery in deliveries)
