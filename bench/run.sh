@@ -17,7 +17,7 @@
 #
 # What it does, each step bounded by a timeout:
 #  1. copies the product's source (git archive HEAD, or the working tree with --worktree) to
-#     $BENCH_DIR/src (default /tmp/commshub-fanout) and the harness (bench/fanout and the root
+#     $BENCH_DIR/src (default /tmp/commshub-$BENCH_NAME) and the harness (bench/fanout and the root
 #     build files, always from the working tree) to $BENCH_DIR/harness, and publishes
 #     CommsHub.Api, CommsHub.Worker and FanOutBench (Release) from there: the repo's bin/ and obj/
 #     are never touched;
@@ -31,6 +31,11 @@
 #     RabbitMQ.Client on a scratch virtual host;
 #  4. prints the markdown summary; bench/results/<UTC timestamp>/ (git-ignored) keeps summary.md,
 #     results.json (every run), the build logs and each scenario's api.log and worker.log.
+#
+# Environment: BENCH_NAME (default fanout) names what the bench owns and drops on every scenario: the
+# database commshub_<name>, the virtual hosts <name> and <name>-broker, and the default BENCH_DIR
+# /tmp/commshub-<name>. Two checkouts sharing one PostgreSQL and RabbitMQ must use different names,
+# or each run drops the other's database mid-run. BENCH_DIR, BENCH_OUT and COMMSHUB_INFRA_DIR as above.
 # About 25 minutes on a 2-core machine with every scenario (email-1m alone is ~10 of them).
 set -euo pipefail
 # One function, parsed before it runs: editing this file during a run cannot change the run.
@@ -38,7 +43,10 @@ main() {
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-BENCH_DIR="${BENCH_DIR:-/tmp/commshub-fanout}"
+BENCH_NAME="${BENCH_NAME:-fanout}"
+[[ "$BENCH_NAME" =~ ^[a-z][a-z0-9_]{0,39}$ ]] || { echo "BENCH_NAME must be lower-case letters, digits and _" >&2; exit 2; }
+export BENCH_NAME  # read by FanOutBench
+BENCH_DIR="${BENCH_DIR:-/tmp/commshub-$BENCH_NAME}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="${BENCH_OUT:-$REPO/bench/results/$STAMP}"
 

@@ -17,8 +17,9 @@ namespace FanOutBench;
 /// </summary>
 public sealed class CampaignBench(BenchOptions options, Infra infra, ProviderFakes fakes, BenchResults results)
 {
-    private const string Database = "commshub_fanout";
-    private const string VirtualHost = "fanout";
+    // BENCH_NAME: two checkouts sharing PostgreSQL and RabbitMQ must not drop each other's database mid-run.
+    private static readonly string Database = BenchName.Database;
+    private static readonly string VirtualHost = BenchName.VirtualHost;
     private const string Key = "fanout-bench-key-0123456789abcdefghijklmnop";
 
     public async Task RunScenarioAsync(Scenario scenario)

@@ -58,8 +58,8 @@ public static class Program
         {
             await CompareBrokerAsync(options, infra, results);
         }
-        await infra.DropDatabaseAsync("commshub_fanout");
-        await infra.DeleteVirtualHostAsync("fanout");
+        await infra.DropDatabaseAsync(BenchName.Database);
+        await infra.DeleteVirtualHostAsync(BenchName.VirtualHost);
 
         var summary = await WriteAsync(options, results, started);
         Console.WriteLine();
@@ -71,7 +71,7 @@ public static class Program
 
     private static async Task CompareBrokerAsync(BenchOptions options, Infra infra, BenchResults results)
     {
-        const string vhost = "fanout-broker";
+        var vhost = BenchName.BrokerVirtualHost;
         var runs = options.Runs ?? 3;
         Bench.Log($"=== MassTransit vs RabbitMQ.Client: {options.BrokerMessages:N0} messages, {runs} runs each, publisher confirms, durable, persistent, prefetch 16");
         try

@@ -22,14 +22,27 @@ public sealed class CampaignMessages(CommsHubDbContext db, CampaignOptOuts optOu
         }
         var template = await TemplateAsync(campaign, cancellationToken);
         var ids = deliveries.Select(d => d.SubscriberId).ToList();
-        var members = await db.AudienceMembers.AsNoTracking().Where(m => EF.Parameter(ids).Contains(m.Id)).ToDictionaryAsync(m => m.Id, cancellationToken);
-        var codes = await CodesAsync(campaign.Id, ids, cancellationToken);
-        var messages = new Dictionary<Guid, PersonalMessage>();
+        // The members and their codes in one read, only the columns the message uses. The code is a subquery per member:
+        // a probe of (campaign, member); as a join PostgreSQL hashed every code the campaign had assigned so far, on
+        // every batch (60 ms per 1,000 recipients at 100,000, growing with the campaign).
+        var campaignId = campaign.Id;
+        var recipients = await (
+            from m in db.AudienceMembers
+            where EF.Parameter(ids).Contains(m.Id)
+            select new
+            {
+                m.Id, m.ExternalId, m.Name, m.Locale,
+                Code = (from c in db.CampaignCodes
+                        where c.CampaignId == campaignId && c.MemberId == m.Id
+                        join p in db.PoolCodes on c.CodeId equals p.Id
+                        select p.Code).FirstOrDefault(),
+            })
+            .ToDictionaryAsync(r => r.Id, r => new CampaignRecipient(r.ExternalId, r.Name, r.Locale, r.Code), cancellationToken);
+        var messages = new Dictionary<Guid, PersonalMessage>(deliveries.Count);
         foreach (var delivery in deliveries)
         {
-            members.TryGetValue(delivery.SubscriberId, out var member);
-            var content = template.Render(new CampaignRecipient(member?.ExternalId ?? "", member?.Name, member?.Locale, codes.GetValueOrDefault(delivery.SubscriberId)));
-            messages[delivery.Id] = new PersonalMessage(content, channel == Channel.Email ? optOuts.Url(channel, delivery.Recipient) : null);
+            var recipient = recipients.GetValueOrDefault(delivery.SubscriberId) ?? new CampaignRecipient("", null, null, null);
+            messages[delivery.Id] = new PersonalMessage(template.Render(recipient), channel == Channel.Email ? optOuts.Url(channel, delivery.Recipient) : null);
         }
         return messages;
     }

@@ -228,7 +228,7 @@ public static partial class CommitTrace
     }
 
     // deploy/local-infra.sh's log_line_prefix '%m [%p] %u@%d ' (timestamps in UTC), with log_min_duration_statement = 0:
-    // "2026-11-29 14:44:45.123 UTC [12345] commshub@commshub_fanout LOG:  duration: 0.050 ms  statement: BEGIN" or
+    // "2026-11-29 14:44:45.123 UTC [12345] commshub@commshub_<BENCH_NAME> LOG:  duration: 0.050 ms  statement: BEGIN" or
     // "... LOG:  duration: 1.234 ms  execute <unnamed>: SELECT ..." (and parse/bind lines before each execute).
     [GeneratedRegex(@"^(?<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?) UTC \[(?<pid>\d+)\] (\S*@(?<db>\S*) )?LOG:  (duration: (?<ms>[0-9.]+) ms  )?(?<kind>statement|execute|parse|bind)[^:]*: (?<sql>.*)$")]
     private static partial Regex LogLine();
