@@ -155,8 +155,6 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             // queued, so planning and claiming a delivery maintain fewer indexes.
             e.HasIndex(d => d.ProviderMessageId).HasFilter("provider_message_id IS NOT NULL");
             e.HasIndex(d => new { d.Status, d.NextAttemptAt }).HasFilter("status = 'queued'");
-            // Senders find what they hold by lease token; only leased rows have one.
-            e.HasIndex(d => d.LeaseToken).HasFilter("lease_token IS NOT NULL");
             // The console's "failed deliveries of this update": a row enters only when it fails.
             e.HasIndex(d => new { d.UpdateId, d.Status, d.Id }).HasFilter("status IN ('failed', 'bounced', 'suppressed')")
                 .HasDatabaseName("ix_deliveries_update_unsuccessful");

@@ -30,7 +30,7 @@ public sealed partial class DeliveryLeases
         await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         // Still ours and still queued (see CompleteAsync).
         var ids = rows.Select(r => r.Delivery.Id).ToList();
-        var held = (await db.Deliveries.Where(d => ids.Contains(d.Id) && d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued)
+        var held = (await Held(lease).Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Queued)
             .Select(d => d.Id).ToListAsync(cancellationToken)).ToHashSet();
         rows.RemoveAll(r => !held.Contains(r.Delivery.Id));
         if (rows.Count == 0)
@@ -70,11 +70,11 @@ public sealed partial class DeliveryLeases
                 var (id, status, provider, messageId, error, next) = (r.Delivery.Id, r.Status, r.Result.Provider, r.Result.ProviderMessageId, r.Error, r.Next);
                 var rendered = r.Result.Rendered;
                 updated += r.Result.Accepted
-                    ? await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
+                    ? await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.ProviderMessageId, messageId)
                         .SetProperty(d => d.SentAt, now).SetProperty(d => d.Rendered, rendered).SetProperty(d => d.LastError, (string?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
-                    : await db.Deliveries.Where(d => d.Id == id && d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
+                    : await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
                         .SetProperty(d => d.NextAttemptAt, next)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);

@@ -27,7 +27,10 @@ public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient
     DeliveryKind Kind = DeliveryKind.IncidentUpdate);
 
 /// <param name="Until">When the claim runs out unless renewed (<see cref="DeliveryLeases.RenewAsync"/>).</param>
-public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries, DateTimeOffset Until = default);
+/// <param name="UpdateId">With <paramref name="Channel"/> and <paramref name="Batch"/>, the batch the lease was taken in: its rows are found by
+/// the batch's index, so the lease token itself needs none (and a claim, which changes no indexed column, can be a HOT update).</param>
+public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries, DateTimeOffset Until = default,
+    Guid UpdateId = default, int Batch = 0);
 
 /// <summary>
 /// A sender claims the queued deliveries of a batch before it sends them. The claim is one
@@ -73,15 +76,19 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                     .SetProperty(d => d.LeaseUntil, until)
                     .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
             rows = claimed == 0 ? [] : await db.Deliveries.AsNoTracking()
-                .Where(d => d.LeaseToken == token)
+                .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.LeaseToken == token)
                 .Select(d => new ClaimedRow(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.PreviousLeaseToken, d.Kind.ToWire()))
                 .ToListAsync(cancellationToken);
         }
         // In the database's order of ids (RETURNING has none): the order requests are marked in flight in.
         rows.Sort((a, b) => CompareIds(a.Id, b.Id));
-        var inDoubt = await InDoubtAsync(token, rows);
-        return new DeliveryLease(token, channel, [.. rows.Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts,
-            inDoubt.TryGetValue(d.Id, out var since) ? since : null, Wire.Parse<DeliveryKind>(d.Kind)))], until);
+        var lease = new DeliveryLease(token, channel, [], until, updateId, batch);
+        var inDoubt = await InDoubtAsync(lease, rows);
+        return lease with
+        {
+            Deliveries = [.. rows.Select(d => new LeasedDelivery(d.Id, d.SubscriberId, d.Recipient, d.Attempts,
+                inDoubt.TryGetValue(d.Id, out var since) ? since : null, Wire.Parse<DeliveryKind>(d.Kind)))],
+        };
     }
 
     // The claim's row as the database returns it: kind in its wire form (SqlQuery maps no value converters).
@@ -106,7 +113,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// nothing here. The doubt passes to the new lease (its mark) before anything is sent, so a second death
     /// before it is settled does not lose it.
     /// </summary>
-    private async Task<Dictionary<Guid, DateTimeOffset>> InDoubtAsync(Guid token, List<ClaimedRow> rows)
+    private async Task<Dictionary<Guid, DateTimeOffset>> InDoubtAsync(DeliveryLease lease, List<ClaimedRow> rows)
     {
         var doubt = new Dictionary<Guid, DateTimeOffset>();
         var previous = rows.Where(r => r.PreviousLeaseToken is not null).Select(r => r.PreviousLeaseToken!.Value).Distinct().ToList();
@@ -128,19 +135,25 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             // The in-doubt deliveries are not a prefix of the new lease when it also took others: the mark covers up
             // to the last of them, and a delivery it covers needlessly costs a look-up at most.
             var through = doubt.Keys.Max(Comparer<Guid>.Create(CompareIds));
-            await MarkInFlightAsync(token, through, doubt.Values.Min());
+            await MarkInFlightAsync(lease, through, doubt.Values.Min());
         }
         // The dead sender's marks cover nothing it holds any more: everything it held was just claimed.
-        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !db.Deliveries.Any(d => d.LeaseToken == m.LeaseToken))
+        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !Held(m.UpdateId, m.Channel, m.Batch, m.LeaseToken).Any())
             .ExecuteDeleteAsync(CancellationToken.None);
         return doubt;
     }
+
+    // The lease's rows, through the batch's index.
+    private IQueryable<Delivery> Held(Guid updateId, Channel channel, int batch, Guid token) =>
+        db.Deliveries.Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.LeaseToken == token);
+
+    private IQueryable<Delivery> Held(DeliveryLease lease) => Held(lease.UpdateId, lease.Channel, lease.Batch, lease.Token);
 
     /// <summary>Extends the lease of what this sender still holds.</summary>
     public Task<int> RenewAsync(DeliveryLease lease, CancellationToken cancellationToken)
     {
         var until = time.GetUtcNow() + Duration;
-        return db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, until), cancellationToken);
+        return Held(lease).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, until), cancellationToken);
     }
 
     /// <summary>
@@ -148,16 +161,16 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// wire, from <paramref name="at"/> unless an earlier mark says sooner: one row per lease, written before the
     /// requests leave. A later mark only moves <see cref="InFlightMark.ThroughId"/> forward.
     /// </summary>
-    public Task MarkInFlightAsync(DeliveryLease lease, Guid throughId, DateTimeOffset at) => MarkInFlightAsync(lease.Token, throughId, at);
-
-    // Not cancellable: a request is about to go out, and its mark must be stored first.
-    private async Task MarkInFlightAsync(Guid token, Guid throughId, DateTimeOffset at)
+    public async Task MarkInFlightAsync(DeliveryLease lease, Guid throughId, DateTimeOffset at)
     {
+        // Not cancellable: a request is about to go out, and its mark must be stored first.
+        var token = lease.Token;
         if (db.Provider == DatabaseProvider.PostgreSql)
         {
             // One statement whether or not the lease has a mark yet; uuids compare as CompareIds does.
             await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO in_flight_marks (lease_token, since, through_id) VALUES ({token}, {at}, {throughId})
+                INSERT INTO in_flight_marks (lease_token, update_id, channel, batch, since, through_id)
+                VALUES ({token}, {lease.UpdateId}, {lease.Channel.ToWire()}, {lease.Batch}, {at}, {throughId})
                 ON CONFLICT (lease_token) DO UPDATE SET through_id = CASE WHEN excluded.through_id > in_flight_marks.through_id
                     THEN excluded.through_id ELSE in_flight_marks.through_id END
                 """, CancellationToken.None);
@@ -167,7 +180,10 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var mark = await db.InFlightMarks.AsNoTracking().SingleOrDefaultAsync(m => m.LeaseToken == token, CancellationToken.None);
         if (mark is null)
         {
-            var added = db.InFlightMarks.Add(new InFlightMark { LeaseToken = token, Since = at, ThroughId = throughId });
+            var added = db.InFlightMarks.Add(new InFlightMark
+            {
+                LeaseToken = token, UpdateId = lease.UpdateId, Channel = lease.Channel, Batch = lease.Batch, Since = at, ThroughId = throughId,
+            });
             await db.SaveChangesAsync(CancellationToken.None);
             added.State = EntityState.Detached;
         }
@@ -182,7 +198,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// handed back. A request whose answer could not be recorded keeps its delivery leased, and so the mark.
     /// </summary>
     public Task<int> ForgetMarkAsync(DeliveryLease lease) =>
-        db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !db.Deliveries.Any(d => d.LeaseToken == lease.Token))
+        db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !Held(lease).Any())
             .ExecuteDeleteAsync(CancellationToken.None);
 
     /// <summary>
@@ -196,7 +212,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         // Due at once: should the command not come back (parked in an error queue by the interruption),
         // the retry sweep sends the batch again within seconds instead of after Redrive:StuckAfter.
         var now = time.GetUtcNow();
-        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued);
+        var rows = Held(lease).Where(d => d.Status == DeliveryStatus.Queued);
         if (tried.Count > 0)
         {
             rows = rows.Where(d => !tried.Contains(d.Id));
@@ -210,7 +226,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
 
     /// <summary>Gives the lease back untried, to be claimed again no sooner than <paramref name="until"/> (the claim's attempt is not counted).</summary>
     public Task<int> DeferAsync(DeliveryLease lease, DateTimeOffset until, CancellationToken cancellationToken) =>
-        db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s
+        Held(lease).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, until)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
@@ -227,7 +243,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var now = time.GetUtcNow();
         await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         // Still queued: a provider's callback may already have moved it on (delivered before we recorded the 202).
-        var rows = db.Deliveries.Where(d => d.LeaseToken == lease.Token && d.Status == DeliveryStatus.Queued);
+        var rows = Held(lease).Where(d => d.Status == DeliveryStatus.Queued);
         // Still ours: a lease that expired and was taken over belongs to the other sender now.
         var held = await rows.Select(d => new { d.Id, d.Attempts }).ToListAsync(cancellationToken);
         if (held.Count == 0)

@@ -11,6 +11,11 @@ public sealed class InFlightMark
 {
     public Guid LeaseToken { get; init; }
 
+    /// <summary>The lease's batch: whether anything of the lease is still held is read through the batch's index.</summary>
+    public Guid UpdateId { get; init; }
+    public Common.Channel Channel { get; init; }
+    public int Batch { get; init; }
+
     /// <summary>When the lease's first marked request went out: the earliest a provider can have received any of them.</summary>
     public DateTimeOffset Since { get; set; }
 
