@@ -729,10 +729,6 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
-                    b.HasIndex("LeaseToken")
-                        .HasDatabaseName("ix_deliveries_lease_token")
-                        .HasFilter("lease_token IS NOT NULL");
-
                     b.HasIndex("ProviderMessageId")
                         .HasDatabaseName("ix_deliveries_provider_message_id")
                         .HasFilter("provider_message_id IS NOT NULL");
@@ -766,6 +762,8 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasDatabaseName("ix_deliveries_update_id_subscriber_id_channel");
 
                     b.ToTable("deliveries", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 50);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Deliveries.DeliveryAttempt", b =>
@@ -840,6 +838,16 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("uuid")
                         .HasColumnName("lease_token");
 
+                    b.Property<int>("Batch")
+                        .HasColumnType("integer")
+                        .HasColumnName("batch");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("channel");
+
                     b.Property<DateTimeOffset>("Since")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("since");
@@ -847,6 +855,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     b.Property<Guid>("ThroughId")
                         .HasColumnType("uuid")
                         .HasColumnName("through_id");
+
+                    b.Property<Guid>("UpdateId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("update_id");
 
                     b.HasKey("LeaseToken")
                         .HasName("pk_in_flight_marks");

@@ -719,10 +719,6 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
-                    b.HasIndex("LeaseToken")
-                        .HasDatabaseName("ix_deliveries_lease_token")
-                        .HasFilter("lease_token IS NOT NULL");
-
                     b.HasIndex("ProviderMessageId")
                         .HasDatabaseName("ix_deliveries_provider_message_id")
                         .HasFilter("provider_message_id IS NOT NULL");
@@ -828,6 +824,16 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("lease_token");
 
+                    b.Property<int>("Batch")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("batch");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
                     b.Property<long>("Since")
                         .HasColumnType("INTEGER")
                         .HasColumnName("since");
@@ -835,6 +841,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.Property<Guid>("ThroughId")
                         .HasColumnType("TEXT")
                         .HasColumnName("through_id");
+
+                    b.Property<Guid>("UpdateId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("update_id");
 
                     b.HasKey("LeaseToken")
                         .HasName("pk_in_flight_marks");
