@@ -79,10 +79,10 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
             RETURNING id
             """,
         // CompleteAsync (its read and its update), RenewAsync, DeferAsync
-        ["lease"] = "UPDATE deliveries SET lease_until = now() WHERE lease_token = @token",
+        ["lease"] = "UPDATE deliveries SET lease_until = now() WHERE update_id = @update AND channel = 'email' AND batch = 1 AND lease_token = @token",
         // ForgetMarkAsync: is anything of the lease still held
-        ["forget"] = "DELETE FROM in_flight_marks WHERE lease_token = @token AND NOT EXISTS (SELECT 1 FROM deliveries WHERE lease_token = @token)",
-        ["outcome"] = "SELECT id, attempts FROM deliveries WHERE lease_token = @token AND status = 'queued'",
+        ["forget"] = "DELETE FROM in_flight_marks WHERE lease_token = @token AND NOT EXISTS (SELECT 1 FROM deliveries WHERE update_id = @update AND channel = 'email' AND batch = 1 AND lease_token = @token)",
+        ["outcome"] = "SELECT id, attempts FROM deliveries WHERE update_id = @update AND channel = 'email' AND batch = 1 AND lease_token = @token AND status = 'queued'",
         // DeliveryRedrive: the due batches
         ["redrive"] = """
             SELECT update_id, channel, batch, max(next_attempt_at) FROM deliveries

@@ -138,7 +138,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             await MarkInFlightAsync(lease, through, doubt.Values.Min());
         }
         // The dead sender's marks cover nothing it holds any more: everything it held was just claimed.
-        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !Held(m.UpdateId, m.Channel, m.Batch, m.LeaseToken).Any())
+        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !db.Deliveries.Any(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch && d.LeaseToken == m.LeaseToken))
             .ExecuteDeleteAsync(CancellationToken.None);
         return doubt;
     }

@@ -57,7 +57,11 @@ public abstract class InDoubtEmailTests(bool activityApi) : SqliteAppTest, IDisp
         // One request for the whole batch: its mark covers every delivery of the lease.
         await WithDbAsync(db =>
         {
-            db.InFlightMarks.Add(new InFlightMark { LeaseToken = token, Since = markedAt, ThroughId = ids.Max(Comparer<Guid>.Create(DeliveryLeases.CompareIds)) });
+            db.InFlightMarks.Add(new InFlightMark
+            {
+                LeaseToken = token, UpdateId = updateId, Channel = Channel.Email, Batch = 0, Since = markedAt,
+                ThroughId = ids.Max(Comparer<Guid>.Create(DeliveryLeases.CompareIds)),
+            });
             return db.SaveChangesAsync();
         });
     }

@@ -33,7 +33,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         var (updateId, deliveryId) = await QueuedSmsAsync();
         await ConsumeAsync(updateId);
         var first = Assert.Single(_twilio.Accepted);
-        await LeaveInDoubtAsync(deliveryId);
+        await LeaveInDoubtAsync(updateId, deliveryId);
 
         await ConsumeAsync(updateId);
 
@@ -50,7 +50,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
     public async Task A_text_in_doubt_that_Twilio_never_received_is_sent_again_once()
     {
         var (updateId, deliveryId) = await QueuedSmsAsync();
-        await LeaveInDoubtAsync(deliveryId);
+        await LeaveInDoubtAsync(updateId, deliveryId);
 
         await ConsumeAsync(updateId);
 
@@ -84,7 +84,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
     }
 
     // What a SIGKILL leaves: queued under a lease that has since expired, whose sender marked it in flight a moment ago.
-    private async Task LeaveInDoubtAsync(Guid deliveryId)
+    private async Task LeaveInDoubtAsync(Guid updateId, Guid deliveryId)
     {
         var token = Guid.NewGuid();
         await WithDbAsync(db => db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s
@@ -94,7 +94,10 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
             .SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
         await WithDbAsync(db =>
         {
-            db.InFlightMarks.Add(new InFlightMark { LeaseToken = token, Since = DateTimeOffset.UtcNow.AddSeconds(-5), ThroughId = deliveryId });
+            db.InFlightMarks.Add(new InFlightMark
+            {
+                LeaseToken = token, UpdateId = updateId, Channel = Channel.Sms, Batch = 0, Since = DateTimeOffset.UtcNow.AddSeconds(-5), ThroughId = deliveryId,
+            });
             return db.SaveChangesAsync();
         });
     }
