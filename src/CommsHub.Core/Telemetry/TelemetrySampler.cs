@@ -80,8 +80,12 @@ public sealed class TelemetrySampler(
             UpdatesUnplanned = await unplanned.LongCountAsync(cancellationToken),
             UnplannedOldestAge = Age(now, await unplanned.OrderBy(u => u.CreatedAt).Select(u => (DateTimeOffset?)u.CreatedAt).FirstOrDefaultAsync(cancellationToken)),
             DeliveriesQueued = await db.Deliveries.LongCountAsync(d => d.Status == DeliveryStatus.Queued, cancellationToken),
-            DeliveriesInDoubt = await db.Deliveries.LongCountAsync(
-                d => d.LeaseToken != null && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now, cancellationToken),
+            // Held under a claim that lapsed after its sender marked requests in flight: read from the few marks, through
+            // the batch's index (a count over every queued delivery would read each one's row during a large fan-out).
+            DeliveriesInDoubt = await db.InFlightMarks.AsNoTracking()
+                .SelectMany(m => db.Deliveries.Where(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
+                    && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now))
+                .LongCountAsync(cancellationToken),
             ScheduledLate = await late.LongCountAsync(cancellationToken),
             ScheduledLateness = Age(now, await late.OrderBy(a => a.DueAt).Select(a => (DateTimeOffset?)a.DueAt).FirstOrDefaultAsync(cancellationToken)),
             AuditUnchained = await unchained.LongCountAsync(cancellationToken),

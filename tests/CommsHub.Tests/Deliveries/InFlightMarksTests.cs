@@ -71,6 +71,9 @@ public sealed class InFlightMarksTests : SqliteAppTest
         await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == dead.Token)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
 
+        // Counted as in doubt until a sender takes them over (the commshub_deliveries_in_doubt gauge).
+        Assert.Equal(6, (await ActivatorUtilities.CreateInstance<Core.Telemetry.TelemetrySampler>(App.Services).SampleAsync(CancellationToken.None)).DeliveriesInDoubt);
+
         var next = await ClaimAsync(updateId);
 
         Assert.Equal(dead.Deliveries.Select(d => d.Id), next.Deliveries.Select(d => d.Id));
