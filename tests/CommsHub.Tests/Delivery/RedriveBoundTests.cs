@@ -26,7 +26,14 @@ public sealed class RedriveBoundTests : SqliteAppTest
             .SetProperty(d => d.Status, DeliveryStatus.Queued).SetProperty(d => d.Attempts, max)
             .SetProperty(d => d.LeaseToken, Guid.NewGuid()).SetProperty(d => d.LeaseUntil, past)));
 
-        await App.Services.GetRequiredService<DeliveryRedrive>().RedriveOnceAsync(CancellationToken.None);
+        // A run of the recurring deliveries-retry job may overlap this call, which then does nothing: call until a run
+        // after the change has given the delivery up.
+        var redrive = App.Services.GetRequiredService<DeliveryRedrive>();
+        await Eventually.HoldsAsync(async () =>
+        {
+            await redrive.RedriveOnceAsync(CancellationToken.None);
+            return await WithDbAsync(db => db.Deliveries.AnyAsync(d => d.UpdateId == updateId && d.Status == DeliveryStatus.Failed));
+        }, "the redrive gives the delivery up");
 
         var delivery = Assert.Single(await Admin.AllDeliveriesAsync($"updateId={updateId}"));
         Assert.Equal("failed", delivery["status"]!.GetValue<string>());
