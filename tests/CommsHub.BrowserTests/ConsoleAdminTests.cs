@@ -57,7 +57,7 @@ public sealed class ConsoleAdminTests(Chromium chromium) : IAsyncLifetime
         await Expect(page.Locator($"#c-{key} .badge")).ToHaveTextAsync("Major outage");
         using var anonymous = LiveApp.Client(_app.Url);
         await Eventually.HoldsAsync(async () => (await anonymous.GetStringAsync("/api/v2/components.json")).Contains("\"major_outage\"", StringComparison.Ordinal),
-            "the public API shows the major outage", TimeSpan.FromSeconds(10));
+            "the public API shows the major outage", TimeSpan.FromSeconds(20));
 
         await Accessibility.AssertNoSeriousViolationsAsync(page);
         await ConsoleBrowser.ScreenshotsAsync(page, "components");

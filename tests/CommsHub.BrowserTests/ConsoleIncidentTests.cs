@@ -174,7 +174,7 @@ public sealed class ConsoleIncidentTests(Chromium chromium) : IAsyncLifetime
         await Expect(page.Locator(".marks").First).ToContainTextAsync("retracted");
         using var anonymous = LiveApp.Client(_app.Url);
         await Eventually.HoldsAsync(async () => !(await anonymous.GetStringAsync("/")).Contains("Wrong region announced", StringComparison.Ordinal),
-            "the status page no longer shows the retracted incident", TimeSpan.FromSeconds(10));
+            "the status page no longer shows the retracted incident", TimeSpan.FromSeconds(20));
         var actor = await _app.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "incident.retracted" && e.Subject == id).Select(e => e.Actor).SingleAsync());
         Assert.StartsWith("operator:responder.", actor);
     }

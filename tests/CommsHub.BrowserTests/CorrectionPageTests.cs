@@ -50,7 +50,7 @@ public sealed class CorrectionPageTests(Chromium chromium) : IAsyncLifetime
             new { message = "Viewers in Europe and Asia cannot start videos." });
         response.EnsureSuccessStatusCode();
 
-        await Expect(page.Locator("main .update")).ToContainTextAsync("Europe and Asia", new() { Timeout = 5_000 });
+        await Expect(page.Locator("main .update")).ToContainTextAsync("Europe and Asia", new() { Timeout = 20_000 });
         await Expect(page.Locator("main .update .edited")).ToContainTextAsync("edited");
         await page.ScreenshotAsync(new() { Path = Artifacts.PathFor("incident-corrected.png"), FullPage = true });
     }
@@ -68,9 +68,9 @@ public sealed class CorrectionPageTests(Chromium chromium) : IAsyncLifetime
         using var response = await _app.Admin.DeleteAsync($"/api/incidents/{id}");
         response.EnsureSuccessStatusCode();
 
-        await Expect(home.Locator("main")).Not.ToContainTextAsync("Test incident please ignore", new() { Timeout = 5_000 });
+        await Expect(home.Locator("main")).Not.ToContainTextAsync("Test incident please ignore", new() { Timeout = 20_000 });
         await Expect(home.Locator("main .banner")).ToContainTextAsync("All Systems Operational");
-        await Expect(incidentPage.Locator("main h1")).ToHaveTextAsync("Incident not found", new() { Timeout = 5_000 });
+        await Expect(incidentPage.Locator("main h1")).ToHaveTextAsync("Incident not found", new() { Timeout = 20_000 });
         await incidentPage.ScreenshotAsync(new() { Path = Artifacts.PathFor("incident-retracted.png"), FullPage = true });
     }
 }

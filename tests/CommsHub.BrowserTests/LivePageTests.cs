@@ -46,7 +46,7 @@ public sealed class LivePageTests(Chromium chromium) : IAsyncLifetime
         await _app.PublishIncidentAsync("Video playback fails in Europe", "Videos stop after a few seconds for viewers in Europe. We are investigating.",
             "major", [new { id = streaming, status = "partial_outage" }]);
 
-        await Expect(page.Locator("main")).ToContainTextAsync("Video playback fails in Europe", new() { Timeout = 5_000 });
+        await Expect(page.Locator("main")).ToContainTextAsync("Video playback fails in Europe", new() { Timeout = 20_000 });
         await Expect(banner).ToContainTextAsync("Partial System Outage");
         await Expect(banner).ToHaveClassAsync(new Regex(@"\bmajor\b"));
         var row = page.Locator("main .component").Filter(new() { HasText = "Streaming" });

@@ -108,7 +108,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         output.WriteLine($"first 201 {recoveredAfter} ms after the database returned; mailed {clock.ElapsedMilliseconds} ms after");
         Assert.Contains(_sendGrid.Accepted, m => m.Content("text/plain")?.Contains("Payments recovered", StringComparison.Ordinal) == true);
         await Eventually.HoldsAsync(async () => (await _public.GetStringAsync("/")).Contains("Payments recovered", StringComparison.Ordinal),
-            "the status page shows the update published after recovery", TimeSpan.FromSeconds(10));
+            "the status page shows the update published after recovery", TimeSpan.FromSeconds(20));
         using var readyAgain = await _public.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, readyAgain.StatusCode);
     }
@@ -158,7 +158,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         await Eventually.HoldsAsync(async () => (await _admin.AllDeliveriesAsync($"updateId={updateId}&status=sent")).Count == 1,
             "the first update is mailed");
         await Eventually.HoldsAsync(async () => (await _public.GetStringAsync("/")).Contains("Checkout is slow", StringComparison.Ordinal),
-            "the status page shows the incident", TimeSpan.FromSeconds(10));
+            "the status page shows the incident", TimeSpan.FromSeconds(20));
         return (incidentId, updateId);
     }
 

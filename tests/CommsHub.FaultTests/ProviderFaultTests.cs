@@ -16,8 +16,14 @@ namespace CommsHub.FaultTests;
 /// </summary>
 public sealed class ProviderFaultTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(7); // above the first retry's 4–6 s, so only the header can explain the wait
+    // Above the first retry's 4–6 s, so only the header can explain the wait; and long enough that an update published
+    // once the 429s are recorded reaches the senders (outbox, broker, planner, broker) while the holds still run.
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(10);
+    // A batch's rest is deferred within its own send: a short break suffices, and ends before the failed ones' retries.
     private static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(2);
+    // An update published once the circuit has opened must reach the sender while it is still open, through the
+    // whole publish path of a loaded machine: a longer break.
+    private static readonly TimeSpan PublishedIntoBreak = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(10);       // stands in for a provider that never answers
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);     // configured per provider; a cold first call can take ½ s
 
@@ -38,10 +44,11 @@ public sealed class ProviderFaultTests(ITestOutputHelper output) : IDisposable
     public async Task A_429_with_Retry_After_holds_that_provider_until_then_and_the_delivery_is_retried_after_it()
     {
         _sendGrid.StatusFor = n => n == 1 ? 429 : 202;
-        _sendGrid.RetryAfterFor = n => n == 1 ? "7" : null;
+        var retryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _sendGrid.RetryAfterFor = n => n == 1 ? retryAfter : null;
         _twilio.Answer = n => n == 1 ? (429, 20429) : (201, null);
-        _twilio.RetryAfterFor = n => n == 1 ? "7" : null;
-        _a.Answer = (n, _) => n == 1 ? (429, "7", TimeSpan.Zero) : (200, null, TimeSpan.Zero);
+        _twilio.RetryAfterFor = n => n == 1 ? retryAfter : null;
+        _a.Answer = (n, _) => n == 1 ? (429, retryAfter, TimeSpan.Zero) : (200, null, TimeSpan.Zero);
         await using var hub = await ProviderFaultHarness.StartAsync(_sendGrid, _twilio, []);
         await hub.Admin.SubscribeAsync("ann@example.com");
         foreach (var phone in new[] { "+12025550101", "+12025550102", "+12025550103" })
@@ -93,7 +100,7 @@ public sealed class ProviderFaultTests(ITestOutputHelper output) : IDisposable
         {
             ["Channels:Email:SendGrid:Timeout"] = "00:00:02",
             ["Channels:Email:SendGrid:CircuitBreaker:MinimumThroughput"] = "2",
-            ["Channels:Email:SendGrid:CircuitBreaker:BreakDuration"] = "00:00:02",
+            ["Channels:Email:SendGrid:CircuitBreaker:BreakDuration"] = PublishedIntoBreak.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         });
         await hub.Admin.SubscribeAsync("ann@example.com");
 
@@ -112,7 +119,7 @@ public sealed class ProviderFaultTests(ITestOutputHelper output) : IDisposable
 
         var arrivals = _sendGrid.Arrivals;
         Assert.Equal(5, arrivals.Count); // two failures, the probe, the two retries: nothing while open
-        var whileOpen = arrivals.Count(at => at >= opened.At && at < opened.At + BreakDuration);
+        var whileOpen = arrivals.Count(at => at >= opened.At && at < opened.At + PublishedIntoBreak);
         Assert.Equal(0, whileOpen);
         var probe = arrivals.First(at => at >= opened.At);
         var closed = Assert.Single(hub.Logs.Matching("Circuit for SendGrid closed"));
@@ -183,7 +190,7 @@ public sealed class ProviderFaultTests(ITestOutputHelper output) : IDisposable
         {
             ["Webhooks:Timeout"] = "00:00:02",
             ["Webhooks:CircuitBreaker:MinimumThroughput"] = "2",
-            ["Webhooks:CircuitBreaker:BreakDuration"] = "00:00:02",
+            ["Webhooks:CircuitBreaker:BreakDuration"] = PublishedIntoBreak.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         });
         await hub.Admin.PostAsync("/api/subscribers", new { webhookUrl = _a.Url + "/hooks", confirmed = true });
         await hub.Admin.PostAsync("/api/subscribers", new { webhookUrl = _b.Url + "/hooks", confirmed = true });
@@ -204,10 +211,10 @@ public sealed class ProviderFaultTests(ITestOutputHelper output) : IDisposable
 
         var atA = _a.Arrivals;
         Assert.Equal(5, atA.Count); // two failures, the probe, the two retries
-        var whileOpen = atA.Count(a => a.At >= opened.At && a.At < opened.At + BreakDuration);
+        var whileOpen = atA.Count(a => a.At >= opened.At && a.At < opened.At + PublishedIntoBreak);
         Assert.Equal(0, whileOpen);
         Assert.Equal(["One", "Two", "Three"], _b.Arrivals.Select(b => b.Incident));
-        Assert.True(_b.Arrivals[2].At < opened.At + BreakDuration, "target B received the third update while A's circuit was open");
+        Assert.True(_b.Arrivals[2].At < opened.At + PublishedIntoBreak, "target B received the third update while A's circuit was open");
         Assert.Single(hub.Logs.Matching($"Circuit for {_a.Url} closed"));
         Assert.DoesNotContain(hub.Logs.Entries, e => e.Message.Contains($"Circuit for {_b.Url}", StringComparison.Ordinal));
         output.WriteLine($"Webhooks: target A's circuit opened after 2 failures; calls to A while open: {whileOpen}; " +

@@ -41,14 +41,18 @@ public sealed class Chromium : IAsyncLifetime
             Args = Args,
             Timeout = 30_000,
         });
+        // The browser tests run beside the other test projects on two cores: a page's first render, its interactive
+        // circuit or a change pushed from the background can take seconds there. Waiting longer costs nothing when
+        // the page is right, and an expectation that never holds still fails.
+        Assertions.SetDefaultExpectTimeout(15_000);
     }
 
-    /// <summary>A new context whose waits and navigations give up after a few seconds.</summary>
+    /// <summary>A new context whose waits and navigations give up after a loaded machine's seconds, not a fast one's.</summary>
     public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null)
     {
         var context = await Browser.NewContextAsync(options ?? new());
-        context.SetDefaultTimeout(5_000);
-        context.SetDefaultNavigationTimeout(10_000);
+        context.SetDefaultTimeout(15_000);
+        context.SetDefaultNavigationTimeout(30_000);
         return context;
     }
 

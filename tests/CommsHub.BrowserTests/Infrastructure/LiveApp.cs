@@ -97,12 +97,12 @@ public sealed class LiveApp : IAsyncDisposable
         // No proxy: every request of these tests stays on loopback.
         new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
 
-    /// <summary>Waits (a few seconds at most) until the rebuilt status page served to everyone contains the text.</summary>
+    /// <summary>Waits until the rebuilt status page served to everyone contains the text (well before its 30-second periodic rebuild).</summary>
     public async Task PageShowsAsync(string text)
     {
         using var anonymous = Client(Url);
         await Eventually.HoldsAsync(async () => (await anonymous.GetStringAsync("/")).Contains(text, StringComparison.Ordinal),
-            $"the status page at {Url} shows \"{text}\"", TimeSpan.FromSeconds(5));
+            $"the status page at {Url} shows \"{text}\"", TimeSpan.FromSeconds(20));
     }
 
     public async Task<T> WithDbAsync<T>(Func<CommsHubDbContext, Task<T>> query)

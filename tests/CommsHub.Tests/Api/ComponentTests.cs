@@ -34,7 +34,7 @@ public sealed class ComponentTests : SqliteAppTest
             var document = await client.GetJsonAsync("/api/v2/components.json");
             names = [.. document["components"]!.AsArray().OrderBy(c => c!["position"]!.GetValue<int>()).Select(c => c!["name"]!.GetValue<string>())];
             return until(names);
-        }, description, TimeSpan.FromSeconds(10));
+        }, description, TimeSpan.FromSeconds(20));
         return names;
     }
 

@@ -17,7 +17,7 @@ public sealed partial class SecurityHeadersTests : SqliteAppTest
         var unsubscribe = App.Services.GetRequiredService<SubscriptionTokens>().ForUnsubscribe(Guid.Parse(subscriber));
         using var client = App.CreateClient();
         await Eventually.HoldsAsync(async () => (await client.GetAsync($"/incidents/{incident["id"]}")).StatusCode == HttpStatusCode.OK,
-            "the incident page is built", TimeSpan.FromSeconds(10));
+            "the incident page is built", TimeSpan.FromSeconds(20));
 
         foreach (var path in new[] { "/", "/history", $"/incidents/{incident["id"]}", "/subscriptions/unsubscribe?token=" + Uri.EscapeDataString(unsubscribe), "/hangfire/login" })
         {

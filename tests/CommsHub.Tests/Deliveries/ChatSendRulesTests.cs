@@ -17,7 +17,8 @@ public sealed class ChatSendRulesTests : SqliteAppTest, IDisposable
 {
     private readonly ChatWebhookFake _chat = new();
 
-    protected override Dictionary<string, string?> Settings() => new(_chat.Configuration.Where(c => c.Key.Contains("Slack", StringComparison.Ordinal)));
+    protected override Dictionary<string, string?> Settings() =>
+        new(_chat.Configuration.Where(c => c.Key.Contains("Slack", StringComparison.Ordinal)).Append(SendConsumerCalls.NoScheduledRedrive));
 
     public void Dispose() => _chat.Dispose();
 

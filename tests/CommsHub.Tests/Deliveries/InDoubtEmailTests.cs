@@ -24,6 +24,7 @@ public abstract class InDoubtEmailTests(bool activityApi) : SqliteAppTest, IDisp
         ["Channels:Email:SendGrid:BaseUrl"] = SendGrid.Url,
         ["Channels:Email:From"] = "Acme Status <status@acme.example>",
         ["Channels:Email:SendGrid:ActivityApi"] = activityApi ? "true" : "false",
+        [SendConsumerCalls.NoScheduledRedrive.Key] = SendConsumerCalls.NoScheduledRedrive.Value,
     };
 
     public void Dispose()

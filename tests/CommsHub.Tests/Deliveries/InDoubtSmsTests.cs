@@ -23,6 +23,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         ["Channels:Sms:Twilio:AccountSid"] = TwilioFake.AccountSid,
         ["Channels:Sms:Twilio:AuthToken"] = TwilioFake.AuthToken,
         ["Channels:Sms:Twilio:BaseUrl"] = _twilio.Url,
+        [SendConsumerCalls.NoScheduledRedrive.Key] = SendConsumerCalls.NoScheduledRedrive.Value,
     };
 
     public void Dispose() => _twilio.Dispose();

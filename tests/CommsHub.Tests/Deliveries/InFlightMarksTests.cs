@@ -12,6 +12,8 @@ namespace CommsHub.Tests.Deliveries;
 /// </summary>
 public sealed class InFlightMarksTests : SqliteAppTest
 {
+    protected override Dictionary<string, string?> Settings() => new([SendConsumerCalls.NoScheduledRedrive]);
+
     private async Task<Guid> QueuedSmsAsync(int count)
     {
         var updateId = Guid.NewGuid();

@@ -12,6 +12,13 @@ namespace CommsHub.Tests.Deliveries;
 /// <summary>Calls the send consumer directly, with a message whose cancellation the test controls.</summary>
 internal static class SendConsumerCalls
 {
+    /// <summary>
+    /// Turns off the recurring deliveries-retry job. A test that calls the consumer itself and writes a state the redrive
+    /// acts on (an expired lease, a delivery handed back due at once) would otherwise race the product's own consumer,
+    /// which the job's command starts every 2 s: the test's call could find nothing, or its assertions a second claim.
+    /// </summary>
+    public static readonly KeyValuePair<string, string?> NoScheduledRedrive = new("Scheduling:Recurring:deliveries-retry", "-");
+
     public static async Task ConsumeAsync<TCommand, TAdapter>(IServiceProvider services, Channel channel, Func<int, TCommand> command,
         CancellationToken cancellationToken, TimeProvider? time = null)
         where TCommand : class

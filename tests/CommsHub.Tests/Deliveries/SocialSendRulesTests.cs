@@ -13,7 +13,8 @@ public sealed class SocialSendRulesTests : SqliteAppTest, IDisposable
 {
     private readonly MastodonFake _mastodon = new();
 
-    protected override Dictionary<string, string?> Settings() => SocialServices.Mastodon(_mastodon.Url);
+    protected override Dictionary<string, string?> Settings() =>
+        new(SocialServices.Mastodon(_mastodon.Url).Append(SendConsumerCalls.NoScheduledRedrive));
 
     public void Dispose() => _mastodon.Dispose();
 

@@ -24,6 +24,10 @@ public sealed class PlanningRecoveryTests : SqliteAppTest
         var updateId = Guid.Parse(incident["updates"]![0]!["id"]!.GetValue<string>());
         await Eventually.HoldsAsync(() => WithDbAsync(db => db.Deliveries.AnyAsync(d => d.UpdateId == updateId && d.Status == DeliveryStatus.Sandboxed)),
             "the sandboxed delivery is recorded");
+        // The planner marks the update planned after it has published the send commands, so the delivery can be
+        // recorded first: a test that then clears PlannedAt must not have the planner's last step set it again.
+        await Eventually.HoldsAsync(() => WithDbAsync(db => db.IncidentUpdates.AnyAsync(u => u.Id == updateId && u.PlannedAt != null)),
+            "the update is marked planned");
         return updateId;
     }
 

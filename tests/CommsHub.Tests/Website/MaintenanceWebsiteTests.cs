@@ -41,7 +41,7 @@ public sealed class MaintenanceWebsiteTests : SqliteAppTest
             return db.SaveChangesAsync();
         });
         App.Services.GetRequiredService<StatusChangeSignal>().Notify();
-        await Eventually.HoldsAsync(async () => (await PageAsync("/")).Contains("Database failover", StringComparison.Ordinal), "the page shows the seeded maintenances", TimeSpan.FromSeconds(10));
+        await Eventually.HoldsAsync(async () => (await PageAsync("/")).Contains("Database failover", StringComparison.Ordinal), "the page shows the seeded maintenances", TimeSpan.FromSeconds(20));
     }
 
     private async Task<string> PageAsync(string path, HttpStatusCode expected = HttpStatusCode.OK)

@@ -24,7 +24,7 @@ public sealed class StatusWebsiteTests : SqliteAppTest
     }
 
     private Task ShowsAsync(string path, string text) =>
-        Eventually.HoldsAsync(async () => (await PageAsync(path)).Contains(text, StringComparison.Ordinal), $"{path} shows '{text}'", TimeSpan.FromSeconds(10));
+        Eventually.HoldsAsync(async () => (await PageAsync(path)).Contains(text, StringComparison.Ordinal), $"{path} shows '{text}'", TimeSpan.FromSeconds(20));
 
     [Fact]
     public async Task The_page_tells_what_is_wrong_since_when_and_what_is_being_done()
@@ -131,7 +131,7 @@ public sealed class StatusWebsiteTests : SqliteAppTest
         {
             var html = await PageAsync($"/incidents/{id}");
             return Enumerable.Range(0, 41).All(i => html.Contains($"Update {i}<", StringComparison.Ordinal));
-        }, "every update of the burst is on the incident's page", TimeSpan.FromSeconds(10));
+        }, "every update of the burst is on the incident's page", TimeSpan.FromSeconds(20));
     }
 
     [Fact]
