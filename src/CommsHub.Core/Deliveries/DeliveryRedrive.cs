@@ -256,6 +256,12 @@ internal static class Abandonment
             .SetProperty(d => d.NextAttemptAt, next)
             .SetProperty(d => d.LeaseToken, (Guid?)null)
             .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        if (updated == 0)
+        {
+            // Settled by someone else since they were read (a sender's answer, a second give-up of the same batch):
+            // nothing happened here, so no attempt and no audit entry say it did. The transaction rolls back unused.
+            return 0;
+        }
         await AttemptWriter.WriteAsync(db, [.. held.Select(d => new DeliveryAttempt
         {
             DeliveryId = d.Id, Number = d.Attempts + increment, At = now, Provider = BusProvider, Outcome = status, Error = error,
