@@ -141,10 +141,11 @@ public sealed partial class ConsoleCampaignTests(Chromium chromium) : IAsyncLife
         var smsStatus = await _app.WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == id && d.Channel == Core.Common.Channel.Sms).Select(d => d.Status).SingleAsync());
         Assert.Equal(Core.Common.DeliveryStatus.Sandboxed, smsStatus);
 
-        // Once codes are assigned, the preview shows the first recipient's own.
-        await page.ReloadAsync();
+        // Once codes are assigned, the preview shows the first recipient's own, in the same page, and stops looking.
         await Expect(email.Locator("pre")).ToHaveTextAsync($"Hello {first.Name}, your free week: {codes[first.ExternalId]}");
         await Expect(sms.Locator("pre")).ToHaveTextAsync($"Hello Ann, your free week: {codes["c1"]}");
+        await Expect(page.Locator("#campaign-preview")).ToHaveAttributeAsync("data-live-done", "");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameCampaignPage === true"), "the page was reloaded");
 
         await page.GotoAsync(_app.Link("/console/campaigns"));
         var row = page.Locator($"#campaigns tr[data-id=\"{id}\"]");
@@ -214,7 +215,7 @@ public sealed partial class ConsoleCampaignTests(Chromium chromium) : IAsyncLife
         await Expect(Section(page, "Campaigns")).ToHaveCountAsync(0);
         var token = await page.Locator("input[name=__RequestVerificationToken]").First.InputValueAsync();
 
-        foreach (var path in new[] { "/console/campaigns", "/console/campaigns/new", $"/console/campaigns/{list}", $"/console/fragments/campaigns/{list}/report" })
+        foreach (var path in new[] { "/console/campaigns", "/console/campaigns/new", $"/console/campaigns/{list}", $"/console/fragments/campaigns/{list}/report", $"/console/fragments/campaigns/{list}/preview" })
         {
             var response = await page.GotoAsync(_app.Link(path));
             Assert.Equal(403, response!.Status);

@@ -1,6 +1,7 @@
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Campaigns;
@@ -65,6 +66,7 @@ public sealed class CampaignMessages(CommsHubDbContext db, CampaignOptOuts optOu
     public async Task<CampaignPreview> PreviewAsync(Campaign campaign, CancellationToken cancellationToken)
     {
         var template = await TemplateAsync(campaign, cancellationToken);
+        var sample = false;
         async Task<AudienceMember?> First(bool email) => await db.AudienceMembers.AsNoTracking()
             .Where(m => m.AudienceId == campaign.AudienceId && (email ? m.Email != null : m.Phone != null)).OrderBy(m => m.Id).FirstOrDefaultAsync(cancellationToken);
         async Task<Deliveries.MessageContent?> Render(AudienceMember? member)
@@ -73,8 +75,11 @@ public sealed class CampaignMessages(CommsHubDbContext db, CampaignOptOuts optOu
             {
                 return null;
             }
-            var code = (await CodesAsync(campaign.Id, [member.Id], cancellationToken)).GetValueOrDefault(member.Id)
-                ?? (campaign.CodePoolId is null ? null : SampleCode);
+            var code = (await CodesAsync(campaign.Id, [member.Id], cancellationToken)).GetValueOrDefault(member.Id);
+            if (code is null && campaign.CodePoolId is not null)
+            {
+                (code, sample) = (SampleCode, true);
+            }
             return template.Render(new CampaignRecipient(member.ExternalId, member.Name, member.Locale, code));
         }
         EmailPreview? email = null;
@@ -87,7 +92,7 @@ public sealed class CampaignMessages(CommsHubDbContext db, CampaignOptOuts optOu
         {
             sms = new SmsPreview(s.Phone!, sc.Text);
         }
-        return new CampaignPreview(email, sms);
+        return new CampaignPreview(email, sms) { SampleCode = sample };
     }
 
     /// <summary>Stands in for a code in a preview before codes are assigned.</summary>
@@ -98,4 +103,9 @@ public sealed record EmailPreview(string To, string Subject, string Text, string
 
 public sealed record SmsPreview(string To, string Body);
 
-public sealed record CampaignPreview(EmailPreview? Email, SmsPreview? Sms);
+public sealed record CampaignPreview(EmailPreview? Email, SmsPreview? Sms)
+{
+    /// <summary>A recipient shown has no code yet (<see cref="CampaignMessages.SampleCode"/> stands in): the console looks again while it is sent.</summary>
+    [JsonIgnore]
+    public bool SampleCode { get; init; }
+}

@@ -28,9 +28,10 @@ public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient
 
 /// <param name="Until">When the claim runs out unless renewed (<see cref="DeliveryLeases.RenewAsync"/>).</param>
 /// <param name="UpdateId">With <paramref name="Channel"/> and <paramref name="Batch"/>, the batch the lease was taken in: its rows are found by
-/// the batch's index, so the lease token itself needs none (and a claim, which changes no indexed column, can be a HOT update).</param>
-public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries, DateTimeOffset Until = default,
-    Guid UpdateId = default, int Batch = 0);
+/// the batch's index, so the lease token itself needs none (and a claim, which changes no indexed column, can be a HOT update).
+/// No defaults: a lease with an empty update id or batch 0 would find none of its rows (or another batch's) and fail silently.</param>
+public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries, DateTimeOffset Until,
+    Guid UpdateId, int Batch);
 
 /// <summary>
 /// A sender claims the queued deliveries of a batch before it sends them. The claim is one

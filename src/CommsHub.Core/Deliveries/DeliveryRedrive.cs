@@ -166,6 +166,8 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
                         && d.Attempts >= (d.Channel == Channel.Webhook ? webhookMax : otherMax))
             .Select(d => new { d.UpdateId, d.Channel, d.Batch })
             .Distinct()
+            // In the batch index's order: which 100 a crowded sweep takes first is then the same every run, not the planner's whim.
+            .OrderBy(b => b.UpdateId).ThenBy(b => b.Channel).ThenBy(b => b.Batch)
             .Take(100)
             .ToListAsync(cancellationToken);
         foreach (var b in batches)

@@ -48,6 +48,33 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
     private static TimeSpan Interval(bool sending, DateTimeOffset now, DateTimeOffset started, long tookMs) =>
         sending && now - started < Recent ? TimeSpan.FromTicks(Math.Max(Fresh.Ticks, 4 * tookMs * TimeSpan.TicksPerMillisecond)) : Settled;
 
+    /// <summary>
+    /// The loop both kinds share: in the candidates' order until the run's <see cref="Budget"/> is spent, each one whose
+    /// last count is older than its <see cref="Interval"/> is counted (<paramref name="countAsync"/> says whether it was).
+    /// </summary>
+    private static async Task<int> CountDueAsync<T>(IReadOnlyList<T> candidates, Stopwatch run, DateTimeOffset now,
+        Func<T, (DateTimeOffset? TalliedAt, TimeSpan Interval)> due, Func<T, Task<bool>> countAsync)
+    {
+        var counted = 0;
+        foreach (var candidate in candidates)
+        {
+            if (run.Elapsed > Budget)
+            {
+                break;
+            }
+            var (talliedAt, interval) = due(candidate);
+            if (talliedAt is { } at && now - at < interval)
+            {
+                continue;
+            }
+            if (await countAsync(candidate))
+            {
+                counted++;
+            }
+        }
+        return counted;
+    }
+
     private async Task<int> RefreshUpdatesAsync(Stopwatch run, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -59,13 +86,8 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             .Select(u => new { u.Id, u.CreatedAt, u.PlannedAt, u.TalliedAt, u.Tally })
             .Take(500)
             .ToListAsync(cancellationToken);
-        var counted = 0;
-        foreach (var update in candidates)
+        return await CountDueAsync(candidates, run, now, update =>
         {
-            if (run.Elapsed > Budget)
-            {
-                break;
-            }
             // While deliveries are queued (or it was never counted, or only before its audience was planned), every
             // few seconds; once nothing is queued only provider callbacks change it, so every few minutes; and nothing
             // for an update older than an hour with nothing queued beyond that. The largest are counted no more than
@@ -73,27 +95,24 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             var last = Read(update.Tally);
             var countedAfterPlan = update.PlannedAt is { } planned && update.TalliedAt > planned;
             var sending = last is null || !countedAfterPlan || last.Channels.Values.Any(c => c.GetValueOrDefault("queued") > 0);
-            var interval = Interval(sending, now, update.CreatedAt, last?.TookMs ?? 0);
-            if (update.TalliedAt is { } at && now - at < interval)
-            {
-                continue;
-            }
+            return (update.TalliedAt, Interval(sending, now, update.CreatedAt, last?.TookMs ?? 0));
+        }, async update =>
+        {
             var watch = Stopwatch.StartNew();
             if (await queries.ReportAsync(update.Id, cancellationToken) is not { } report)
             {
-                continue;
+                return false;
             }
             var tally = JsonSerializer.Serialize(Stored.From(report, watch.ElapsedMilliseconds), Json);
             var countedAt = time.GetUtcNow();
             await db.IncidentUpdates.Where(u => u.Id == update.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(u => u.Tally, tally).SetProperty(u => u.TalliedAt, countedAt), cancellationToken);
-            counted++;
             if (watch.Elapsed > TimeSpan.FromSeconds(1))
             {
                 logger.LogInformation("Counted the {Audience} deliveries of update {UpdateId} in {Ms} ms", report.Audience, update.Id, watch.ElapsedMilliseconds);
             }
-        }
-        return counted;
+            return true;
+        });
     }
 
     private async Task<int> RefreshCampaignsAsync(Stopwatch run, CancellationToken cancellationToken)
@@ -109,24 +128,17 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             .Select(c => new { c.Id, c.Status, c.CreatedAt, c.SendAt, c.SentAt, c.CancelledAt, c.TalliedAt, c.Tally })
             .Take(500)
             .ToListAsync(cancellationToken);
-        var counted = 0;
-        foreach (var campaign in candidates)
+        return await CountDueAsync(candidates, run, now, campaign =>
         {
-            if (run.Elapsed > Budget)
-            {
-                break;
-            }
             // A count from before it was sent or cancelled may be of a plan still being written, or of deliveries
             // the cancel was about to withdraw: not a settled one. A scheduled campaign changes only when it starts.
             var last = CampaignTally.Read(campaign.Id, campaign.Tally);
             var changedAt = campaign.CancelledAt ?? campaign.SentAt;
             var sending = campaign.Status == CampaignStatus.Sending || last is null
                           || (changedAt is { } changed && last.CountedAt <= changed) || last.Queued > 0;
-            var interval = Interval(sending, now, campaign.SendAt ?? campaign.CreatedAt, CampaignTally.TookMs(campaign.Tally));
-            if (campaign.TalliedAt is { } at && now - at < interval)
-            {
-                continue;
-            }
+            return (campaign.TalliedAt, Interval(sending, now, campaign.SendAt ?? campaign.CreatedAt, CampaignTally.TookMs(campaign.Tally)));
+        }, async campaign =>
+        {
             // Claimed before counting: a redemption during the count clears TalliedAt, this count's write then misses,
             // and the next run counts again. The count is stamped with when it began, so nothing that happened during
             // it is taken as counted.
@@ -135,23 +147,22 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
             if (await db.Campaigns.Where(c => c.Id == campaign.Id && c.TalliedAt == previous)
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.TalliedAt, began), cancellationToken) == 0)
             {
-                continue;
+                return false;
             }
             var watch = Stopwatch.StartNew();
             if (await campaigns.CountAsync(campaign.Id, began, cancellationToken) is not { } counts)
             {
-                continue;
+                return false;
             }
             var tally = CampaignTally.Write(counts, watch.ElapsedMilliseconds);
             await db.Campaigns.Where(c => c.Id == campaign.Id && c.TalliedAt == began)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Tally, tally), cancellationToken);
-            counted++;
             if (watch.Elapsed > TimeSpan.FromSeconds(1))
             {
                 logger.LogInformation("Counted the report of campaign {CampaignId} ({Audience} members) in {Ms} ms", campaign.Id, counts.Report.Audience, watch.ElapsedMilliseconds);
             }
-        }
-        return counted;
+            return true;
+        });
     }
 
     /// <summary>The report as last counted, or null when it has not been yet.</summary>

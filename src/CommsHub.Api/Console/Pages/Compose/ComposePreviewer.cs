@@ -84,7 +84,9 @@ internal sealed class ComposePreviewer(CommsHubDbContext db, IncidentService inc
         var counts = new List<AudienceCount>();
         foreach (var channel in SubscriberChannels.Where(c => update.Channels.Count == 0 || update.Channels.Contains(c)))
         {
-            var count = await AudiencePlanner.Audience(db, channel, componentIds).Take(AudienceCap + 1).CountAsync(ct);
+            // Ordered only so the capped count says which rows it stops at (EF warns of a limit without an order); the
+            // (channel, status, id) index serves it.
+            var count = await AudiencePlanner.Audience(db, channel, componentIds).OrderBy(s => s.Id).Take(AudienceCap + 1).CountAsync(ct);
             counts.Add(new AudienceCount(channel, count, count > AudienceCap));
         }
         return counts;
