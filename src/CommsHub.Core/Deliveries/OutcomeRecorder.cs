@@ -21,14 +21,12 @@ public sealed class OutcomeRecorder
     private static readonly ResiliencePropertyKey<long> Until = new("commshub.record.until");
 
     private readonly IServiceScopeFactory _scopes;
-    private readonly PipelineGate _gate;
     private readonly TimeSpan _budget;
     private readonly ResiliencePipeline _pipeline;
 
-    public OutcomeRecorder(IServiceScopeFactory scopes, PipelineGate gate, IOptions<LeaseOptions> leases, ILogger<OutcomeRecorder> logger)
+    public OutcomeRecorder(IServiceScopeFactory scopes, IOptions<LeaseOptions> leases, ILogger<OutcomeRecorder> logger)
     {
         _scopes = scopes;
-        _gate = gate;
         _budget = leases.Value.Duration;
         _pipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -59,10 +57,9 @@ public sealed class OutcomeRecorder
         {
             await _pipeline.ExecuteAsync(static async (_, state) =>
             {
-                using var slot = await state._gate.EnterAsync(CancellationToken.None);
                 await using var scope = state._scopes.CreateAsyncScope();
                 await state.write(scope.ServiceProvider);
-            }, context, (_scopes, _gate, write));
+            }, context, (_scopes, write));
         }
         finally
         {

@@ -28,7 +28,6 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     OutboundMessages messages,
     IPersonalContent personal,
     OutcomeRecorder recorder,
-    PipelineGate gate,
     IServiceScopeFactory scopes,
     TimeProvider time,
     ILogger<SendConsumer<TCommand, TAdapter>> logger) : IConsumer<TCommand>
@@ -39,11 +38,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     {
         var ct = context.CancellationToken;
         var (updateId, batch) = DeliveryCommands.Read(context.Message);
-        DeliveryLease lease;
-        using (await gate.EnterAsync(ct))
-        {
-            lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct);
-        }
+        var lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct);
         if (lease.Deliveries.Count == 0)
         {
             return; // already sent, or held by another sender: a redelivered command sends nothing twice

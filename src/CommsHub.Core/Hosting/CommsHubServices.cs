@@ -82,7 +82,6 @@ public static class CommsHubServices
         services.AddScoped<UpdateContentLoader>();
         services.AddScoped<DeliveryLeases>();
         services.AddSingleton<OutcomeRecorder>();
-        services.AddPipelineGate();
         services.AddScoped<IncidentService>();
         services.AddScoped<IncidentCorrections>();
         services.AddScoped<Postmortems>();
