@@ -2,24 +2,32 @@ using CommsHub.Core.Common;
 
 namespace CommsHub.Core.Campaigns;
 
-/// <summary>Codes imported to be handed out, each to one recipient only.</summary>
+/// <summary>
+/// Codes imported to be handed out, each to one recipient only. They are handed out in their import order
+/// (<see cref="PoolCode.Ordinal"/>): <see cref="Taken"/> is the pool's cursor, moved in the same transaction that records
+/// the assignments (<see cref="CodeAssignment"/>), so taking a code writes one row (the assignment), not two.
+/// </summary>
 public sealed class CodePool
 {
     public Guid Id { get; init; } = Ids.New();
     public int Count { get; set; }
+
+    /// <summary>How many codes, from ordinal 1 on, have been handed out; the next to give is <c>Taken + 1</c>.</summary>
+    public int Taken { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The codes still to give.</summary>
+    public int Free => Count - Taken;
 }
 
-/// <summary>
-/// One code of a pool. <see cref="AssignedAt"/> is set in the same statement that assigns it to a recipient
-/// (<see cref="CampaignCode"/>), so the free codes are an index scan, not an anti-join over every assignment.
-/// </summary>
+/// <summary>One code of a pool, numbered from 1 in the order of the imported file.</summary>
 public sealed class PoolCode
 {
     public Guid Id { get; init; } = Ids.New();
     public Guid PoolId { get; init; }
+    public int Ordinal { get; init; }
     public required string Code { get; init; }
-    public DateTimeOffset? AssignedAt { get; set; }
 }
 
 /// <summary>

@@ -10,7 +10,8 @@ namespace CommsHub.Core.Campaigns;
 public sealed record CodePoolResult(Guid Id, int Count);
 
 /// <summary>
-/// Imports codes, one a line under a <c>code</c> header, streamed and written in chunks in one transaction. A
+/// Imports codes, one a line under a <c>code</c> header, streamed and written in chunks in one transaction, numbered
+/// in the file's order (the order they are handed out in). A
 /// pool is all or nothing: a repeated code (in the file, caught by the unique (pool, code) key too) or a bad line
 /// refuses the whole file, with the lines named, since a pool with a code missing would be short for its audience.
 /// On PostgreSQL the codes go to the table through one binary <c>COPY</c> as they are read (cancelled at the first bad
@@ -30,7 +31,7 @@ public sealed class CodePoolImport(CommsHubDbContext db, TimeProvider time)
         db.ChangeTracker.Clear();
         var copy = db.Provider == DatabaseProvider.PostgreSql
             ? await ((NpgsqlConnection)db.Database.GetDbConnection()).BeginBinaryImportAsync(
-                "COPY pool_codes (id, pool_id, code) FROM STDIN (FORMAT BINARY)", cancellationToken)
+                "COPY pool_codes (id, pool_id, ordinal, code) FROM STDIN (FORMAT BINARY)", cancellationToken)
             : null;
         if (copy is not null)
         {
@@ -91,11 +92,11 @@ public sealed class CodePoolImport(CommsHubDbContext db, TimeProvider time)
                         await copy.StartRowAsync(cancellationToken);
                         await copy.WriteAsync(Ids.New(), NpgsqlDbType.Uuid, cancellationToken);
                         await copy.WriteAsync(pool.Id, NpgsqlDbType.Uuid, cancellationToken);
+                        await copy.WriteAsync(++count, NpgsqlDbType.Integer, cancellationToken);
                         await copy.WriteAsync(code, NpgsqlDbType.Text, cancellationToken);
-                        count++;
                         continue;
                     }
-                    chunk.Add(new PoolCode { PoolId = pool.Id, Code = code });
+                    chunk.Add(new PoolCode { PoolId = pool.Id, Ordinal = count + chunk.Count + 1, Code = code });
                     if (chunk.Count == ChunkSize)
                     {
                         count += await FlushAsync(chunk, cancellationToken);

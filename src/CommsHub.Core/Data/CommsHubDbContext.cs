@@ -317,14 +317,18 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(m => new { m.AudienceId, m.Id });
             e.HasOne<Campaigns.Audience>().WithMany().HasForeignKey(m => m.AudienceId).OnDelete(DeleteBehavior.Cascade);
         });
-        modelBuilder.Entity<Campaigns.CodePool>(e => e.ToTable("code_pools"));
+        modelBuilder.Entity<Campaigns.CodePool>(e =>
+        {
+            e.ToTable("code_pools");
+            e.Ignore(p => p.Free);
+        });
         modelBuilder.Entity<Campaigns.PoolCode>(e =>
         {
             e.ToTable("pool_codes");
             e.Property(c => c.Code).HasMaxLength(100);
             e.HasIndex(c => new { c.PoolId, c.Code }).IsUnique();
-            // Free codes, in order: the assignment reads the first n of them.
-            e.HasIndex(c => new { c.PoolId, c.Id }).HasFilter("assigned_at IS NULL").HasDatabaseName("ix_pool_codes_free");
+            // The assignment reads the next n codes after the pool's cursor.
+            e.HasIndex(c => new { c.PoolId, c.Ordinal }).IsUnique();
             e.HasOne<Campaigns.CodePool>().WithMany().HasForeignKey(c => c.PoolId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Campaigns.Campaign>(e =>

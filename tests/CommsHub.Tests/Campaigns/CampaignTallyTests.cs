@@ -72,7 +72,8 @@ public sealed class CampaignTallyTests : SqliteAppTest
                 Audience = await db.Audiences.Where(a => a.Id == campaign.AudienceId).Select(a => a.Count).SingleAsync(),
                 Codes = await db.CampaignCodes.CountAsync(c => c.CampaignId == id),
                 Redeemed = await db.CampaignCodes.CountAsync(c => c.CampaignId == id && c.RedeemedAt != null),
-                Free = await db.PoolCodes.CountAsync(p => p.PoolId == campaign.CodePoolId && p.AssignedAt == null),
+                // Counted from the codes themselves, not from the pool's cursor the product reads.
+                Free = await db.PoolCodes.CountAsync(p => p.PoolId == campaign.CodePoolId && !db.CampaignCodes.Any(c => c.CodeId == p.Id)),
                 Channels = Flat(rows.GroupBy(r => (r.Channel.ToWire(), r.Status.ToWire())).ToDictionary(g => g.Key, g => g.Count())),
             };
         });
