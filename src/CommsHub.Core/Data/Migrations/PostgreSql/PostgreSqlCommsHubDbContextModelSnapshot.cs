@@ -478,6 +478,10 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("Taken")
+                        .HasColumnType("integer")
+                        .HasColumnName("taken");
+
                     b.HasKey("Id")
                         .HasName("pk_code_pools");
 
@@ -491,15 +495,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset?>("AssignedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("assigned_at");
-
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("code");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer")
+                        .HasColumnName("ordinal");
 
                     b.Property<Guid>("PoolId")
                         .HasColumnType("uuid")
@@ -512,9 +516,9 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .IsUnique()
                         .HasDatabaseName("ix_pool_codes_pool_id_code");
 
-                    b.HasIndex("PoolId", "Id")
-                        .HasDatabaseName("ix_pool_codes_free")
-                        .HasFilter("assigned_at IS NULL");
+                    b.HasIndex("PoolId", "Ordinal")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pool_codes_pool_id_ordinal");
 
                     b.ToTable("pool_codes", (string)null);
                 });

@@ -470,6 +470,10 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<int>("Taken")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("taken");
+
                     b.HasKey("Id")
                         .HasName("pk_code_pools");
 
@@ -483,15 +487,15 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
-                    b.Property<long?>("AssignedAt")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("assigned_at");
-
                     b.Property<string>("Code")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("TEXT")
                         .HasColumnName("code");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ordinal");
 
                     b.Property<Guid>("PoolId")
                         .HasColumnType("TEXT")
@@ -504,9 +508,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .IsUnique()
                         .HasDatabaseName("ix_pool_codes_pool_id_code");
 
-                    b.HasIndex("PoolId", "Id")
-                        .HasDatabaseName("ix_pool_codes_free")
-                        .HasFilter("assigned_at IS NULL");
+                    b.HasIndex("PoolId", "Ordinal")
+                        .IsUnique()
+                        .HasDatabaseName("ix_pool_codes_pool_id_ordinal");
 
                     b.ToTable("pool_codes", (string)null);
                 });
