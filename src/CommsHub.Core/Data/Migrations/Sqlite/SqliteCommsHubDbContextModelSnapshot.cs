@@ -1588,23 +1588,6 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasConstraintName("fk_campaigns_code_pools_code_pool_id");
                 });
 
-            modelBuilder.Entity("CommsHub.Core.Campaigns.CampaignCode", b =>
-                {
-                    b.HasOne("CommsHub.Core.Campaigns.Campaign", null)
-                        .WithMany()
-                        .HasForeignKey("CampaignId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_campaign_codes_campaigns_campaign_id");
-
-                    b.HasOne("CommsHub.Core.Campaigns.PoolCode", null)
-                        .WithMany()
-                        .HasForeignKey("CodeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_campaign_codes_pool_codes_code_id");
-                });
-
             modelBuilder.Entity("CommsHub.Core.Campaigns.PoolCode", b =>
                 {
                     b.HasOne("CommsHub.Core.Campaigns.CodePool", null)
