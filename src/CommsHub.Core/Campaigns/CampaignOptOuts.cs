@@ -13,14 +13,14 @@ namespace CommsHub.Core.Campaigns;
 
 /// <summary>
 /// The one-click way out of campaigns: each campaign email carries a link (and RFC 8058 headers) whose token names
-/// its address; using it records a keyed hash of the address, and no later campaign reaches it. Status
+/// its address by its keyed hash; using it records that hash, and no later campaign reaches the address. Status
 /// subscriptions are untouched: leaving marketing-like mail must not silence incident notices.
 /// </summary>
 /// <remarks>
 /// The token is <c>2.&lt;channel&gt;.&lt;address hash&gt;.&lt;mac&gt;</c>: the address's keyed hash (the value an
 /// opt-out records and the planner compares) in base64url, and the first 16 bytes of an HMAC-SHA256 of everything
 /// before the last dot, under a key derived from the hash key for this purpose alone. A token is made once per
-/// recipient of every campaign email; this costs two HMACs (about 1 µs) where Data Protection cost about 10 µs, the
+/// recipient of every campaign email; this costs two HMACs (about 1.5 µs) where Data Protection cost about 10 µs, the
 /// largest campaign-specific cost of a million-recipient send. Links sent before carry a Data Protection token
 /// (<c>CfDJ8…</c>, never a dot in it): they keep working.
 /// </remarks>
@@ -120,34 +120,29 @@ public sealed class CampaignOptOuts(CommsHubDbContext db, AddressHasher hasher, 
         {
             return false;
         }
+        // The MAC is checked first, and as text: it covers the text before it, so no other spelling of the same
+        // channel, hash or MAC bytes passes, and nothing a stranger wrote is parsed further.
+        Span<byte> text = stackalloc byte[token.Length];
+        Encoding.ASCII.GetBytes(token, text);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        Sign(text[..signedLength], mac);
+        Span<byte> expected = stackalloc byte[Base64Url.GetEncodedLength(MacBytes)];
+        Base64Url.EncodeToUtf8(mac[..MacBytes], expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, text[(signedLength + 1)..]))
+        {
+            return false;
+        }
         var parts = token.AsSpan(Version.Length, signedLength - Version.Length);
         var dot = parts.IndexOf('.');
-        if (dot < 0 || !Wire.TryParse(parts[..dot].ToString(), out channel))
-        {
-            return false;
-        }
         Span<byte> hashBytes = stackalloc byte[AddressHasher.HashBytes];
-        Span<byte> mac = stackalloc byte[MacBytes];
-        if (!Decodes(parts[(dot + 1)..], hashBytes) || !Decodes(token.AsSpan(signedLength + 1), mac))
-        {
-            return false;
-        }
-        // The MAC covers the text itself, so no other spelling of the same channel or bytes passes.
-        Span<byte> signed = stackalloc byte[signedLength];
-        Encoding.ASCII.GetBytes(token.AsSpan(0, signedLength), signed);
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        Sign(signed, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected[..MacBytes], mac))
+        if (dot < 0 || !Wire.TryParse(parts[..dot].ToString(), out channel)
+            || Base64Url.DecodeFromChars(parts[(dot + 1)..], hashBytes, out _, out var written) != OperationStatus.Done || written != hashBytes.Length)
         {
             return false;
         }
         hash = Convert.ToHexStringLower(hashBytes);
         return true;
     }
-
-    // Exactly the bytes the destination holds; bad text is an answer (false), not an exception.
-    private static bool Decodes(ReadOnlySpan<char> text, Span<byte> destination) =>
-        Base64Url.DecodeFromChars(text, destination, out _, out var written) == OperationStatus.Done && written == destination.Length;
 
     // Links sent before the MAC token: Data Protection of "<channel>:<address>".
     private bool TryReadLegacy(string token, out Channel channel, out string hash)
