@@ -154,7 +154,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             // Partial indexes: a row enters them only when it has a provider id, or only while it is
             // queued, so planning and claiming a delivery maintain fewer indexes.
             e.HasIndex(d => d.ProviderMessageId).HasFilter("provider_message_id IS NOT NULL");
-            e.HasIndex(d => new { d.Status, d.NextAttemptAt }).HasFilter("status = 'queued'");
+            // The redrive's candidates (DeliveryRedrive.Candidates): due again, or created long enough ago.
+            e.HasIndex(d => new { d.NextAttemptAt, d.CreatedAt }).HasFilter("status = 'queued'").HasDatabaseName("ix_deliveries_queued");
             // The console's "failed deliveries of this update": a row enters only when it fails.
             e.HasIndex(d => new { d.UpdateId, d.Status, d.Id }).HasFilter("status IN ('failed', 'bounced', 'suppressed')")
                 .HasDatabaseName("ix_deliveries_update_unsuccessful");
