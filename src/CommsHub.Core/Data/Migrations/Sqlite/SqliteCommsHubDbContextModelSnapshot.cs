@@ -734,12 +734,12 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_deliveries_messages")
                         .HasFilter("kind NOT IN ('incident_update', 'maintenance')");
 
+                    b.HasIndex("NextAttemptAt", "CreatedAt")
+                        .HasDatabaseName("ix_deliveries_queued")
+                        .HasFilter("status = 'queued'");
+
                     b.HasIndex("Recipient", "Id")
                         .HasDatabaseName("ix_deliveries_recipient_id");
-
-                    b.HasIndex("Status", "NextAttemptAt")
-                        .HasDatabaseName("ix_deliveries_status_next_attempt_at")
-                        .HasFilter("status = 'queued'");
 
                     b.HasIndex("UpdateId", "Id")
                         .HasDatabaseName("ix_deliveries_update_id_id");
