@@ -19,11 +19,13 @@ public sealed class RedriveBoundTests : SqliteAppTest
         var updateId = Guid.Parse(incident["updates"]![0]!["id"]!.GetValue<string>());
         await Eventually.HoldsAsync(() => WithDbAsync(db => db.Deliveries.AnyAsync(d => d.UpdateId == updateId && d.Status != DeliveryStatus.Queued)),
             "the sandboxed delivery is recorded");
-        // As a sender leaves it that failed after its claim every time: queued, lease run out, the schedule's claims used up.
+        // As a sender leaves it that failed after its claim every time: queued, lease run out, the schedule's claims used up,
+        // and so created at least a lease before its lease ran out.
         var max = RetryPolicy.MaxAttempts(Channel.Email);
         var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var created = past - DeliveryLeases.LeaseDuration - TimeSpan.FromMinutes(1);
         await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).ExecuteUpdateAsync(s => s
-            .SetProperty(d => d.Status, DeliveryStatus.Queued).SetProperty(d => d.Attempts, max)
+            .SetProperty(d => d.Status, DeliveryStatus.Queued).SetProperty(d => d.Attempts, max).SetProperty(d => d.CreatedAt, created)
             .SetProperty(d => d.LeaseToken, Guid.NewGuid()).SetProperty(d => d.LeaseUntil, past)));
 
         // A run of the recurring deliveries-retry job may overlap this call, which then does nothing: call until a run
