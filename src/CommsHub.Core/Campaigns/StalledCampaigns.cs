@@ -30,7 +30,7 @@ public sealed class StalledCampaigns(CommsHubDbContext db) : IUnplannedWork
             foreach (var channel in new[] { Channel.Email, Channel.Sms })
             {
                 var newest = await db.Deliveries.Where(d => d.UpdateId == campaign.Id && d.Channel == channel)
-                    .OrderByDescending(d => d.Batch).Select(d => (DateTimeOffset?)d.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+                    .OrderByDescending(d => d.Id).Select(d => (DateTimeOffset?)d.CreatedAt).FirstOrDefaultAsync(cancellationToken);
                 if (newest > last)
                 {
                     last = newest.Value;

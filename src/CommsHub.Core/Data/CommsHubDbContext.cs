@@ -145,7 +145,9 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(d => d.LastError).HasMaxLength(2000);
             e.Property(d => d.Rendered).HasMaxLength(100_000);
             e.HasIndex(d => new { d.UpdateId, d.SubscriberId, d.Channel }).IsUnique();
-            e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch });
+            // A sender's claim and its lease's rows: only queued rows enter it, so recording an outcome inserts nothing
+            // here, and no index a claim could take instead competes with it (docs/benchmarks.md, "Plans that flip").
+            e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch }).HasFilter("status = 'queued'").HasDatabaseName("ix_deliveries_queued_batches");
             // An update's deliveries page by id (the console, the API, the CSV export). Without it PostgreSQL
             // walks the primary key from the oldest delivery ever made, filtering on the update: 3.7 s a
             // page at 3,000,000 older rows (docs/benchmarks.md, "History").
@@ -163,8 +165,9 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.HasIndex(d => new { d.Recipient, d.Id });
             // Written by hand-made bulk inserts too: an update's deliveries need not name their kind.
             e.Property(d => d.Kind).HasDefaultValue(DeliveryKind.IncidentUpdate).HasSentinel(DeliveryKind.IncidentUpdate);
-            // "Which confirmations and notices went out": the few rows that are not an update's enter it.
-            e.HasIndex(d => new { d.Kind, d.Id }).HasFilter("kind NOT IN ('incident_update', 'maintenance')").HasDatabaseName("ix_deliveries_messages");
+            // "Which confirmations and notices went out": the few rows that are not an update's or a campaign's enter it
+            // (a campaign's are many, and found by its id like an update's).
+            e.HasIndex(d => new { d.Kind, d.Id }).HasFilter("kind NOT IN ('incident_update', 'maintenance', 'campaign')").HasDatabaseName("ix_deliveries_messages");
         });
         modelBuilder.Entity<InFlightMark>(e =>
         {

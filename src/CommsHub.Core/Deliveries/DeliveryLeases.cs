@@ -77,7 +77,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                     .SetProperty(d => d.LeaseUntil, until)
                     .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
             rows = claimed == 0 ? [] : await db.Deliveries.AsNoTracking()
-                .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.LeaseToken == token)
+                .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued && d.LeaseToken == token)
                 .Select(d => new ClaimedRow(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.PreviousLeaseToken, d.Kind.ToWire()))
                 .ToListAsync(cancellationToken);
         }
@@ -139,14 +139,16 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             await MarkInFlightAsync(lease, through, doubt.Values.Min());
         }
         // The dead sender's marks cover nothing it holds any more: everything it held was just claimed.
-        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !db.Deliveries.Any(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch && d.LeaseToken == m.LeaseToken))
+        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !db.Deliveries.Any(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
+            && d.Status == DeliveryStatus.Queued && d.LeaseToken == m.LeaseToken))
             .ExecuteDeleteAsync(CancellationToken.None);
         return doubt;
     }
 
-    // The lease's rows, through the batch's index.
+    // The lease's rows, through the queued batches' index (a leased row is queued: every outcome ends its lease, and
+    // one a provider's callback settled first is no longer the sender's to hold).
     private IQueryable<Delivery> Held(Guid updateId, Channel channel, int batch, Guid token) =>
-        db.Deliveries.Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.LeaseToken == token);
+        db.Deliveries.Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued && d.LeaseToken == token);
 
     private IQueryable<Delivery> Held(DeliveryLease lease) => Held(lease.UpdateId, lease.Channel, lease.Batch, lease.Token);
 

@@ -141,7 +141,7 @@ public sealed class Housekeeping(
         // In-flight marks a sender left when it stopped (a crash, a lost broker connection) cover no held delivery
         // once their deliveries were claimed again or recorded: they put nothing in doubt any more.
         await db.InFlightMarks.Where(m => !db.Deliveries.Any(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
-            && d.LeaseToken == m.LeaseToken)).ExecuteDeleteAsync(cancellationToken);
+            && d.Status == Common.DeliveryStatus.Queued && d.LeaseToken == m.LeaseToken)).ExecuteDeleteAsync(cancellationToken);
         // A confirmation's or a notice's sealed content (links, a webhook secret) goes with its deliveries.
         var messages = await db.Messages.Where(m => m.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
         var audit = await PruneAuditAsync(now - r.Audit, cancellationToken);
