@@ -742,7 +742,7 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
 
                     b.HasIndex("Kind", "Id")
                         .HasDatabaseName("ix_deliveries_messages")
-                        .HasFilter("kind NOT IN ('incident_update', 'maintenance')");
+                        .HasFilter("kind NOT IN ('incident_update', 'maintenance', 'campaign')");
 
                     b.HasIndex("NextAttemptAt", "CreatedAt")
                         .HasDatabaseName("ix_deliveries_queued")
@@ -755,7 +755,8 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasDatabaseName("ix_deliveries_update_id_id");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
-                        .HasDatabaseName("ix_deliveries_update_id_channel_batch");
+                        .HasDatabaseName("ix_deliveries_queued_batches")
+                        .HasFilter("status = 'queued'");
 
                     b.HasIndex("UpdateId", "Status", "Id")
                         .HasDatabaseName("ix_deliveries_update_unsuccessful")

@@ -732,7 +732,7 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("Kind", "Id")
                         .HasDatabaseName("ix_deliveries_messages")
-                        .HasFilter("kind NOT IN ('incident_update', 'maintenance')");
+                        .HasFilter("kind NOT IN ('incident_update', 'maintenance', 'campaign')");
 
                     b.HasIndex("NextAttemptAt", "CreatedAt")
                         .HasDatabaseName("ix_deliveries_queued")
@@ -745,7 +745,8 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_deliveries_update_id_id");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
-                        .HasDatabaseName("ix_deliveries_update_id_channel_batch");
+                        .HasDatabaseName("ix_deliveries_queued_batches")
+                        .HasFilter("status = 'queued'");
 
                     b.HasIndex("UpdateId", "Status", "Id")
                         .HasDatabaseName("ix_deliveries_update_unsuccessful")
