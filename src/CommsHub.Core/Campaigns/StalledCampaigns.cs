@@ -9,9 +9,9 @@ namespace CommsHub.Core.Campaigns;
 /// <summary>
 /// Campaigns left <c>sending</c> whose planner stopped: its send request was lost (an error queue, a virtual host with
 /// no planner queue bound yet) and nothing else would ever finish the plan. A campaign counts as stalled when it
-/// started sending (<see cref="Campaign.SendAt"/>) before <c>before</c> and its newest planned page is older too; the
-/// newest page is the highest batch of each channel, read from the (campaign, channel, batch) index, so this costs two
-/// index look-ups per sending campaign however large it is. Planning again keeps each member's code and delivery.
+/// started sending (<see cref="Campaign.SendAt"/>) before <c>before</c> and its newest delivery is older too; the newest
+/// is the highest id (ids grow with time), read from the (update, id) index, so this costs one index look-up per sending
+/// campaign however large it is. Planning again keeps each member's code and delivery.
 /// </summary>
 public sealed class StalledCampaigns(CommsHubDbContext db) : IUnplannedWork
 {
@@ -27,14 +27,11 @@ public sealed class StalledCampaigns(CommsHubDbContext db) : IUnplannedWork
         foreach (var campaign in sending)
         {
             var last = campaign.Since;
-            foreach (var channel in new[] { Channel.Email, Channel.Sms })
+            var newest = await db.Deliveries.Where(d => d.UpdateId == campaign.Id)
+                .OrderByDescending(d => d.Id).Select(d => (DateTimeOffset?)d.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+            if (newest > last)
             {
-                var newest = await db.Deliveries.Where(d => d.UpdateId == campaign.Id && d.Channel == channel)
-                    .OrderByDescending(d => d.Id).Select(d => (DateTimeOffset?)d.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-                if (newest > last)
-                {
-                    last = newest.Value;
-                }
+                last = newest.Value;
             }
             if (last < before)
             {
