@@ -4,7 +4,6 @@ using CommsHub.Core.Data;
 using CommsHub.Core.Deliveries;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CommsHub.Core.Campaigns;
@@ -16,123 +15,42 @@ namespace CommsHub.Core.Campaigns;
 /// member, channel) key and publishes one send command per provider request. Batch numbers follow from the page, so a
 /// redelivered request plans the same batches again, and finds them planned.
 /// </summary>
-/// <remarks>
-/// Pages are read in order here and planned by <see cref="Planners"/> planners side by side, each with its own scope
-/// (database connection): a page's plan is several round trips, most of them waiting on the database, and one planner
-/// at a time was the critical path of a large campaign while the database and the senders still had room. Codes stay
-/// a database fact whatever the order pages are planned in (the pool's cursor is taken in turn).
-/// </remarks>
-public sealed class CampaignPlanner(CommsHubDbContext db, IServiceScopeFactory scopes, TimeProvider time, ILogger<CampaignPlanner> logger) : IConsumer<CampaignSendRequested>
+public sealed class CampaignPlanner(CommsHubDbContext db, IDeliveryWriter writer, CodeAssignment codes, AddressHasher hasher, TimeProvider time,
+    ILogger<CampaignPlanner> logger) : IConsumer<CampaignSendRequested>
 {
     public const int PageSize = 1000;
     private const int SmsPerBatch = 100;
 
-    /// <summary>How many pages of one campaign are planned at the same time on PostgreSQL (SQLite has one writer: one).</summary>
-    public const int Planners = 2;
-
-    private sealed record Member(Guid Id, string? Email, string? Phone);
-
-    private sealed record Page(int Number, List<Member> Members);
-
     public async Task Consume(ConsumeContext<CampaignSendRequested> context)
     {
-        var campaign = await db.Campaigns.AsNoTracking().FirstOrDefaultAsync(c => c.Id == context.Message.CampaignId, context.CancellationToken);
+        var ct = context.CancellationToken;
+        var campaign = await db.Campaigns.AsNoTracking().FirstOrDefaultAsync(c => c.Id == context.Message.CampaignId, ct);
         if (campaign is not { Status: CampaignStatus.Sending })
         {
             return; // cancelled, or planned already
         }
-        // A planner that fails stops the others and the reading: the message is retried, and planning again is safe.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var ct = stop.Token;
-        var count = db.Provider == DatabaseProvider.PostgreSql ? Planners : 1;
-        var pages = System.Threading.Channels.Channel.CreateBounded<Page>(new System.Threading.Channels.BoundedChannelOptions(count) { SingleWriter = true });
-        var planners = Enumerable.Range(0, count).Select(_ => Task.Run(async () =>
-        {
-            try
-            {
-                return await PlanPagesAsync(campaign, pages.Reader, context, ct);
-            }
-            catch
-            {
-                await stop.CancelAsync();
-                throw;
-            }
-        }, CancellationToken.None)).ToList();
-        var cancelled = false;
-        try
-        {
-            var after = Guid.Empty;
-            var page = 0;
-            while (true)
-            {
-                if (page > 0 && await db.Campaigns.AnyAsync(c => c.Id == campaign.Id && c.Status == CampaignStatus.Cancelled, ct))
-                {
-                    cancelled = true;
-                    break;
-                }
-                var members = await db.AudienceMembers.AsNoTracking().Where(m => m.AudienceId == campaign.AudienceId && m.Id > after)
-                    .OrderBy(m => m.Id).Take(PageSize).Select(m => new Member(m.Id, m.Email, m.Phone)).ToListAsync(ct);
-                if (members.Count == 0)
-                {
-                    break;
-                }
-                page++;
-                after = members[^1].Id;
-                await pages.Writer.WriteAsync(new Page(page, members), ct);
-            }
-        }
-        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
-        {
-            // A planner failed: its exception is the one to report, below.
-        }
-        catch
-        {
-            // Reading failed: the planners stop too, and are waited for, so none outlives this message (a retry plans again).
-            await stop.CancelAsync();
-            pages.Writer.TryComplete();
-            try
-            {
-                await Task.WhenAll(planners);
-            }
-            catch (Exception)
-            {
-                // Stopped by the cancel above, or failed on their own: the reading's failure is reported.
-            }
-            throw;
-        }
-        finally
-        {
-            pages.Writer.TryComplete();
-        }
-        var planned = (await Task.WhenAll(planners)).Sum();
-        if (cancelled)
-        {
-            logger.LogInformation("Campaign {CampaignId} cancelled after {Planned} deliveries were planned", campaign.Id, planned);
-            return;
-        }
-        context.CancellationToken.ThrowIfCancellationRequested();
-        var at = time.GetUtcNow();
-        await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == CampaignStatus.Sending)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Sent).SetProperty(c => c.SentAt, at), context.CancellationToken);
-        logger.LogInformation("Campaign {CampaignId}: {Planned} deliveries planned", campaign.Id, planned);
-    }
-
-    /// <summary>Plans the pages it takes, in a scope of its own; returns how many deliveries it wrote.</summary>
-    private async Task<int> PlanPagesAsync(Campaign campaign, System.Threading.Channels.ChannelReader<Page> pages, ConsumeContext context, CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        var db = services.GetRequiredService<CommsHubDbContext>();
-        var writer = services.GetRequiredService<IDeliveryWriter>();
-        var codes = services.GetRequiredService<CodeAssignment>();
-        var hasher = services.GetRequiredService<AddressHasher>();
+        var after = Guid.Empty;
+        var page = 0;
         var planned = 0;
-        await foreach (var (page, members) in pages.ReadAllAsync(ct))
+        while (true)
         {
+            if (page > 0 && await db.Campaigns.AnyAsync(c => c.Id == campaign.Id && c.Status == CampaignStatus.Cancelled, ct))
+            {
+                logger.LogInformation("Campaign {CampaignId} cancelled after {Planned} deliveries were planned", campaign.Id, planned);
+                return;
+            }
+            var members = await db.AudienceMembers.AsNoTracking().Where(m => m.AudienceId == campaign.AudienceId && m.Id > after)
+                .OrderBy(m => m.Id).Take(PageSize).Select(m => new { m.Id, m.Email, m.Phone }).ToListAsync(ct);
+            if (members.Count == 0)
+            {
+                break;
+            }
+            page++;
+            after = members[^1].Id;
             var email = campaign.Channels.Contains(Channel.Email) ? members.Where(m => m.Email is not null).Select(m => new PlannedRecipient(m.Id, m.Email!)).ToList() : [];
             var sms = campaign.Channels.Contains(Channel.Sms) ? members.Where(m => m.Phone is not null).Select(m => new PlannedRecipient(m.Id, m.Phone!)).ToList() : [];
-            email = await WithoutExcludedAsync(db, hasher, Channel.Email, email, ct);
-            sms = await WithoutExcludedAsync(db, hasher, Channel.Sms, sms, ct);
+            email = await WithoutExcludedAsync(Channel.Email, email, ct);
+            sms = await WithoutExcludedAsync(Channel.Sms, sms, ct);
             if (campaign.CodePoolId is { } poolId)
             {
                 // Only those reached get a code; one left without (the pool emptied by another campaign meanwhile) is not sent to.
@@ -167,11 +85,13 @@ public sealed class CampaignPlanner(CommsHubDbContext db, IServiceScopeFactory s
             }
             planned += email.Count + sms.Count;
         }
-        return planned;
+        var at = time.GetUtcNow();
+        await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == CampaignStatus.Sending)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, CampaignStatus.Sent).SetProperty(c => c.SentAt, at), ct);
+        logger.LogInformation("Campaign {CampaignId}: {Planned} deliveries planned", campaign.Id, planned);
     }
 
-    private static async Task<List<PlannedRecipient>> WithoutExcludedAsync(CommsHubDbContext db, AddressHasher hasher, Channel channel,
-        List<PlannedRecipient> recipients, CancellationToken ct)
+    private async Task<List<PlannedRecipient>> WithoutExcludedAsync(Channel channel, List<PlannedRecipient> recipients, CancellationToken ct)
     {
         if (recipients.Count == 0)
         {
