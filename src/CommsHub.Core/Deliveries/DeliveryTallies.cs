@@ -44,8 +44,8 @@ public sealed class DeliveryTallies(CommsHubDbContext db, DeliveryQueries querie
     /// <summary>
     /// Every few seconds while it is being sent (the largest no more than a tenth of the time), every few minutes once
     /// it is settled or older than <see cref="Recent"/>. A million-recipient send's count reads every one of its rows
-    /// (a few hundred milliseconds of a database core): counted every 2 seconds it took a fifth of the database's time
-    /// while the send itself needed all of it.
+    /// (0.6–0.8 s of SQL for a campaign's three counts), while the send itself needs all of the database: even at a
+    /// tenth, its 13 counts were 10 s of a 113 s send's SQL (docs/benchmarks.md, "A million in about 70 seconds").
     /// </summary>
     private static TimeSpan Interval(bool sending, DateTimeOffset now, DateTimeOffset started, long tookMs) =>
         sending && now - started < Recent ? TimeSpan.FromTicks(Math.Max(Fresh.Ticks, 10 * tookMs * TimeSpan.TicksPerMillisecond)) : Settled;
