@@ -131,7 +131,7 @@ public sealed class CampaignService(CommsHubDbContext db, Scheduler scheduler, O
         if (campaign.CodePoolId is { } poolId)
         {
             var audience = await db.Audiences.Where(a => a.Id == campaign.AudienceId).Select(a => a.Count).FirstAsync(cancellationToken);
-            var free = await db.CodePools.Where(p => p.Id == poolId).Select(p => p.Count - p.Taken).FirstAsync(cancellationToken);
+            var free = (await db.CodePools.AsNoTracking().FirstAsync(p => p.Id == poolId, cancellationToken)).Free;
             if (free < audience)
             {
                 // Refused before anything is sent: a campaign that ran out half-way would leave people without their code.

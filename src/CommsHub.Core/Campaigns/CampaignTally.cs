@@ -21,7 +21,7 @@ public sealed class CampaignTally(CommsHubDbContext db, CampaignService campaign
             return null;
         }
         var poolId = await db.Campaigns.Where(c => c.Id == id).Select(c => c.CodePoolId).FirstOrDefaultAsync(cancellationToken);
-        int? free = poolId is { } pool ? await db.CodePools.Where(p => p.Id == pool).Select(p => p.Count - p.Taken).FirstOrDefaultAsync(cancellationToken) : null;
+        int? free = poolId is { } pool ? (await db.CodePools.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pool, cancellationToken))?.Free : null;
         return new CampaignCounts(report, free, countedAt);
     }
 

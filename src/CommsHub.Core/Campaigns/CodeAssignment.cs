@@ -41,7 +41,7 @@ public sealed class CodeAssignment(CommsHubDbContext db, TimeProvider time)
             INSERT INTO campaign_codes (campaign_id, member_id, code_id, assigned_at)
             SELECT @campaign, need.member_id, next.id, @now FROM next JOIN need ON need.rn = next.rn
             RETURNING code_id),
-        moved AS (UPDATE code_pools SET taken = taken + (SELECT count(*) FROM inserted) WHERE id = @pool RETURNING taken)
+        moved AS (UPDATE code_pools SET taken = taken + (SELECT count(*) FROM inserted) WHERE id = @pool)
         SELECT (SELECT count(*) FROM need), (SELECT count(*) FROM inserted)
         """;
 

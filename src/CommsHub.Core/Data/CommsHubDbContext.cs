@@ -350,7 +350,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.ToTable("campaign_codes");
             e.HasKey(c => new { c.CampaignId, c.MemberId });
             e.HasIndex(c => c.CodeId).IsUnique();
-            // No foreign keys: the assignment takes its codes from pool_codes and its campaign exists, in the same statement,
+            // No foreign keys: the assignment reads its codes from pool_codes in the same statement, for a campaign being sent,
             // and neither campaigns nor codes are ever deleted. Their checks ran per row (a lock on each code and on the
             // campaign): about half the cost of assigning a page's codes.
         });

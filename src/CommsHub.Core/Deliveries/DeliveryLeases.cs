@@ -76,8 +76,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                     .SetProperty(d => d.LeaseToken, token)
                     .SetProperty(d => d.LeaseUntil, until)
                     .SetProperty(d => d.Attempts, d => d.Attempts + 1), cancellationToken);
-            rows = claimed == 0 ? [] : await db.Deliveries.AsNoTracking()
-                .Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued && d.LeaseToken == token)
+            rows = claimed == 0 ? [] : await Held(updateId, channel, batch, token).AsNoTracking()
                 .Select(d => new ClaimedRow(d.Id, d.SubscriberId, d.Recipient, d.Attempts, d.PreviousLeaseToken, d.Kind.ToWire()))
                 .ToListAsync(cancellationToken);
         }

@@ -37,6 +37,19 @@ public sealed class CodeAssignmentTests : IAsyncLifetime
         return await action(scope.ServiceProvider.GetRequiredService<CommsHubDbContext>());
     }
 
+    // A pool as the import leaves it: codes numbered from 1 in file order, none taken.
+    private async Task<CodePool> PoolAsync(int count)
+    {
+        var pool = new CodePool { Count = count, CreatedAt = DateTimeOffset.UtcNow };
+        await WithDbAsync(async db =>
+        {
+            db.CodePools.Add(pool);
+            db.PoolCodes.AddRange(Enumerable.Range(1, count).Select(i => new PoolCode { PoolId = pool.Id, Ordinal = i, Code = $"FW-{i:D5}" }));
+            return await db.SaveChangesAsync();
+        });
+        return pool;
+    }
+
     // Each page in a scope of its own, as each planner has: its own connection and transaction.
     private async Task<HashSet<Guid>> AssignAsync(Guid campaign, Guid pool, IReadOnlyList<Guid> members)
     {
@@ -47,13 +60,7 @@ public sealed class CodeAssignmentTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_planners_on_one_pool_give_each_code_once_and_burn_none()
     {
-        var pool = new CodePool { Count = 2 * PageSize * Pages, CreatedAt = DateTimeOffset.UtcNow };
-        await WithDbAsync(async db =>
-        {
-            db.CodePools.Add(pool);
-            db.PoolCodes.AddRange(Enumerable.Range(1, pool.Count).Select(i => new PoolCode { PoolId = pool.Id, Ordinal = i, Code = $"FW-{i:D5}" }));
-            return await db.SaveChangesAsync();
-        });
+        var pool = await PoolAsync(2 * PageSize * Pages);
         Guid first = Ids.New(), second = Ids.New();
         var members = new Dictionary<Guid, List<Guid[]>>
         {
@@ -91,13 +98,7 @@ public sealed class CodeAssignmentTests : IAsyncLifetime
     [Fact]
     public async Task A_member_who_has_a_code_keeps_it_when_planned_again()
     {
-        var pool = new CodePool { Count = 10, CreatedAt = DateTimeOffset.UtcNow };
-        await WithDbAsync(async db =>
-        {
-            db.CodePools.Add(pool);
-            db.PoolCodes.AddRange(Enumerable.Range(1, pool.Count).Select(i => new PoolCode { PoolId = pool.Id, Ordinal = i, Code = $"K-{i}" }));
-            return await db.SaveChangesAsync();
-        });
+        var pool = await PoolAsync(10);
         var campaign = Ids.New();
         Guid a = Ids.New(), b = Ids.New(), c = Ids.New();
         await AssignAsync(campaign, pool.Id, [a, b]);
