@@ -38,6 +38,8 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
     public DbSet<IncidentTemplate> IncidentTemplates => Set<IncidentTemplate>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<InFlightMark> InFlightMarks => Set<InFlightMark>();
+    public DbSet<OpenBatch> OpenBatches => Set<OpenBatch>();
+    public DbSet<ProviderMessage> ProviderMessages => Set<ProviderMessage>();
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
     public DbSet<Audit.AuditCheckpoint> AuditCheckpoints => Set<Audit.AuditCheckpoint>();
     public DbSet<Campaigns.Audience> Audiences => Set<Campaigns.Audience>();
@@ -145,23 +147,21 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(d => d.LastError).HasMaxLength(2000);
             e.Property(d => d.Rendered).HasMaxLength(100_000);
             e.HasIndex(d => new { d.UpdateId, d.SubscriberId, d.Channel }).IsUnique();
-            // A sender's claim and its lease's rows: only queued rows enter it, so recording an outcome inserts nothing
-            // here, and no index a claim could take instead competes with it (docs/benchmarks.md, "Plans that flip").
-            e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch }).HasFilter("status = 'queued'").HasDatabaseName("ix_deliveries_queued_batches");
+            // No index names a column an outcome changes (status, provider_message_id, sent_at, last_error; next_attempt_at only
+            // when a retry is scheduled or ends): recording an outcome then writes each row's new version beside the old one
+            // (a HOT update, with the free half of each page, PostgreSqlCommsHubDbContext) instead of into every index below.
+            // Queued batches are found through open_batches (OpenBatch) and a provider's message id through provider_messages.
+            // A sender's claim and its lease's rows: the batch's rows, queued or not (docs/benchmarks.md, "Plans that flip").
+            e.HasIndex(d => new { d.UpdateId, d.Channel, d.Batch }).HasDatabaseName("ix_deliveries_batches");
             // An update's deliveries page by id (the console, the API, the CSV export). Without it PostgreSQL
             // walks the primary key from the oldest delivery ever made, filtering on the update: 3.7 s a
             // page at 3,000,000 older rows (docs/benchmarks.md, "History").
             e.HasIndex(d => new { d.UpdateId, d.Id });
             e.HasIndex(d => new { d.IncidentId, d.Id });
-            // Partial indexes: a row enters them only when it has a provider id, or only while it is
-            // queued, so planning and claiming a delivery maintain fewer indexes.
-            e.HasIndex(d => d.ProviderMessageId).HasFilter("provider_message_id IS NOT NULL");
-            // The redrive's candidates (DeliveryRedrive.Candidates): due again, or created long enough ago.
-            e.HasIndex(d => new { d.NextAttemptAt, d.CreatedAt }).HasFilter("status = 'queued'").HasDatabaseName("ix_deliveries_queued");
-            // The console's "failed deliveries of this update": a row enters only when it fails.
-            e.HasIndex(d => new { d.UpdateId, d.Status, d.Id }).HasFilter("status IN ('failed', 'bounced', 'suppressed')")
-                .HasDatabaseName("ix_deliveries_update_unsuccessful");
-            // "What did this person get": a recipient's deliveries, newest by id, without reading the table.
+            // The redrive's retries (DeliveryRedrive): a row enters only while a retry is scheduled.
+            e.HasIndex(d => d.NextAttemptAt).HasFilter("next_attempt_at IS NOT NULL").HasDatabaseName("ix_deliveries_retries");
+            // "What did this person get": a recipient's deliveries, newest by id, without reading the table; and the
+            // deliveries a SendGrid event names (its message id and the recipient's address).
             e.HasIndex(d => new { d.Recipient, d.Id });
             // Written by hand-made bulk inserts too: an update's deliveries need not name their kind.
             e.Property(d => d.Kind).HasDefaultValue(DeliveryKind.IncidentUpdate).HasSentinel(DeliveryKind.IncidentUpdate);
@@ -173,6 +173,17 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
         {
             e.ToTable("in_flight_marks");
             e.HasKey(m => m.LeaseToken);
+        });
+        modelBuilder.Entity<OpenBatch>(e =>
+        {
+            e.ToTable("open_batches");
+            e.HasKey(b => new { b.UpdateId, b.Channel, b.Batch });
+        });
+        modelBuilder.Entity<ProviderMessage>(e =>
+        {
+            e.ToTable("provider_messages");
+            e.HasKey(m => m.ProviderMessageId);
+            e.Property(m => m.ProviderMessageId).HasMaxLength(200);
         });
         modelBuilder.Entity<OutboundMessage>(e =>
         {

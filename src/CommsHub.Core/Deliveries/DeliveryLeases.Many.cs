@@ -87,6 +87,9 @@ public sealed partial class DeliveryLeases
             HttpStatus = r.Result.HttpStatus, ErrorCode = r.Result.ErrorCode, Error = Truncate(r.Result.Error),
             ProviderMessageId = r.Result.ProviderMessageId, LatencyMs = (int)Math.Min(int.MaxValue, r.Result.Latency.TotalMilliseconds),
         })], cancellationToken);
+        await BatchBook.AddProviderMessagesAsync(db, lease.Channel,
+            rows.Where(r => r.Result.Accepted).Select(r => (r.Delivery.Id, r.Result.ProviderMessageId)), cancellationToken);
+        await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
         foreach (var group in rows.GroupBy(r => (r.Status, r.Result.Provider)))
         {
             var data = new JsonObject

@@ -290,6 +290,11 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             DeliveryId = d.Id, Number = d.Attempts, At = now, Provider = result.Provider, Outcome = status, HttpStatus = result.HttpStatus,
             ErrorCode = result.ErrorCode, Error = Truncate(result.Error), ProviderMessageId = result.ProviderMessageId, LatencyMs = latency,
         })], cancellationToken);
+        if (result.Accepted)
+        {
+            await BatchBook.AddProviderMessagesAsync(db, lease.Channel, held.Select(d => (d.Id, result.ProviderMessageId)), cancellationToken);
+        }
+        await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
         var data = new JsonObject
         {
             ["channel"] = lease.Channel.ToWire(),

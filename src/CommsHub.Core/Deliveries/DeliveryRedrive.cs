@@ -86,24 +86,36 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
             if (now < heldBefore)
             {
                 await db.Deliveries
-                    .Where(d => d.Status == DeliveryStatus.Queued && d.LeaseToken != null && d.LeaseUntil >= now && d.LeaseUntil < heldBefore)
+                    .Where(d => d.Status == DeliveryStatus.Queued && d.LeaseToken != null && d.LeaseUntil >= now && d.LeaseUntil < heldBefore
+                                && db.OpenBatches.Any(b => b.UpdateId == d.UpdateId && b.Channel == d.Channel && b.Batch == d.Batch))
                     .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
             }
         }
         await ReplanAsync(scope.ServiceProvider, now, cancellationToken);
-        await AbandonClaimedWithoutOutcomeAsync(scope.ServiceProvider, db, now, cancellationToken);
         var bound = Candidates(now, stuckBefore);
-        var due = await db.Deliveries.AsNoTracking()
-            .Where(d => d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)
-                        // Due again; or its sender died holding it (an expired lease: at once, not after StuckAfter);
-                        // or never touched, its command lost.
-                        && (d.NextAttemptAt <= now || d.LeaseUntil != null || (d.NextAttemptAt == null && d.CreatedAt < stuckBefore))
-                        && (d.NextAttemptAt <= now || (d.NextAttemptAt == null && d.CreatedAt < bound)))
+        var open = await OpenBatchesToCheckAsync(db, now, bound, cancellationToken);
+        await AbandonClaimedWithoutOutcomeAsync(scope.ServiceProvider, db, now, open, cancellationToken);
+        // Due again; or its sender died holding it (an expired lease: at once, not after StuckAfter); or never touched, its command lost.
+        System.Linq.Expressions.Expression<Func<Delivery, bool>> stranded = d => (d.LeaseUntil == null || d.LeaseUntil < now)
+            && (d.NextAttemptAt <= now || d.LeaseUntil != null || (d.NextAttemptAt == null && d.CreatedAt < stuckBefore));
+        var due = await Retries(db, now).Where(stranded)
             .GroupBy(d => new { d.UpdateId, d.Channel, d.Batch })
             .Select(g => new { g.Key.UpdateId, g.Key.Channel, g.Key.Batch, Due = g.Max(d => d.NextAttemptAt) })
             .OrderBy(d => d.UpdateId).ThenBy(d => d.Batch)
             .Take(500)
             .ToListAsync(cancellationToken);
+        if (open is not null)
+        {
+            var lost = await InOpenBatches(db, open).Where(stranded)
+                .Select(d => new { d.UpdateId, d.Channel, d.Batch })
+                .Distinct()
+                .ToListAsync(cancellationToken);
+            due.AddRange(lost.Where(l => !due.Any(d => d.UpdateId == l.UpdateId && d.Channel == l.Channel && d.Batch == l.Batch))
+                .Select(l => new { l.UpdateId, l.Channel, l.Batch, Due = (DateTimeOffset?)null }));
+            // Looked at: not again for half a minute (a live sender's lease, a retry's time), when the command sent below has had its chance.
+            var recheck = now + TimeSpan.FromSeconds(30);
+            await open.ExecuteUpdateAsync(s => s.SetProperty(b => b.CheckAfter, recheck), cancellationToken);
+        }
 
         // One command per batch per half minute: a command in flight is not sent again each tick. A
         // batch whose next attempt time moved since (a failure was recorded) is a new round, sent at once.
@@ -157,12 +169,10 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
     }
 
     /// <summary>
-    /// What the sweeps may find is a range of the queued deliveries' index (next attempt, created), not all of them: a
-    /// delivery due again has <c>next_attempt_at</c> in the past; one with none that a dead sender held was created before
-    /// its claim, so at least a lease ago, and one never claimed before <paramref name="stuckBefore"/>. The sweeps' own
-    /// conditions still decide; this only bounds what they read. Before it, every sweep read every queued delivery
-    /// and its row (a million-recipient send's backlog, and its dead index entries): 150 ms of the database every
-    /// 1.5 seconds.
+    /// A delivery the sweeps may find was created before this: one due again has <c>next_attempt_at</c> in the past (the
+    /// retries' index); one with none that a dead sender held was created before its claim, so at least a lease ago, and
+    /// one never claimed before <paramref name="stuckBefore"/>. Those are looked for in the open batches planned before
+    /// it (<see cref="OpenBatch"/>), not among every delivery: no index of the deliveries says which are queued.
     /// </summary>
     private DateTimeOffset Candidates(DateTimeOffset now, DateTimeOffset stuckBefore)
     {
@@ -170,24 +180,61 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
         return leaseAgo > stuckBefore ? leaseAgo : stuckBefore;
     }
 
+    /// <summary>Queued deliveries whose retry time has come, through the retries' index.</summary>
+    private static IQueryable<Delivery> Retries(CommsHubDbContext db, DateTimeOffset now) =>
+        db.Deliveries.Where(d => d.NextAttemptAt != null && d.NextAttemptAt <= now && d.Status == DeliveryStatus.Queued);
+
+    /// <summary>The queued deliveries without a retry time of the given open batches, through the batches' index.</summary>
+    private static IQueryable<Delivery> InOpenBatches(CommsHubDbContext db, IQueryable<OpenBatch> open) =>
+        from b in open
+        join d in db.Deliveries on new { b.UpdateId, b.Channel, b.Batch } equals new { d.UpdateId, d.Channel, d.Batch }
+        where d.Status == DeliveryStatus.Queued && d.NextAttemptAt == null
+        select d;
+
+    /// <summary>
+    /// The open batches this sweep looks into: planned before <paramref name="bound"/>, not looked at in the last half
+    /// minute, at most 500 (the longest unchecked first), or null when there are none. Those whose deliveries are all
+    /// settled (by a provider's callback, a cancelled campaign: writes that do not close the batch) are closed here.
+    /// </summary>
+    private static async Task<IQueryable<OpenBatch>?> OpenBatchesToCheckAsync(CommsHubDbContext db, DateTimeOffset now, DateTimeOffset bound,
+        CancellationToken cancellationToken)
+    {
+        var candidates = db.OpenBatches.Where(b => b.CreatedAt < bound && (b.CheckAfter == null || b.CheckAfter <= now));
+        await candidates.Where(b => !db.Deliveries.Any(d => d.UpdateId == b.UpdateId && d.Channel == b.Channel && d.Batch == b.Batch
+                && d.Status == DeliveryStatus.Queued))
+            .ExecuteDeleteAsync(cancellationToken);
+        // The 500th in the order they are taken in bounds the set: ties at the edge join it (and wait their half minute like the rest).
+        var last = await candidates.Select(b => b.CheckAfter ?? b.CreatedAt).OrderBy(t => t).Skip(499)
+            .Select(t => (DateTimeOffset?)t).FirstOrDefaultAsync(cancellationToken);
+        var taken = last is { } edge ? candidates.Where(b => (b.CheckAfter ?? b.CreatedAt) <= edge) : candidates;
+        return await taken.AnyAsync(cancellationToken) ? taken : null;
+    }
+
     /// <summary>
     /// A queued delivery whose lease ran out (claimed, never completed) after as many claims as its
     /// channel's schedule allows will not be completed by another one: it fails instead of being re-sent.
     /// </summary>
-    private async Task AbandonClaimedWithoutOutcomeAsync(IServiceProvider services, CommsHubDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task AbandonClaimedWithoutOutcomeAsync(IServiceProvider services, CommsHubDbContext db, DateTimeOffset now, IQueryable<OpenBatch>? open,
+        CancellationToken cancellationToken)
     {
         int webhookMax = RetryPolicy.MaxAttempts(Channel.Webhook), otherMax = RetryPolicy.MaxAttempts(Channel.Email);
-        var bound = Candidates(now, DateTimeOffset.MinValue);
-        var batches = await db.Deliveries.AsNoTracking()
-            .Where(d => d.Status == DeliveryStatus.Queued && d.LeaseUntil != null && d.LeaseUntil < now
-                        && (d.NextAttemptAt <= now || (d.NextAttemptAt == null && d.CreatedAt < bound))
-                        && d.Attempts >= (d.Channel == Channel.Webhook ? webhookMax : otherMax))
+        System.Linq.Expressions.Expression<Func<Delivery, bool>> exhausted = d => d.LeaseUntil != null && d.LeaseUntil < now
+            && d.Attempts >= (d.Channel == Channel.Webhook ? webhookMax : otherMax);
+        var batches = await Retries(db, now).Where(exhausted)
             .Select(d => new { d.UpdateId, d.Channel, d.Batch })
             .Distinct()
             // In the batch index's order: which 100 a crowded sweep takes first is then the same every run, not the planner's whim.
             .OrderBy(b => b.UpdateId).ThenBy(b => b.Channel).ThenBy(b => b.Batch)
             .Take(100)
             .ToListAsync(cancellationToken);
+        if (open is not null)
+        {
+            var more = await InOpenBatches(db, open).Where(exhausted)
+                .Select(d => new { d.UpdateId, d.Channel, d.Batch })
+                .Distinct()
+                .ToListAsync(cancellationToken);
+            batches.AddRange(more.Where(m => !batches.Contains(m)));
+        }
         foreach (var b in batches)
         {
             var max = RetryPolicy.MaxAttempts(b.Channel);
@@ -286,6 +333,7 @@ internal static class Abandonment
         {
             DeliveryId = d.Id, Number = d.Attempts + increment, At = now, Provider = BusProvider, Outcome = status, Error = error,
         })], cancellationToken);
+        await BatchBook.CloseIfSettledAsync(db, updateId, channel, batch, cancellationToken);
         var data = new JsonObject
         {
             ["channel"] = channel.ToWire(),

@@ -11,8 +11,8 @@ namespace CommsHub.Core.Deliveries;
 public readonly record struct PlannedRecipient(Guid SubscriberId, string Recipient);
 
 /// <summary>
-/// Creates the queued deliveries of one planned batch in a single statement. Rows that already
-/// exist (a redelivered plan) are left alone: the unique key decides, not the caller.
+/// Creates the queued deliveries of one planned batch in a single statement, and the batch's <see cref="OpenBatch"/>.
+/// Rows that already exist (a redelivered plan) are left alone: the unique key decides, not the caller.
 /// </summary>
 public interface IDeliveryWriter
 {
@@ -41,11 +41,19 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> s_lastStatistics = new();
     private int _pages;
 
+    // The batch is open once any of its rows is written (one statement: the count is the deliveries').
     private const string Sql = """
-        INSERT INTO deliveries (id, update_id, incident_id, kind, subscriber_id, channel, recipient, status, attempts, created_at, batch)
-        SELECT r.id, @update_id, @incident_id, @kind, r.subscriber_id, @channel, r.recipient, 'queued', 0, @now, @batch
-        FROM unnest(@ids, @subscriber_ids, @recipients) AS r(id, subscriber_id, recipient)
-        ON CONFLICT (update_id, subscriber_id, channel) DO NOTHING
+        WITH written AS (
+            INSERT INTO deliveries (id, update_id, incident_id, kind, subscriber_id, channel, recipient, status, attempts, created_at, batch)
+            SELECT r.id, @update_id, @incident_id, @kind, r.subscriber_id, @channel, r.recipient, 'queued', 0, @now, @batch
+            FROM unnest(@ids, @subscriber_ids, @recipients) AS r(id, subscriber_id, recipient)
+            ON CONFLICT (update_id, subscriber_id, channel) DO NOTHING
+            RETURNING 1),
+        opened AS (
+            INSERT INTO open_batches (update_id, channel, batch, created_at)
+            SELECT @update_id, @channel, @batch, @now WHERE EXISTS (SELECT 1 FROM written)
+            ON CONFLICT DO NOTHING)
+        SELECT count(*)::int AS "Value" FROM written
         """;
 
     public async Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
@@ -90,7 +98,7 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
         }
     }
 
-    private Task<int> InsertAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
+    private async Task<int> InsertAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
         IReadOnlyList<PlannedRecipient> recipients, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ids = new Guid[recipients.Count];
@@ -102,7 +110,8 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
             subscriberIds[i] = recipients[i].SubscriberId;
             addresses[i] = recipients[i].Recipient;
         }
-        return db.Database.ExecuteSqlRawAsync(Sql,
+        // Not composed (no LINQ after it): a statement with a data-modifying WITH must stay at the top level.
+        var written = await db.Database.SqlQueryRaw<int>(Sql,
         [
             new NpgsqlParameter("update_id", updateId),
             new NpgsqlParameter("incident_id", incidentId),
@@ -113,7 +122,8 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
             new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids },
             new NpgsqlParameter("subscriber_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = subscriberIds },
             new NpgsqlParameter("recipients", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = addresses },
-        ], cancellationToken);
+        ]).ToListAsync(cancellationToken);
+        return written.Single();
     }
 }
 
@@ -138,6 +148,10 @@ internal sealed class SqliteDeliveryWriter(CommsHubDbContext db) : IDeliveryWrit
                 Recipient = r.Recipient, CreatedAt = now, Batch = batch,
             });
             added++;
+        }
+        if (added > 0 && !await db.OpenBatches.AnyAsync(b => b.UpdateId == updateId && b.Channel == channel && b.Batch == batch, cancellationToken))
+        {
+            db.OpenBatches.Add(new OpenBatch { UpdateId = updateId, Channel = channel, Batch = batch, CreatedAt = now });
         }
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);

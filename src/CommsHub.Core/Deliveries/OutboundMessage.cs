@@ -72,6 +72,7 @@ public sealed class OutboundMessages(CommsHubDbContext db, IDataProtectionProvid
         }
         foreach (var (channel, batch) in recipients.Select(r => (r.Channel, r.Batch)).Distinct())
         {
+            db.OpenBatches.Add(new OpenBatch { UpdateId = message.Id, Channel = channel, Batch = batch, CreatedAt = now });
             Outbox.Enqueue(db, DeliveryCommands.For(channel, message.Id, batch)
                                ?? throw new ArgumentException($"No message is sent on the {channel.ToWire()} channel.", nameof(recipients)), now);
         }

@@ -137,7 +137,12 @@ public sealed class Housekeeping(
         var deliveriesBefore = now - r.Deliveries;
         var attempts = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && d.CreatedAt < deliveriesBefore))
             .ExecuteDeleteAsync(cancellationToken);
+        await db.ProviderMessages.Where(m => db.Deliveries.Any(d => d.Id == m.DeliveryId && d.CreatedAt < deliveriesBefore))
+            .ExecuteDeleteAsync(cancellationToken);
         var deliveries = await db.Deliveries.Where(d => d.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
+        // Open batches of deliveries gone with them (a batch is closed when its last queued delivery settles, and a batch
+        // kept open that long has none left to send).
+        await db.OpenBatches.Where(b => b.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
         // In-flight marks a sender left when it stopped (a crash, a lost broker connection) cover no held delivery
         // once their deliveries were claimed again or recorded: they put nothing in doubt any more.
         await db.InFlightMarks.Where(m => !db.Deliveries.Any(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch

@@ -105,6 +105,7 @@ public sealed class PlanningRecoveryTests : SqliteAppTest
             .SetProperty(d => d.Status, DeliveryStatus.Queued).SetProperty(d => d.SentAt, (DateTimeOffset?)null)
             .SetProperty(d => d.CreatedAt, transport.StartedAt.AddSeconds(-1))
             .SetProperty(d => d.LeaseToken, Guid.NewGuid()).SetProperty(d => d.LeaseUntil, transport.StartedAt.AddSeconds(-1) + lease)));
+        await WithDbAsync(db => db.ReopenAsync(updateId, transport.StartedAt.AddSeconds(-1)));
 
         // The recurring deliveries-retry job runs the same redrive every 2 seconds and may be the one that finds it
         // (then this call answers 0): either way only the in-memory rule can send it before StuckAfter and the lease.
@@ -123,6 +124,7 @@ public sealed class PlanningRecoveryTests : SqliteAppTest
         await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Status, DeliveryStatus.Queued)
             .SetProperty(d => d.LeaseToken, Guid.NewGuid()).SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow + lease)));
+        await WithDbAsync(db => db.ReopenAsync(updateId, DateTimeOffset.UtcNow));
 
         Assert.Equal(0, await App.Services.GetRequiredService<DeliveryRedrive>().RedriveOnceAsync(CancellationToken.None));
         Assert.Equal("queued", (await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).Select(d => d.Status).SingleAsync())).ToWire());

@@ -27,6 +27,7 @@ public sealed class RedriveBoundTests : SqliteAppTest
         await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Status, DeliveryStatus.Queued).SetProperty(d => d.Attempts, max).SetProperty(d => d.CreatedAt, created)
             .SetProperty(d => d.LeaseToken, Guid.NewGuid()).SetProperty(d => d.LeaseUntil, past)));
+        await WithDbAsync(db => db.ReopenAsync(updateId, created));
 
         // A run of the recurring deliveries-retry job may overlap this call, which then does nothing: call until a run
         // after the change has given the delivery up.
@@ -60,6 +61,7 @@ public sealed class RedriveBoundTests : SqliteAppTest
             .SetProperty(d => d.Status, DeliveryStatus.Queued).SetProperty(d => d.Attempts, RetryPolicy.MaxAttempts(Channel.Email) - 1)
             .SetProperty(d => d.LeaseToken, Guid.NewGuid()).SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddMinutes(-1))
             .SetProperty(d => d.NextAttemptAt, future)));
+        await WithDbAsync(db => db.ReopenAsync(updateId, DateTimeOffset.UtcNow.AddMinutes(-10)));
 
         await App.Services.GetRequiredService<DeliveryRedrive>().RedriveOnceAsync(CancellationToken.None);
 

@@ -48,8 +48,11 @@ public sealed class TwilioStatusHandler(CommsHubDbContext db, DeliveryEvents del
         {
             return 0;
         }
-        var delivery = await db.Deliveries.AsNoTracking()
-            .Where(d => d.Channel == Channel.Sms && d.ProviderMessageId == messageSid)
+        // Through the kept message ids (BatchBook): no index of the deliveries has their provider's id.
+        var delivery = await db.ProviderMessages.AsNoTracking()
+            .Where(m => m.ProviderMessageId == messageSid)
+            .Join(db.Deliveries, m => m.DeliveryId, d => d.Id, (m, d) => d)
+            .Where(d => d.Channel == Channel.Sms)
             .Select(d => new { d.Id, d.SubscriberId })
             .FirstOrDefaultAsync(cancellationToken);
         if (delivery is null)
