@@ -723,9 +723,9 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_deliveries");
 
-                    b.HasIndex("ProviderMessageId")
-                        .HasDatabaseName("ix_deliveries_provider_message_id")
-                        .HasFilter("provider_message_id IS NOT NULL");
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_deliveries_retries")
+                        .HasFilter("next_attempt_at IS NOT NULL");
 
                     b.HasIndex("IncidentId", "Id")
                         .HasDatabaseName("ix_deliveries_incident_id_id");
@@ -734,10 +734,6 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_deliveries_messages")
                         .HasFilter("kind NOT IN ('incident_update', 'maintenance', 'campaign')");
 
-                    b.HasIndex("NextAttemptAt", "CreatedAt")
-                        .HasDatabaseName("ix_deliveries_queued")
-                        .HasFilter("status = 'queued'");
-
                     b.HasIndex("Recipient", "Id")
                         .HasDatabaseName("ix_deliveries_recipient_id");
 
@@ -745,12 +741,7 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_deliveries_update_id_id");
 
                     b.HasIndex("UpdateId", "Channel", "Batch")
-                        .HasDatabaseName("ix_deliveries_queued_batches")
-                        .HasFilter("status = 'queued'");
-
-                    b.HasIndex("UpdateId", "Status", "Id")
-                        .HasDatabaseName("ix_deliveries_update_unsuccessful")
-                        .HasFilter("status IN ('failed', 'bounced', 'suppressed')");
+                        .HasDatabaseName("ix_deliveries_batches");
 
                     b.HasIndex("UpdateId", "SubscriberId", "Channel")
                         .IsUnique()
@@ -857,6 +848,35 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                     b.ToTable("in_flight_marks", (string)null);
                 });
 
+            modelBuilder.Entity("CommsHub.Core.Deliveries.OpenBatch", b =>
+                {
+                    b.Property<Guid>("UpdateId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("update_id");
+
+                    b.Property<string>("Channel")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel");
+
+                    b.Property<int>("Batch")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("batch");
+
+                    b.Property<long?>("CheckAfter")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("check_after");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.HasKey("UpdateId", "Channel", "Batch")
+                        .HasName("pk_open_batches");
+
+                    b.ToTable("open_batches", (string)null);
+                });
+
             modelBuilder.Entity("CommsHub.Core.Deliveries.OutboundMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -896,6 +916,23 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_messages_created_at");
 
                     b.ToTable("messages", (string)null);
+                });
+
+            modelBuilder.Entity("CommsHub.Core.Deliveries.ProviderMessage", b =>
+                {
+                    b.Property<string>("ProviderMessageId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("provider_message_id");
+
+                    b.Property<Guid>("DeliveryId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_id");
+
+                    b.HasKey("ProviderMessageId")
+                        .HasName("pk_provider_messages");
+
+                    b.ToTable("provider_messages", (string)null);
                 });
 
             modelBuilder.Entity("CommsHub.Core.Incidents.ComponentChange", b =>
