@@ -203,6 +203,8 @@ public sealed class DeliveryEvents(CommsHubDbContext db, TimeProvider time, ILog
             var updated = await db.Deliveries.Where(d => ids.Contains(d.Id) && from.Contains(d.Status)).ExecuteUpdateAsync(s =>
             {
                 s.SetProperty(d => d.Status, to);
+                // Settled: a retry it was waiting for (a callback that outran the record of a transient failure) is off.
+                s.SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null);
                 if (deliveredAt is not null)
                 {
                     s.SetProperty(d => d.DeliveredAt, deliveredAt);

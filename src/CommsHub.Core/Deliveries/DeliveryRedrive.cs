@@ -112,8 +112,9 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
                 .ToListAsync(cancellationToken);
             due.AddRange(lost.Where(l => !due.Any(d => d.UpdateId == l.UpdateId && d.Channel == l.Channel && d.Batch == l.Batch))
                 .Select(l => new { l.UpdateId, l.Channel, l.Batch, Due = (DateTimeOffset?)null }));
-            // Looked at: not again for half a minute (a live sender's lease, a retry's time), when the command sent below has had its chance.
-            var recheck = now + TimeSpan.FromSeconds(30);
+            // Looked at: not again for half a minute (a live sender's lease, a retry's time), when the command sent below has had its
+            // chance. A sender that dies holding a batch is so found within half a minute of its lease running out.
+            var recheck = now + Recheck;
             await open.ExecuteUpdateAsync(s => s.SetProperty(b => b.CheckAfter, recheck), cancellationToken);
         }
 
@@ -191,19 +192,22 @@ public sealed class DeliveryRedrive(IServiceScopeFactory scopes, IBus bus, BusTr
         where d.Status == DeliveryStatus.Queued && d.NextAttemptAt == null
         select d;
 
+    /// <summary>How long an open batch the sweep looked into is left alone (a live sender's lease, a retry not yet due).</summary>
+    internal static readonly TimeSpan Recheck = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// The open batches this sweep looks into: planned before <paramref name="bound"/>, not looked at in the last half
-    /// minute, at most 500 (the longest unchecked first), or null when there are none. Those whose deliveries are all
-    /// settled (by a provider's callback, a cancelled campaign: writes that do not close the batch) are closed here.
+    /// The open batches this sweep looks into: planned before <paramref name="bound"/>, not looked at in the last
+    /// <see cref="Recheck"/> (on the in-memory bus, a look by the last process does not count: its senders are gone),
+    /// at most 500 (the longest unchecked first), or null when there are none. Those whose deliveries are all settled
+    /// are closed here first.
     /// </summary>
-    private static async Task<IQueryable<OpenBatch>?> OpenBatchesToCheckAsync(CommsHubDbContext db, DateTimeOffset now, DateTimeOffset bound,
+    private async Task<IQueryable<OpenBatch>?> OpenBatchesToCheckAsync(CommsHubDbContext db, DateTimeOffset now, DateTimeOffset bound,
         CancellationToken cancellationToken)
     {
-        var candidates = db.OpenBatches.Where(b => b.CreatedAt < bound && (b.CheckAfter == null || b.CheckAfter <= now));
-        await candidates.Where(b => !db.Deliveries.Any(d => d.UpdateId == b.UpdateId && d.Channel == b.Channel && d.Batch == b.Batch
-                && d.Status == DeliveryStatus.Queued))
-            .ExecuteDeleteAsync(cancellationToken);
-        // The 500th in the order they are taken in bounds the set: ties at the edge join it (and wait their half minute like the rest).
+        DateTimeOffset? checkedBefore = transport.InMemory ? transport.StartedAt + Recheck : null;
+        await BatchBook.CloseSettledAsync(db, bound, now, checkedBefore, cancellationToken);
+        var candidates = BatchBook.Due(db.OpenBatches, bound, now, checkedBefore);
+        // The 500th in the order they are taken in bounds the set: ties at the edge join it (and wait their turn like the rest).
         var last = await candidates.Select(b => b.CheckAfter ?? b.CreatedAt).OrderBy(t => t).Skip(499)
             .Select(t => (DateTimeOffset?)t).FirstOrDefaultAsync(cancellationToken);
         var taken = last is { } edge ? candidates.Where(b => (b.CheckAfter ?? b.CreatedAt) <= edge) : candidates;

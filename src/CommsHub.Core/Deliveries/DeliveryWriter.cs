@@ -41,7 +41,8 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> s_lastStatistics = new();
     private int _pages;
 
-    // The batch is open once any of its rows is written (one statement: the count is the deliveries').
+    // The batch is open once any of its rows is written (one statement: the count is the deliveries'). An open batch
+    // already there is locked (DO UPDATE), so a sender closing it waits for this plan's commit (BatchBook.CloseIfSettledAsync).
     private const string Sql = """
         WITH written AS (
             INSERT INTO deliveries (id, update_id, incident_id, kind, subscriber_id, channel, recipient, status, attempts, created_at, batch)
@@ -52,7 +53,7 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
         opened AS (
             INSERT INTO open_batches (update_id, channel, batch, created_at)
             SELECT @update_id, @channel, @batch, @now WHERE EXISTS (SELECT 1 FROM written)
-            ON CONFLICT DO NOTHING)
+            ON CONFLICT (update_id, channel, batch) DO UPDATE SET check_after = NULL)
         SELECT count(*)::int AS "Value" FROM written
         """;
 

@@ -1,3 +1,4 @@
+using CommsHub.Core.Common;
 using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Deliveries;
@@ -37,11 +38,63 @@ public sealed class ProviderMessage
 /// <summary>The writes that keep <see cref="OpenBatch"/> and <see cref="ProviderMessage"/> true, in the caller's transaction.</summary>
 internal static class BatchBook
 {
-    /// <summary>Closes the batch if none of its deliveries is queued any more (read through the batch's index).</summary>
-    public static Task<int> CloseIfSettledAsync(Data.CommsHubDbContext db, Guid updateId, Common.Channel channel, int batch, CancellationToken cancellationToken) =>
-        db.OpenBatches.Where(b => b.UpdateId == updateId && b.Channel == channel && b.Batch == batch
-                && !db.Deliveries.Any(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == Common.DeliveryStatus.Queued))
-            .ExecuteDeleteAsync(cancellationToken);
+    /// <summary>
+    /// Closes the batch if none of its deliveries is queued any more (read through the batch's index), in the caller's
+    /// transaction. On PostgreSQL the batch's row is locked first and the check made by a second statement, which sees
+    /// what was committed meanwhile: a planner writing more of the batch (a plan redelivered after a crash, whose pages
+    /// moved) locks the row too (<see cref="PostgreSqlDeliveryWriter"/>), so its deliveries are either seen here or
+    /// open the batch again once this is done; a single statement's check would not see them and close it under them.
+    /// </summary>
+    public static async Task<int> CloseIfSettledAsync(Data.CommsHubDbContext db, Guid updateId, Common.Channel channel, int batch, CancellationToken cancellationToken)
+    {
+        if (db.Provider != Data.DatabaseProvider.PostgreSql)
+        {
+            return await db.OpenBatches.Where(b => b.UpdateId == updateId && b.Channel == channel && b.Batch == batch
+                    && !db.Deliveries.Any(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == Common.DeliveryStatus.Queued))
+                .ExecuteDeleteAsync(cancellationToken);
+        }
+        var wire = channel.ToWire();
+        return await db.Database.ExecuteSqlAsync($"""
+            SELECT 1 FROM open_batches WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} FOR UPDATE;
+            DELETE FROM open_batches WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch}
+                AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.update_id = {updateId} AND d.channel = {wire} AND d.batch = {batch} AND d.status = 'queued');
+            """, cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes every open batch planned before <paramref name="bound"/> and due a look whose deliveries are all settled
+    /// (by a provider's callback, a cancelled campaign: writes that do not close the batch), as
+    /// <see cref="CloseIfSettledAsync"/> does one.
+    /// </summary>
+    public static async Task CloseSettledAsync(Data.CommsHubDbContext db, DateTimeOffset bound, DateTimeOffset now, DateTimeOffset? checkedBefore,
+        CancellationToken cancellationToken)
+    {
+        if (db.Provider != Data.DatabaseProvider.PostgreSql)
+        {
+            await Due(db.OpenBatches, bound, now, checkedBefore)
+                .Where(b => !db.Deliveries.Any(d => d.UpdateId == b.UpdateId && d.Channel == b.Channel && d.Batch == b.Batch && d.Status == Common.DeliveryStatus.Queued))
+                .ExecuteDeleteAsync(cancellationToken);
+            return;
+        }
+        var before = checkedBefore ?? DateTimeOffset.MinValue;
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync($"""
+            SELECT 1 FROM open_batches WHERE created_at < {bound} AND (check_after IS NULL OR check_after <= {now} OR check_after < {before}) FOR UPDATE;
+            DELETE FROM open_batches AS b WHERE b.created_at < {bound} AND (b.check_after IS NULL OR b.check_after <= {now} OR b.check_after < {before})
+                AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.update_id = b.update_id AND d.channel = b.channel AND d.batch = b.batch AND d.status = 'queued');
+            """, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The open batches the redrive may look into: planned before <paramref name="bound"/>, and not looked into since
+    /// <paramref name="now"/> minus the recheck interval, or looked into before <paramref name="checkedBefore"/> (by the
+    /// last process on the in-memory bus, whose senders are gone with it).
+    /// </summary>
+    public static IQueryable<OpenBatch> Due(IQueryable<OpenBatch> batches, DateTimeOffset bound, DateTimeOffset now, DateTimeOffset? checkedBefore) =>
+        checkedBefore is { } before
+            ? batches.Where(b => b.CreatedAt < bound && (b.CheckAfter == null || b.CheckAfter <= now || b.CheckAfter < before))
+            : batches.Where(b => b.CreatedAt < bound && (b.CheckAfter == null || b.CheckAfter <= now));
 
     /// <summary>
     /// Keeps the provider ids of accepted text messages, which their status callbacks name (no other channel is looked

@@ -79,7 +79,11 @@ public sealed class TelemetrySampler(
             OutboxOldestAge = Age(now, await outbox.OrderBy(m => m.Id).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(cancellationToken)),
             UpdatesUnplanned = await unplanned.LongCountAsync(cancellationToken),
             UnplannedOldestAge = Age(now, await unplanned.OrderBy(u => u.CreatedAt).Select(u => (DateTimeOffset?)u.CreatedAt).FirstOrDefaultAsync(cancellationToken)),
-            DeliveriesQueued = await db.Deliveries.LongCountAsync(d => d.Status == DeliveryStatus.Queued, cancellationToken),
+            // Through the open batches and the batches' index: no index of the deliveries names their status.
+            DeliveriesQueued = await db.OpenBatches.AsNoTracking()
+                .SelectMany(b => db.Deliveries.Where(d => d.UpdateId == b.UpdateId && d.Channel == b.Channel && d.Batch == b.Batch
+                    && d.Status == DeliveryStatus.Queued))
+                .LongCountAsync(cancellationToken),
             // Held under a claim that lapsed after its sender marked requests in flight: read from the few marks, through
             // the batch's index (a count over every queued delivery would read each one's row during a large fan-out).
             DeliveriesInDoubt = await db.InFlightMarks.AsNoTracking()

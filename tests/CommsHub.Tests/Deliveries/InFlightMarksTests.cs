@@ -14,22 +14,42 @@ public sealed class InFlightMarksTests : SqliteAppTest
 {
     protected override Dictionary<string, string?> Settings() => new([SendConsumerCalls.NoScheduledRedrive]);
 
+    // Planned as the planners write a batch: its deliveries and its open batch.
     private async Task<Guid> QueuedSmsAsync(int count)
     {
         var updateId = Guid.NewGuid();
-        await WithDbAsync(async db =>
-        {
-            for (var i = 0; i < count; i++)
-            {
-                db.Deliveries.Add(new Core.Deliveries.Delivery
-                {
-                    UpdateId = updateId, IncidentId = Guid.NewGuid(), SubscriberId = Guid.NewGuid(), Channel = Channel.Sms,
-                    Recipient = $"+1202555017{i}", Batch = 1, CreatedAt = DateTimeOffset.UtcNow,
-                });
-            }
-            return await db.SaveChangesAsync();
-        });
+        await using var scope = App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IDeliveryWriter>().InsertQueuedAsync(updateId, Guid.NewGuid(), DeliveryKind.IncidentUpdate,
+            Channel.Sms, 1, [.. Enumerable.Range(0, count).Select(i => new PlannedRecipient(Guid.NewGuid(), $"+1202555017{i}"))],
+            DateTimeOffset.UtcNow, CancellationToken.None);
         return updateId;
+    }
+
+    private Task<Core.Telemetry.TelemetrySample> SampleAsync() =>
+        ActivatorUtilities.CreateInstance<Core.Telemetry.TelemetrySampler>(App.Services).SampleAsync(CancellationToken.None);
+
+    [Fact]
+    public async Task Queued_deliveries_are_counted_through_their_open_batch_which_closes_with_the_last_answer()
+    {
+        var updateId = await QueuedSmsAsync(3);
+        Assert.Equal(3, (await SampleAsync()).DeliveriesQueued);
+        var lease = await ClaimAsync(updateId);
+
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
+            await leases.CompleteManyAsync(lease, [(lease.Deliveries[0], new SendResult(DeliveryStatus.Sent, "twilio", "SM0"))], CancellationToken.None);
+            Assert.Equal(2, (await SampleAsync()).DeliveriesQueued);
+            Assert.Equal(1, await WithDbAsync(db => db.OpenBatches.CountAsync(b => b.UpdateId == updateId)));
+            await leases.CompleteManyAsync(lease, [.. lease.Deliveries.Skip(1).Select((d, i) => (d, new SendResult(DeliveryStatus.Sent, "twilio", $"SM{i + 1}")))],
+                CancellationToken.None);
+        }
+
+        Assert.Equal(0, (await SampleAsync()).DeliveriesQueued);
+        Assert.Equal(0, await WithDbAsync(db => db.OpenBatches.CountAsync(b => b.UpdateId == updateId)));
+        // Each text's SID names its delivery for the status callbacks.
+        Assert.Equal(lease.Deliveries.Select(d => d.Id).Order(), await WithDbAsync(db => db.ProviderMessages.Where(m => m.ProviderMessageId.StartsWith("SM"))
+            .Select(m => m.DeliveryId).OrderBy(id => id).ToListAsync()));
     }
 
     private async Task<DeliveryLease> ClaimAsync(Guid updateId)
@@ -74,7 +94,7 @@ public sealed class InFlightMarksTests : SqliteAppTest
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
 
         // Counted as in doubt until a sender takes them over (the commshub_deliveries_in_doubt gauge).
-        Assert.Equal(6, (await ActivatorUtilities.CreateInstance<Core.Telemetry.TelemetrySampler>(App.Services).SampleAsync(CancellationToken.None)).DeliveriesInDoubt);
+        Assert.Equal(6, (await SampleAsync()).DeliveriesInDoubt);
 
         var next = await ClaimAsync(updateId);
 

@@ -11,22 +11,6 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropIndex(
-                name: "ix_deliveries_provider_message_id",
-                table: "deliveries");
-
-            migrationBuilder.DropIndex(
-                name: "ix_deliveries_queued",
-                table: "deliveries");
-
-            migrationBuilder.DropIndex(
-                name: "ix_deliveries_queued_batches",
-                table: "deliveries");
-
-            migrationBuilder.DropIndex(
-                name: "ix_deliveries_update_unsuccessful",
-                table: "deliveries");
-
             migrationBuilder.CreateTable(
                 name: "open_batches",
                 columns: table => new
@@ -54,6 +38,32 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                     table.PrimaryKey("pk_provider_messages", x => x.provider_message_id);
                 });
 
+            // The batches still holding queued deliveries, and the text messages' provider ids, as they stand.
+            migrationBuilder.Sql("""
+                INSERT INTO open_batches (update_id, channel, batch, created_at)
+                SELECT update_id, channel, batch, min(created_at) FROM deliveries WHERE status = 'queued' GROUP BY update_id, channel, batch;
+                """);
+            migrationBuilder.Sql("""
+                INSERT INTO provider_messages (provider_message_id, delivery_id)
+                SELECT DISTINCT ON (provider_message_id) provider_message_id, id FROM deliveries WHERE channel = 'sms' AND provider_message_id IS NOT NULL ORDER BY provider_message_id, id;
+                """);
+
+            migrationBuilder.DropIndex(
+                name: "ix_deliveries_provider_message_id",
+                table: "deliveries");
+
+            migrationBuilder.DropIndex(
+                name: "ix_deliveries_queued",
+                table: "deliveries");
+
+            migrationBuilder.DropIndex(
+                name: "ix_deliveries_queued_batches",
+                table: "deliveries");
+
+            migrationBuilder.DropIndex(
+                name: "ix_deliveries_update_unsuccessful",
+                table: "deliveries");
+
             migrationBuilder.CreateIndex(
                 name: "ix_deliveries_batches",
                 table: "deliveries",
@@ -64,15 +74,6 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                 table: "deliveries",
                 column: "next_attempt_at",
                 filter: "next_attempt_at IS NOT NULL");
-            // The batches still holding queued deliveries, and the text messages' provider ids, as they stand.
-            migrationBuilder.Sql("""
-                INSERT INTO open_batches (update_id, channel, batch, created_at)
-                SELECT update_id, channel, batch, min(created_at) FROM deliveries WHERE status = 'queued' GROUP BY update_id, channel, batch;
-                """);
-            migrationBuilder.Sql("""
-                INSERT INTO provider_messages (provider_message_id, delivery_id)
-                SELECT DISTINCT ON (provider_message_id) provider_message_id, id FROM deliveries WHERE channel = 'sms' AND provider_message_id IS NOT NULL ORDER BY provider_message_id, id;
-                """);
         }
 
         /// <inheritdoc />
