@@ -90,6 +90,7 @@ public sealed partial class DeliveryLeases
         await BatchBook.AddProviderMessagesAsync(db, lease.Channel,
             rows.Where(r => r.Result.Accepted).Select(r => (r.Delivery.Id, r.Result.ProviderMessageId)), cancellationToken);
         await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
+        await ForgetMarkAsync(lease);
         foreach (var group in rows.GroupBy(r => (r.Status, r.Result.Provider)))
         {
             var data = new JsonObject

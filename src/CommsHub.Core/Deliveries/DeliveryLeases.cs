@@ -197,7 +197,9 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
 
     /// <summary>
     /// Deletes the lease's in-flight mark once none of its deliveries is still held: every answer recorded, the rest
-    /// handed back. A request whose answer could not be recorded keeps its delivery leased, and so the mark.
+    /// handed back. A request whose answer could not be recorded keeps its delivery leased, and so the mark. Recording
+    /// an outcome does it in its own transaction (<see cref="CompleteAsync"/>, <see cref="CompleteManyAsync"/>), so a
+    /// batch whose every answer was recorded needs no write of its own for it.
     /// </summary>
     public Task<int> ForgetMarkAsync(DeliveryLease lease) =>
         db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !Held(lease).Any())
@@ -295,6 +297,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             await BatchBook.AddProviderMessagesAsync(db, lease.Channel, held.Select(d => (d.Id, result.ProviderMessageId)), cancellationToken);
         }
         await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
+        await ForgetMarkAsync(lease);
         var data = new JsonObject
         {
             ["channel"] = lease.Channel.ToWire(),

@@ -47,6 +47,8 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         using var outcomes = new OutcomeBuffer(recorder, lease, time, logger);
         var tried = new ConcurrentDictionary<Guid, bool>();
         var finished = false;
+        // Every delivery of the lease answered and recorded: the last record also deleted the lease's in-flight mark.
+        var recorded = false;
         // The lease has an in-flight mark once a request is about to leave, or from the claim when it took over doubt.
         var marked = lease.Deliveries.Any(d => d.InFlightAt is not null);
         try
@@ -70,6 +72,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 await (prepared.Outcome is { } outcome
                     ? leases.CompleteAsync(lease, outcome, CancellationToken.None)
                     : leases.DeferAsync(lease, time.GetUtcNow() + prepared.Wait.GetValueOrDefault(), CancellationToken.None));
+                recorded = prepared.Outcome is not null;
                 finished = true;
                 return;
             }
@@ -95,6 +98,8 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 await leases.DeferAsync(lease, time.GetUtcNow() + wait, CancellationToken.None);
                 logger.LogInformation("{Channel} batch {Batch} of update {UpdateId} partly deferred for {Wait}", adapter.Channel, batch, updateId, wait);
             }
+            // What waits in the buffer is recorded below; should that fail, its deliveries stay held and so does the mark.
+            recorded = heldFor is null;
             finished = true;
         }
         finally
@@ -112,7 +117,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 {
                     await ReleaseUntriedAsync(lease, tried);
                 }
-                if (marked)
+                if (marked && !recorded)
                 {
                     await ForgetMarkAsync(lease);
                 }

@@ -29,7 +29,7 @@ public sealed class InFlightMarksTests : SqliteAppTest
         ActivatorUtilities.CreateInstance<Core.Telemetry.TelemetrySampler>(App.Services).SampleAsync(CancellationToken.None);
 
     [Fact]
-    public async Task Queued_deliveries_are_counted_through_their_open_batch_which_closes_with_the_last_answer()
+    public async Task Queued_deliveries_are_counted_through_their_open_batch_which_closes_with_the_last_answer_and_its_mark()
     {
         var updateId = await QueuedSmsAsync(3);
         Assert.Equal(3, (await SampleAsync()).DeliveriesQueued);
@@ -38,15 +38,20 @@ public sealed class InFlightMarksTests : SqliteAppTest
         await using (var scope = App.Services.CreateAsyncScope())
         {
             var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
+            await leases.MarkInFlightAsync(lease, lease.Deliveries[^1].Id, DateTimeOffset.UtcNow);
             await leases.CompleteManyAsync(lease, [(lease.Deliveries[0], new SendResult(DeliveryStatus.Sent, "twilio", "SM0"))], CancellationToken.None);
             Assert.Equal(2, (await SampleAsync()).DeliveriesQueued);
             Assert.Equal(1, await WithDbAsync(db => db.OpenBatches.CountAsync(b => b.UpdateId == updateId)));
+            // Two requests are still unrecorded: the mark that puts them in doubt stays.
+            Assert.True(await WithDbAsync(db => db.InFlightMarks.AnyAsync(m => m.LeaseToken == lease.Token)));
             await leases.CompleteManyAsync(lease, [.. lease.Deliveries.Skip(1).Select((d, i) => (d, new SendResult(DeliveryStatus.Sent, "twilio", $"SM{i + 1}")))],
                 CancellationToken.None);
         }
 
         Assert.Equal(0, (await SampleAsync()).DeliveriesQueued);
         Assert.Equal(0, await WithDbAsync(db => db.OpenBatches.CountAsync(b => b.UpdateId == updateId)));
+        // The last record deleted the mark in its own transaction: the sender needs no write for it.
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync(m => m.LeaseToken == lease.Token)));
         // Each text's SID names its delivery for the status callbacks.
         Assert.Equal(lease.Deliveries.Select(d => d.Id).Order(), await WithDbAsync(db => db.ProviderMessages.Where(m => m.ProviderMessageId.StartsWith("SM"))
             .Select(m => m.DeliveryId).OrderBy(id => id).ToListAsync()));
