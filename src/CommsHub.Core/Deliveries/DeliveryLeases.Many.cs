@@ -35,6 +35,12 @@ public sealed partial class DeliveryLeases
         rows.RemoveAll(r => !held.Contains(r.Delivery.Id));
         if (rows.Count == 0)
         {
+            // Nothing left to record (taken over, or settled by a callback): the lease's mark may cover nothing any more.
+            await ForgetMarkAsync(lease);
+            if (tx is not null)
+            {
+                await tx.CommitAsync(cancellationToken);
+            }
             return 0;
         }
 
@@ -89,8 +95,7 @@ public sealed partial class DeliveryLeases
         })], cancellationToken);
         await BatchBook.AddProviderMessagesAsync(db, lease.Channel,
             rows.Where(r => r.Result.Accepted).Select(r => (r.Delivery.Id, r.Result.ProviderMessageId)), cancellationToken);
-        await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
-        await ForgetMarkAsync(lease);
+        await CloseRecordedAsync(lease, cancellationToken);
         foreach (var group in rows.GroupBy(r => (r.Status, r.Result.Provider)))
         {
             var data = new JsonObject

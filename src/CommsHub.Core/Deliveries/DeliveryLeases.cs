@@ -201,6 +201,16 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// an outcome does it in its own transaction (<see cref="CompleteAsync"/>, <see cref="CompleteManyAsync"/>), so a
     /// batch whose every answer was recorded needs no write of its own for it.
     /// </summary>
+    /// <summary>
+    /// The end of a record, in its transaction: the batch closes if nothing of it is queued any more, and the lease's mark
+    /// goes if nothing of the lease is held any more (so the sender writes nothing of its own for either).
+    /// </summary>
+    private async Task CloseRecordedAsync(DeliveryLease lease, CancellationToken cancellationToken)
+    {
+        await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
+        await ForgetMarkAsync(lease);
+    }
+
     public Task<int> ForgetMarkAsync(DeliveryLease lease) =>
         db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !Held(lease).Any())
             .ExecuteDeleteAsync(CancellationToken.None);
@@ -252,6 +262,12 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var held = await rows.Select(d => new { d.Id, d.Attempts }).ToListAsync(cancellationToken);
         if (held.Count == 0)
         {
+            // Nothing left to record (taken over, or settled by a callback): the lease's mark covers nothing any more.
+            await ForgetMarkAsync(lease);
+            if (tx is not null)
+            {
+                await tx.CommitAsync(cancellationToken);
+            }
             return 0;
         }
         var attempts = held.Max(d => d.Attempts);
@@ -296,8 +312,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         {
             await BatchBook.AddProviderMessagesAsync(db, lease.Channel, held.Select(d => (d.Id, result.ProviderMessageId)), cancellationToken);
         }
-        await BatchBook.CloseIfSettledAsync(db, lease.UpdateId, lease.Channel, lease.Batch, cancellationToken);
-        await ForgetMarkAsync(lease);
+        await CloseRecordedAsync(lease, cancellationToken);
         var data = new JsonObject
         {
             ["channel"] = lease.Channel.ToWire(),

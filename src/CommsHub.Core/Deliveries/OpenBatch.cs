@@ -49,8 +49,8 @@ internal static class BatchBook
     {
         if (db.Provider != Data.DatabaseProvider.PostgreSql)
         {
-            return await db.OpenBatches.Where(b => b.UpdateId == updateId && b.Channel == channel && b.Batch == batch
-                    && !db.Deliveries.Any(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == Common.DeliveryStatus.Queued))
+            var queued = Abandonment.Batch(db, updateId, channel, batch);
+            return await db.OpenBatches.Where(b => b.UpdateId == updateId && b.Channel == channel && b.Batch == batch && !queued.Any())
                 .ExecuteDeleteAsync(cancellationToken);
         }
         var wire = channel.ToWire();

@@ -67,6 +67,23 @@ public sealed class InFlightMarksTests : SqliteAppTest
         new(App.Services.GetRequiredService<IServiceScopeFactory>(), lease, lease.Deliveries.Chunk(1).ToList<IReadOnlyList<LeasedDelivery>>(), window, TimeProvider.System);
 
     [Fact]
+    public async Task A_record_that_finds_nothing_left_to_record_still_deletes_the_mark_that_covers_nothing()
+    {
+        var updateId = await QueuedSmsAsync(2);
+        var lease = await ClaimAsync(updateId);
+        await using var scope = App.Services.CreateAsyncScope();
+        var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
+        await leases.MarkInFlightAsync(lease, lease.Deliveries[^1].Id, DateTimeOffset.UtcNow);
+        // Both settled before their answers were recorded (a provider's delivered callback outran the sender).
+        await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Delivered)));
+
+        Assert.Equal(0, await leases.CompleteManyAsync(lease, [.. lease.Deliveries.Select(d => (d, new SendResult(DeliveryStatus.Sent, "twilio", $"SM-{d.Id}")))],
+            CancellationToken.None));
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync(m => m.LeaseToken == lease.Token)));
+    }
+
+    [Fact]
     public async Task A_request_reached_after_a_later_one_is_still_marked_before_it_leaves()
     {
         var lease = await ClaimAsync(await QueuedSmsAsync(6));
