@@ -264,7 +264,8 @@ public sealed class PublishPathTests : IAsyncLifetime
     public async Task An_update_committed_while_no_dispatcher_ran_is_delivered_after_restart()
     {
         string updateId;
-        await using (var stopped = StartApp(new() { ["Outbox:DispatcherEnabled"] = "false" }))
+        // No dispatcher and no sweep: nothing in this process publishes the committed row.
+        await using (var stopped = StartApp(new() { ["Outbox:DispatcherEnabled"] = "false", ["Scheduling:Recurring:outbox-sweep"] = "-" }))
         {
             using var admin = stopped.Admin();
             await SeedSubscribersAsync(stopped, 12);

@@ -19,6 +19,12 @@ public sealed class OutboxOptions
 
     /// <summary>How long one publish may wait for the broker's confirm before the row is retried later.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How old a pending row must be before the <c>outbox-sweep</c> job publishes it: younger rows are the
+    /// live dispatchers' work, and the sweep only catches what none of them sent.
+    /// </summary>
+    public TimeSpan SweepAfter { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -73,7 +79,13 @@ public sealed class OutboxDispatcher(
     }
 
     /// <summary>Publishes up to one batch of pending rows; returns how many were published.</summary>
-    public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
+    public Task<int> DispatchOnceAsync(CancellationToken cancellationToken) => DispatchOnceAsync(DateTimeOffset.MaxValue, cancellationToken);
+
+    /// <summary>The sweep's round: only rows pending for at least <see cref="OutboxOptions.SweepAfter"/>.</summary>
+    public Task<int> SweepOnceAsync(CancellationToken cancellationToken) =>
+        DispatchOnceAsync(time.GetUtcNow() - _options.SweepAfter, cancellationToken);
+
+    private async Task<int> DispatchOnceAsync(DateTimeOffset createdBefore, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
@@ -81,9 +93,11 @@ public sealed class OutboxDispatcher(
 
         var rows = db.Provider == DatabaseProvider.PostgreSql
             ? await db.OutboxMessages
-                .FromSqlRaw("SELECT * FROM outbox_messages WHERE published_at IS NULL ORDER BY id LIMIT {0} FOR UPDATE SKIP LOCKED", _options.BatchSize)
+                .FromSqlRaw(
+                    "SELECT * FROM outbox_messages WHERE published_at IS NULL AND created_at < {0} ORDER BY id LIMIT {1} FOR UPDATE SKIP LOCKED",
+                    createdBefore, _options.BatchSize)
                 .ToListAsync(cancellationToken)
-            : await db.OutboxMessages.Where(m => m.PublishedAt == null).OrderBy(m => m.Id).Take(_options.BatchSize)
+            : await db.OutboxMessages.Where(m => m.PublishedAt == null && m.CreatedAt < createdBefore).OrderBy(m => m.Id).Take(_options.BatchSize)
                 .ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {

@@ -87,7 +87,10 @@ public sealed class Housekeeping(
     [DisableConcurrentExecution(30)]
     public Task RemindOperatorsAsync(CancellationToken cancellationToken) => reminders.RemindAsync(cancellationToken);
 
-    /// <summary>A safety net under the outbox dispatcher of every process: nothing committed waits for long.</summary>
+    /// <summary>
+    /// A safety net under the outbox dispatcher of every process: nothing committed waits for long. Rows younger than
+    /// <c>Outbox:SweepAfter</c> are left to the dispatchers.
+    /// </summary>
     [AutomaticRetry(Attempts = 0)]
     public async Task SweepOutboxAsync(CancellationToken cancellationToken)
     {
@@ -95,7 +98,7 @@ public sealed class Housekeeping(
         int batch;
         do
         {
-            batch = await outbox.DispatchOnceAsync(cancellationToken);
+            batch = await outbox.SweepOnceAsync(cancellationToken);
             published += batch;
         }
         while (batch > 0 && published < 10_000);
