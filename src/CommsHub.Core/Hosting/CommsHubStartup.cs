@@ -15,5 +15,6 @@ public static class CommsHubStartup
             await DatabaseSetup.MigrateAsync(services, cancellationToken);
         }
         await services.GetRequiredService<AddressHasher>().InitializeAsync(services, cancellationToken);
+        WorkerPriority.Apply(services);
     }
 }
