@@ -60,14 +60,5 @@ public sealed class FirstStartTests(FaultPair pair, ITestOutputHelper output)
 
         Assert.True(tally.Missing == 0 && tally.Extra == 0 && tally.Queued == 0 && tally.Failed == 0, tally + d.Logs());
         Assert.Equal(expected, await d.ScalarAsync<long>("SELECT count(*) FROM deliveries"));
-
-        // People before the pipeline: the worker-only process asked for a lower CPU priority (Worker:ProcessPriority,
-        // BelowNormal = nice 10, or what it inherited if that is lower still); the API kept its own.
-        Assert.Equal(Math.Max(10, Nice(Environment.ProcessId)), Nice(d.Worker!.Pid));
-        Assert.Equal(Nice(Environment.ProcessId), Nice(d.Api!.Pid));
     }
-
-    // The nice value, field 19 of /proc/<pid>/stat (the fields after the command name, which may hold spaces).
-    private static int Nice(int pid) =>
-        int.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16], System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -54,8 +54,6 @@ public sealed class CommsHubApp(IReadOnlyDictionary<string, string?> settings) :
         }
         // Hangfire's workers stop quickly: a test host is disposed many times a run.
         builder.UseSetting("Scheduling:ShutdownTimeout", "00:00:02");
-        // A worker-only test host shares the test runner's process: it must not lower the runner's priority.
-        builder.UseSetting("Worker:ProcessPriority", "Normal");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

@@ -15,6 +15,5 @@ public static class CommsHubStartup
             await DatabaseSetup.MigrateAsync(services, cancellationToken);
         }
         await services.GetRequiredService<AddressHasher>().InitializeAsync(services, cancellationToken);
-        WorkerPriority.Apply(services);
     }
 }
