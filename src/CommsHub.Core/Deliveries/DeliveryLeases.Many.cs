@@ -13,8 +13,9 @@ public sealed partial class DeliveryLeases
     /// Records several outcomes of one lease (channels that send one request per recipient) in one
     /// transaction: one UPDATE for all of them on PostgreSQL, their attempt rows, one audit entry.
     /// </summary>
+    /// <param name="markAhead">The lease's in-flight mark moved forward in the same transaction (requests still leaving).</param>
     public async Task<int> CompleteManyAsync(DeliveryLease lease, IReadOnlyList<(LeasedDelivery Delivery, SendResult Result)> outcomes,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, (Guid ThroughId, DateTimeOffset At)? markAhead = null)
     {
         if (outcomes.Count == 0)
         {
@@ -28,6 +29,11 @@ public sealed partial class DeliveryLeases
         }).ToList();
 
         await using var tx = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        if (markAhead is { } mark)
+        {
+            // Before the lease's last record below can delete the mark: what it covers is still held.
+            await MarkInFlightAsync(lease, mark.ThroughId, mark.At);
+        }
         // Still ours and still queued (see CompleteAsync).
         var ids = rows.Select(r => r.Delivery.Id).ToList();
         var held = (await Held(lease).Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Queued)

@@ -15,10 +15,12 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
     private readonly DateTimeOffset[] _at = new DateTimeOffset[requests.Count];
     private DateTimeOffset _until = lease.Until;
     private int _markedUpTo;
+    private int _requested;
 
     /// <summary>The request's recipients, marked in flight (stored) with the time their mark says.</summary>
     public async Task<IReadOnlyList<LeasedDelivery>> MarkAsync(int index, CancellationToken cancellationToken)
     {
+        InterlockedMax(ref _requested, index + 1);
         if (Volatile.Read(ref _markedUpTo) <= index)
         {
             await _gate.WaitAsync(cancellationToken);
@@ -56,6 +58,48 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         }
         var marked = _at[index];
         return [.. requests[index].Select(d => d with { InFlightAt = marked })];
+    }
+
+    /// <summary>
+    /// The mark a record of answers carries, written in the record's transaction instead of one of its own: it covers
+    /// the next <paramref name="count"/> requests after those already asked for. Null when those are marked already.
+    /// Once the record is stored, <see cref="AdvanceAsync"/> makes it this object's too.
+    /// </summary>
+    public (int UpTo, Guid ThroughId, DateTimeOffset At)? Ahead(int count)
+    {
+        var upTo = Math.Min(requests.Count, Volatile.Read(ref _requested) + count);
+        if (upTo <= Volatile.Read(ref _markedUpTo))
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        return (upTo, requests[upTo - 1][^1].Id, new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero));
+    }
+
+    /// <summary>A mark stored with a record (<see cref="Ahead"/>): the requests it covers leave without another write.</summary>
+    public async Task AdvanceAsync(int upTo, DateTimeOffset at)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (upTo > _markedUpTo)
+            {
+                Array.Fill(_at, at, _markedUpTo, upTo - _markedUpTo);
+                Volatile.Write(ref _markedUpTo, upTo);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
     }
 
     public void Dispose() => _gate.Dispose();

@@ -12,12 +12,22 @@ namespace CommsHub.Core.Deliveries;
 /// </summary>
 public sealed class OutcomeBuffer(OutcomeRecorder recorder, DeliveryLease lease, TimeProvider time, ILogger logger) : IDisposable
 {
-    public const int MaxPending = 100;
+    public const int MaxPending = 500;
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly List<(LeasedDelivery, SendResult)> _pending = [];
     private readonly SemaphoreSlim _flush = new(1, 1);
     private DateTimeOffset _oldest;
+
+    /// <summary>
+    /// The batch's in-flight marks, when its requests are still leaving: a group recorded while sending goes on also
+    /// moves the mark ahead of the sending (<see cref="InFlightMarks.Ahead"/>), in the same transaction, so the
+    /// requests after it need no mark of their own.
+    /// </summary>
+    public InFlightMarks? Marks { get; set; }
+
+    /// <summary>How many requests past those already started a record's mark covers.</summary>
+    public int MarkAhead { get; set; } = MaxPending;
 
     public async Task AddAsync(LeasedDelivery delivery, SendResult result, CancellationToken cancellationToken)
     {
@@ -33,7 +43,7 @@ public sealed class OutcomeBuffer(OutcomeRecorder recorder, DeliveryLease lease,
         }
         if (due)
         {
-            await FlushAsync(cancellationToken);
+            await FlushAsync(cancellationToken, sending: true);
         }
     }
 
@@ -47,11 +57,12 @@ public sealed class OutcomeBuffer(OutcomeRecorder recorder, DeliveryLease lease,
                 return Task.CompletedTask;
             }
         }
-        return FlushAsync(cancellationToken);
+        return FlushAsync(cancellationToken, sending: true);
     }
 
     /// <param name="cancellationToken">Stops the wait for another flush only: once taken, a group is written (or given up on) whatever happens.</param>
-    public async Task FlushAsync(CancellationToken cancellationToken)
+    /// <param name="sending">Requests are still leaving: the record also marks the next ones in flight.</param>
+    public async Task FlushAsync(CancellationToken cancellationToken, bool sending = false)
     {
         await _flush.WaitAsync(cancellationToken);
         try
@@ -68,7 +79,13 @@ public sealed class OutcomeBuffer(OutcomeRecorder recorder, DeliveryLease lease,
             }
             try
             {
-                await recorder.RecordAsync(leases => leases.CompleteManyAsync(lease, group, CancellationToken.None));
+                var ahead = sending ? Marks?.Ahead(MarkAhead) : null;
+                await recorder.RecordAsync(leases => leases.CompleteManyAsync(lease, group, CancellationToken.None,
+                    ahead is { } mark ? (mark.ThroughId, mark.At) : null));
+                if (ahead is { } stored)
+                {
+                    await Marks!.AdvanceAsync(stored.UpTo, stored.At);
+                }
             }
             catch (Exception ex)
             {

@@ -132,10 +132,16 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var wholeBatch = adapter.RecipientsPerRequest >= lease.Deliveries.Count;
         var requests = wholeBatch ? [lease.Deliveries] : lease.Deliveries.Chunk(adapter.RecipientsPerRequest).ToList<IReadOnlyList<LeasedDelivery>>();
         // One mark for an email batch; for one request per recipient, one per few requests.
-        using var marks = new InFlightMarks(scopes, lease, requests, wholeBatch ? 1 : Math.Max(16, 2 * adapter.Parallelism), time);
+        var window = wholeBatch ? 1 : Math.Max(16, 2 * adapter.Parallelism);
+        using var marks = new InFlightMarks(scopes, lease, requests, window, time);
+        // A group of answers recorded while the batch still sends marks what leaves before the next group.
+        outcomes.Marks = marks;
+        outcomes.MarkAhead = OutcomeBuffer.MaxPending + window;
         var heldTicks = long.MaxValue;
         var renewAt = time.GetUtcNow() + leases.Duration / 2;
         using var renewing = new SemaphoreSlim(1, 1);
+        try
+        {
         await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (index, token) =>
         {
             if (!adapter.CircuitPerTarget && Interlocked.Read(ref heldTicks) != long.MaxValue)
@@ -195,6 +201,11 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 }
             }
         });
+        }
+        finally
+        {
+            outcomes.Marks = null; // what is recorded after the batch marks nothing ahead
+        }
         return heldTicks == long.MaxValue ? null : TimeSpan.FromTicks(heldTicks);
     }
 

@@ -140,6 +140,46 @@ public sealed class InFlightMarksTests : SqliteAppTest
     }
 
     [Fact]
+    public async Task Answers_recorded_while_the_batch_still_sends_mark_the_next_requests_in_the_same_transaction()
+    {
+        var updateId = await QueuedSmsAsync(8);
+        var lease = await ClaimAsync(updateId);
+        using var marks = MarksOf(lease, window: 2);
+        using var outcomes = new OutcomeBuffer(App.Services.GetRequiredService<OutcomeRecorder>(), lease, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) { Marks = marks, MarkAhead = 3 };
+        var first = await marks.MarkAsync(0, CancellationToken.None); // requests 0 and 1, in a write of their own
+        var second = await marks.MarkAsync(1, CancellationToken.None);
+        await outcomes.AddAsync(first[0], new SendResult(DeliveryStatus.Sent, "twilio", "SM0"), CancellationToken.None);
+        await outcomes.AddAsync(second[0], new SendResult(DeliveryStatus.Sent, "twilio", "SM1"), CancellationToken.None);
+
+        // Recorded while sending goes on: the record's transaction moved the mark three requests past those started.
+        await outcomes.FlushAsync(CancellationToken.None, sending: true);
+        var mark = Assert.Single(await WithDbAsync(db => db.InFlightMarks.AsNoTracking().ToListAsync()));
+        Assert.Equal(lease.Deliveries[4].Id, mark.ThroughId);
+        Assert.Equal(2, await WithDbAsync(db => db.Deliveries.CountAsync(d => d.UpdateId == updateId && d.Status == DeliveryStatus.Sent)));
+
+        // Requests 2 to 4 leave without a write of their own (a write would bring back the row deleted here)...
+        await WithDbAsync(db => db.InFlightMarks.ExecuteDeleteAsync());
+        foreach (var index in new[] { 2, 3, 4 })
+        {
+            Assert.NotNull(Assert.Single(await marks.MarkAsync(index, CancellationToken.None)).InFlightAt);
+        }
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
+        // ...and the next one is marked as before.
+        await marks.MarkAsync(5, CancellationToken.None);
+        Assert.Equal(lease.Deliveries[6].Id, Assert.Single(await WithDbAsync(db => db.InFlightMarks.AsNoTracking().ToListAsync())).ThroughId);
+
+        // The batch's last record (nothing leaves after it) marks nothing ahead, and deletes the mark.
+        foreach (var delivery in lease.Deliveries.Skip(2))
+        {
+            await outcomes.AddAsync(delivery, new SendResult(DeliveryStatus.Sent, "twilio", $"SM-{delivery.Id}"), CancellationToken.None);
+        }
+        await outcomes.FlushAsync(CancellationToken.None);
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
+        Assert.Equal(8, await WithDbAsync(db => db.Deliveries.CountAsync(d => d.UpdateId == updateId && d.Status == DeliveryStatus.Sent)));
+    }
+
+    [Fact]
     public async Task A_lease_that_waited_long_is_renewed_before_its_first_request_a_fresh_one_is_not()
     {
         var lease = await ClaimAsync(await QueuedSmsAsync(2));
