@@ -132,7 +132,12 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var wholeBatch = adapter.RecipientsPerRequest >= lease.Deliveries.Count;
         var requests = wholeBatch ? [lease.Deliveries] : lease.Deliveries.Chunk(adapter.RecipientsPerRequest).ToList<IReadOnlyList<LeasedDelivery>>();
         // One mark for an email batch; for one request per recipient, one per few requests.
-        var window = wholeBatch ? 1 : Math.Max(16, 2 * adapter.Parallelism);
+        // Where the provider can be asked about a request in doubt (SMS), a mark covers a few requests at a time: each
+        // one covered costs a look-up after a crash. Without a look-up (webhooks) a request in doubt is sent again,
+        // exactly as an unmarked one would be, so a mark may run as far ahead as the records do.
+        var window = wholeBatch ? 1
+            : adapter is IInDoubtLookup ? Math.Max(16, 2 * adapter.Parallelism)
+            : OutcomeBuffer.MaxPending + 2 * adapter.Parallelism;
         using var marks = new InFlightMarks(scopes, lease, requests, window, time);
         // A group of answers recorded while the batch still sends marks what leaves before the next group.
         outcomes.Marks = marks;

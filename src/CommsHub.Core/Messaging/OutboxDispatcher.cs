@@ -90,6 +90,9 @@ public sealed class OutboxDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The marks are the transaction's only write: a savepoint around them (EF's default inside a transaction of
+        // the caller's) would only add two round trips per dispatch.
+        db.Database.AutoSavepointsEnabled = false;
 
         var rows = db.Provider == DatabaseProvider.PostgreSql
             ? await db.OutboxMessages
