@@ -105,9 +105,9 @@ public sealed class WorkerKillTests(FaultPair pair, ITestOutputHelper output)
         Assert.True(tally.Missing == 0 && tally.Queued == 0 && tally.Failed == 0, tally + d.Logs());
         Assert.True(unexplained.Count == 0, string.Join('\n', unexplained.Take(20)));
         // Per kill at most what one worker can have in flight: its concurrent email requests (16 × 100),
-        // SMS batches (4 × the last quarter second) and webhook batches (4 × (32 posts on the wire + a group of at
+        // SMS batches (4 × the last quarter second) and webhook batches (8 × (16 posts on the wire + a group of at
         // most 500 answers, a quarter second of sending, not yet recorded)) — see docs/reliability.md.
-        Assert.InRange(tally.Extra, 0, kills.Count * ((16 * 100) + 4 * 100 + (4 * (32 + 500))));
+        Assert.InRange(tally.Extra, 0, kills.Count * ((16 * 100) + 4 * 100 + (8 * (16 + 500))));
         // A text in doubt is looked up in Twilio's message list before it is sent again: the goal is at most 0.1 % repeated.
         var sms = tally.Channels.Single(c => c.Channel == "sms");
         Assert.True(sms.Extra <= sms.Expected / 1000, $"{sms.Extra} SMS repeats of {sms.Expected}: more than 0.1 %");

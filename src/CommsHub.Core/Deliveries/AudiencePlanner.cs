@@ -99,7 +99,7 @@ public sealed class AudiencePlanner(
         // The rate-limited channels first: SMS goes out at a fixed pace, so it should not wait
         // behind a large email audience being planned.
         yield return (Channel.Sms, 100);                             // one Twilio request each; a bounded chunk
-        yield return (Channel.Webhook, 500);                         // one POST each, 32 in parallel
+        yield return (Channel.Webhook, 500);                         // one POST each, 16 in parallel
         yield return (Channel.Email, emailOptions.Value.BatchSize); // one SendGrid request
     }
 

@@ -19,8 +19,8 @@ public static class DeliveryCommands
         new(Channel.Email, typeof(SendEmailBatch), "send-email-batch", 16),
         // The sender's rate budget is the real limit; a few batches in flight keep it busy.
         new(Channel.Sms, typeof(SendSmsBatch), "send-sms-batch", 4),
-        // 4 batches × 32 posts each in flight: batches of 500 keep the claims, reads and records few per 1,000.
-        new(Channel.Webhook, typeof(SendWebhookBatch), "send-webhook-batch", 4),
+        // 8 batches × 16 posts each in flight; batches of 500 keep the claims, reads and records few per 1,000.
+        new(Channel.Webhook, typeof(SendWebhookBatch), "send-webhook-batch", 8),
         new(Channel.Social, typeof(SendSocialPost), "send-social-post", null),
         new(Channel.Chat, typeof(SendChatPost), "send-chat-post", null),
     ];

@@ -6,7 +6,7 @@ using CommsHub.Core.Subscribers;
 namespace CommsHub.Core.Channels.Webhook;
 
 /// <summary>
-/// Webhooks: one signed POST per recipient, 32 at a time per batch of 500, with the delivery id as the
+/// Webhooks: one signed POST per recipient, 16 at a time per batch of 500, with the delivery id as the
 /// Standard Webhooks message id (the same on every retry, so receivers can deduplicate). Each target
 /// origin has its own circuit: a dead endpoint holds only its own posts. A 410 ends the subscription.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class WebhookAdapter(WebhookBodies bodies, WebhookEndpoints endpoi
 
     public Channel Channel => Channel.Webhook;
     public int RecipientsPerRequest => 1;
-    public int Parallelism => 32;
+    public int Parallelism => 16;
     public bool CircuitPerTarget => true;
 
     public async Task<PreparedBatch> PrepareAsync(SendBatch batch, CancellationToken cancellationToken)
