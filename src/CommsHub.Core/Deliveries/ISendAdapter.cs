@@ -35,6 +35,9 @@ public interface ISendAdapter
     /// <summary>Waits for the medium's pacing (SMS's rate budget) before a request; cancellable, nothing is sent yet.</summary>
     ValueTask PaceAsync(CancellationToken cancellationToken);
 
+    /// <summary>The pace <see cref="PaceAsync"/> keeps, in requests per second of the whole process; null when unpaced.</summary>
+    double? RequestsPerSecond => null;
+
     /// <summary>What the answer makes the recipient's subscription, when it ends it (a STOP, an invalid number, a 410), else null.</summary>
     SubscriberStatus? SubscriptionAfter(SendResult result);
 }

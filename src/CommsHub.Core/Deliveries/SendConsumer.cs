@@ -132,11 +132,13 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var wholeBatch = adapter.RecipientsPerRequest >= lease.Deliveries.Count;
         var requests = wholeBatch ? [lease.Deliveries] : lease.Deliveries.Chunk(adapter.RecipientsPerRequest).ToList<IReadOnlyList<LeasedDelivery>>();
         // One mark for an email batch; for one request per recipient, one per few requests.
-        // Where the provider can be asked about a request in doubt (SMS), a mark covers a few requests at a time: each
-        // one covered costs a look-up after a crash. Without a look-up (webhooks) a request in doubt is sent again,
-        // exactly as an unmarked one would be, so a mark may run as far ahead as the records do.
+        // Where the provider can be asked about a request in doubt (SMS), each request a mark covers costs a look-up
+        // after a crash: a mark covers 16 requests, or what leaves in a quarter second at the medium's pace if that is
+        // more (answers are recorded a quarter second apart, so a crash already leaves that much in doubt). Without a
+        // look-up (webhooks) a request in doubt is sent again, exactly as an unmarked one would be, so a mark may run
+        // as far ahead as the records do.
         var window = wholeBatch ? 1
-            : adapter is IInDoubtLookup ? Math.Max(16, 2 * adapter.Parallelism)
+            : adapter is IInDoubtLookup ? Math.Max(Math.Max(16, 2 * adapter.Parallelism), (int)((adapter.RequestsPerSecond ?? 0) * OutcomeBuffer.MaxDelay.TotalSeconds))
             : OutcomeBuffer.MaxPending + 2 * adapter.Parallelism;
         using var marks = new InFlightMarks(scopes, lease, requests, window, time);
         // A group of answers recorded while the batch still sends marks what leaves before the next group.

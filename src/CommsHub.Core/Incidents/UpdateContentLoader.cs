@@ -1,4 +1,5 @@
 using CommsHub.Core.Channels;
+using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -13,12 +14,12 @@ namespace CommsHub.Core.Incidents;
 /// </summary>
 public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache, IOptions<CommsHubOptions> options, Maintenances.MaintenanceTexts texts)
 {
-    public async Task<UpdateContent?> LoadAsync(Guid updateId, CancellationToken cancellationToken)
+    /// <summary>An update's content, built once per process however many of its batches ask at once (<see cref="SharedLoads"/>).</summary>
+    public Task<UpdateContent?> LoadAsync(Guid updateId, CancellationToken cancellationToken) =>
+        cache.GetOrLoadAsync(("update-content", updateId), TimeSpan.FromMinutes(5), () => BuildAsync(updateId, CancellationToken.None));
+
+    private async Task<UpdateContent?> BuildAsync(Guid updateId, CancellationToken cancellationToken)
     {
-        if (cache.TryGetValue(("update-content", updateId), out UpdateContent? cached))
-        {
-            return cached;
-        }
         var update = await db.IncidentUpdates.AsNoTracking().FirstOrDefaultAsync(u => u.Id == updateId, cancellationToken);
         if (update is null)
         {
@@ -53,7 +54,6 @@ public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache
             message,
             update.CreatedAt,
             components.Select(c => (c.Name, c.Status)).ToList());
-        cache.Set(("update-content", updateId), content, TimeSpan.FromMinutes(5));
         return content;
     }
 }

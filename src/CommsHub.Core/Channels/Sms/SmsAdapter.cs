@@ -56,6 +56,8 @@ public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions
 
     public ValueTask PaceAsync(CancellationToken cancellationToken) => new(budget.WaitAsync(cancellationToken));
 
+    public double? RequestsPerSecond => sms.Value.MessagesPerSecond;
+
     public SubscriberStatus? SubscriptionAfter(SendResult result) =>
         result.ErrorCode is { } code && Suppressing.TryGetValue(code, out var status) ? status : null;
 }
