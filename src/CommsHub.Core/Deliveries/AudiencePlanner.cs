@@ -53,13 +53,13 @@ public sealed class AudiencePlanner(
             .Select(c => c.ComponentId)
             .ToListAsync(ct);
 
-        foreach (var (channel, pageSize) in SubscriberChannels())
+        foreach (var (channel, pageSize, firstPages) in SubscriberChannels())
         {
             if (!Reaches(update, channel))
             {
                 continue;
             }
-            var planned = await PlanAsync(context, update, kind, channel, componentIds, pageSize);
+            var planned = await PlanAsync(context, update, kind, channel, componentIds, pageSize, firstPages);
             if (planned > 0)
             {
                 logger.LogInformation("Planned {Count} {Channel} deliveries for update {UpdateId}", planned, channel.ToWire(), update.Id);
@@ -94,18 +94,23 @@ public sealed class AudiencePlanner(
     }
 
     /// <summary>Channels whose audience is subscribers, and how many recipients one send command carries.</summary>
-    private IEnumerable<(Channel Channel, int PageSize)> SubscriberChannels()
+    /// <remarks>
+    /// Webhooks go in batches of 500 (fewer claims, reads and records per 1,000), after eight of 100: a worker sends
+    /// eight webhook batches at once, so an audience of a few hundred slow endpoints is still posted 128 at a time.
+    /// </remarks>
+    private IEnumerable<(Channel Channel, int PageSize, (int Count, int Size) FirstPages)> SubscriberChannels()
     {
         // The rate-limited channels first: SMS goes out at a fixed pace, so it should not wait
         // behind a large email audience being planned.
-        yield return (Channel.Sms, 100);                             // one Twilio request each; a bounded chunk
-        yield return (Channel.Webhook, 500);                         // one POST each, 16 in parallel
-        yield return (Channel.Email, emailOptions.Value.BatchSize); // one SendGrid request
+        yield return (Channel.Sms, 100, (0, 0));                             // one Twilio request each; a bounded chunk
+        yield return (Channel.Webhook, 500, (8, 100));                       // one POST each, 16 in parallel
+        yield return (Channel.Email, emailOptions.Value.BatchSize, (0, 0)); // one SendGrid request
     }
 
     private static bool Reaches(IncidentUpdate update, Channel channel) => update.Channels.Count == 0 || update.Channels.Contains(channel);
 
-    private async Task<int> PlanAsync(ConsumeContext context, IncidentUpdate update, DeliveryKind kind, Channel channel, List<Guid> componentIds, int pageSize)
+    private async Task<int> PlanAsync(ConsumeContext context, IncidentUpdate update, DeliveryKind kind, Channel channel, List<Guid> componentIds, int pageSize,
+        (int Count, int Size) firstPages = default)
     {
         var after = Guid.Empty;
         var batch = 0;
@@ -120,10 +125,11 @@ public sealed class AudiencePlanner(
             {
                 for (var i = 0; i < pagesPerCommit; i++)
                 {
+                    var size = batch < firstPages.Count ? firstPages.Size : pageSize;
                     var page = await Audience(db, channel, componentIds)
                         .Where(s => s.Id > after)
                         .OrderBy(s => s.Id)
-                        .Take(pageSize)
+                        .Take(size)
                         .Select(s => new PlannedRecipient(s.Id, s.Address))
                         .ToListAsync(context.CancellationToken);
                     if (page.Count == 0)
@@ -135,7 +141,7 @@ public sealed class AudiencePlanner(
                     await writer.InsertQueuedAsync(update.Id, update.IncidentId, kind, channel, batch, page, time.GetUtcNow(), context.CancellationToken);
                     commands.Add(DeliveryCommands.For(channel, update.Id, batch)!);
                     after = page[^1].SubscriberId;
-                    if (page.Count < pageSize)
+                    if (page.Count < size)
                     {
                         break;
                     }
