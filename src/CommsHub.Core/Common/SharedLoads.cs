@@ -10,15 +10,23 @@ namespace CommsHub.Core.Common;
 /// </summary>
 public static class SharedLoads
 {
+    // IMemoryCache.GetOrCreate looks, then adds: two callers at once would each start a load. The lock is held only to
+    // find or add the entry, never while a load runs.
+    private static readonly Lock Gate = new();
+
     /// <param name="load">Runs without the callers' cancellation (others may be waiting for it); keep it short.</param>
     public static async Task<T?> GetOrLoadAsync<T>(this IMemoryCache cache, object key, TimeSpan lifetime, Func<Task<T?>> load)
         where T : class
     {
-        var shared = cache.GetOrCreate(key, entry =>
+        Lazy<Task<T?>> shared;
+        lock (Gate)
         {
-            entry.AbsoluteExpirationRelativeToNow = lifetime;
-            return new Lazy<Task<T?>>(load, LazyThreadSafetyMode.ExecutionAndPublication);
-        })!;
+            shared = cache.GetOrCreate(key, entry =>
+            {
+                entry.AbsoluteExpirationRelativeToNow = lifetime;
+                return new Lazy<Task<T?>>(load, LazyThreadSafetyMode.ExecutionAndPublication);
+            })!;
+        }
         T? value;
         try
         {
@@ -39,9 +47,12 @@ public static class SharedLoads
     // Only the entry this caller saw: a newer one (a later load) stays.
     private static void Forget<T>(IMemoryCache cache, object key, Lazy<Task<T?>> shared) where T : class
     {
-        if (cache.TryGetValue(key, out Lazy<Task<T?>>? current) && ReferenceEquals(current, shared))
+        lock (Gate)
         {
-            cache.Remove(key);
+            if (cache.TryGetValue(key, out Lazy<Task<T?>>? current) && ReferenceEquals(current, shared))
+            {
+                cache.Remove(key);
+            }
         }
     }
 }

@@ -110,7 +110,7 @@ public sealed class AudiencePlanner(
     private static bool Reaches(IncidentUpdate update, Channel channel) => update.Channels.Count == 0 || update.Channels.Contains(channel);
 
     private async Task<int> PlanAsync(ConsumeContext context, IncidentUpdate update, DeliveryKind kind, Channel channel, List<Guid> componentIds, int pageSize,
-        (int Count, int Size) firstPages = default)
+        (int Count, int Size) firstPages)
     {
         var after = Guid.Empty;
         var batch = 0;

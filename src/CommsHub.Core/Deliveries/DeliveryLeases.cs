@@ -196,12 +196,6 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     }
 
     /// <summary>
-    /// Deletes the lease's in-flight mark once none of its deliveries is still held: every answer recorded, the rest
-    /// handed back. A request whose answer could not be recorded keeps its delivery leased, and so the mark. Recording
-    /// an outcome does it in its own transaction (<see cref="CompleteAsync"/>, <see cref="CompleteManyAsync"/>), so a
-    /// batch whose every answer was recorded needs no write of its own for it.
-    /// </summary>
-    /// <summary>
     /// The end of a record, in its transaction: the batch closes if nothing of it is queued any more, and the lease's mark
     /// goes if nothing of the lease is held any more (so the sender writes nothing of its own for either).
     /// </summary>
@@ -211,6 +205,12 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         await ForgetMarkAsync(lease);
     }
 
+    /// <summary>
+    /// Deletes the lease's in-flight mark once none of its deliveries is still held: every answer recorded, the rest
+    /// handed back. A request whose answer could not be recorded keeps its delivery leased, and so the mark. Recording
+    /// an outcome does it in its own transaction (<see cref="CompleteAsync"/>, <see cref="CompleteManyAsync"/>), so a
+    /// batch whose every answer was recorded needs no write of its own for it.
+    /// </summary>
     public Task<int> ForgetMarkAsync(DeliveryLease lease) =>
         db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !Held(lease).Any())
             .ExecuteDeleteAsync(CancellationToken.None);

@@ -32,9 +32,7 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
                     // (pacing, flushes), and starting at a later index would leave the ones before it unmarked.
                     var from = _markedUpTo;
                     var upTo = Math.Min(requests.Count, Math.Max(index + 1, from + Math.Max(1, window)));
-                    // Whole milliseconds: the mark survives every database's time type exactly, and keys the request (email's batch key).
-                    var now = time.GetUtcNow();
-                    var at = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+                    var at = Now();
                     await using var scope = scopes.CreateAsyncScope();
                     var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
                     // A request's answer has most of a claim to be recorded (through a database failover too) before
@@ -72,8 +70,7 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         {
             return null;
         }
-        var now = time.GetUtcNow();
-        return (upTo, requests[upTo - 1][^1].Id, new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero));
+        return (upTo, requests[upTo - 1][^1].Id, Now());
     }
 
     /// <summary>A mark stored with a record (<see cref="Ahead"/>): the requests it covers leave without another write.</summary>
@@ -92,6 +89,13 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         {
             _gate.Release();
         }
+    }
+
+    // Whole milliseconds: the mark survives every database's time type exactly, and keys the request (email's batch key).
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
     private static void InterlockedMax(ref int target, int value)

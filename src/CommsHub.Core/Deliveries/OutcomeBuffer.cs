@@ -20,9 +20,9 @@ public sealed class OutcomeBuffer(OutcomeRecorder recorder, DeliveryLease lease,
     private DateTimeOffset _oldest;
 
     /// <summary>
-    /// The batch's in-flight marks, when its requests are still leaving: a group recorded while sending goes on also
-    /// moves the mark ahead of the sending (<see cref="InFlightMarks.Ahead"/>), in the same transaction, so the
-    /// requests after it need no mark of their own.
+    /// The batch's in-flight marks: a group recorded while sending goes on (<see cref="AddAsync"/>,
+    /// <see cref="FlushIfDueAsync"/>) also moves the mark ahead of the sending (<see cref="InFlightMarks.Ahead"/>), in the
+    /// same transaction, so the requests after it need no mark of their own. A flush after the sending marks nothing.
     /// </summary>
     public InFlightMarks? Marks { get; set; }
 

@@ -147,8 +147,6 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var heldTicks = long.MaxValue;
         var renewAt = time.GetUtcNow() + leases.Duration / 2;
         using var renewing = new SemaphoreSlim(1, 1);
-        try
-        {
         await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (index, token) =>
         {
             if (!adapter.CircuitPerTarget && Interlocked.Read(ref heldTicks) != long.MaxValue)
@@ -208,11 +206,6 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 }
             }
         });
-        }
-        finally
-        {
-            outcomes.Marks = null; // what is recorded after the batch marks nothing ahead
-        }
         return heldTicks == long.MaxValue ? null : TimeSpan.FromTicks(heldTicks);
     }
 

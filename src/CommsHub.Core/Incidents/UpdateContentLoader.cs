@@ -14,7 +14,10 @@ namespace CommsHub.Core.Incidents;
 /// </summary>
 public sealed class UpdateContentLoader(CommsHubDbContext db, IMemoryCache cache, IOptions<CommsHubOptions> options, Maintenances.MaintenanceTexts texts)
 {
-    /// <summary>An update's content, built once per process however many of its batches ask at once (<see cref="SharedLoads"/>).</summary>
+    /// <summary>
+    /// An update's content, built once per process however many of its batches ask at once (<see cref="SharedLoads"/>);
+    /// the shared build does not take one caller's cancellation.
+    /// </summary>
     public Task<UpdateContent?> LoadAsync(Guid updateId, CancellationToken cancellationToken) =>
         cache.GetOrLoadAsync(("update-content", updateId), TimeSpan.FromMinutes(5), () => BuildAsync(updateId, CancellationToken.None));
 
