@@ -133,7 +133,7 @@ apt_install() {
 browser_install() {
     local want=() p
     for p in "${BROWSER_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || want+=("$p")
     done
     [[ -x "$CHROMIUM" ]] || [[ " ${want[*]} " == *" chromium "* ]] || want+=(chromium)
     if ((${#want[@]} == 0)); then
@@ -168,7 +168,7 @@ pid_alive() {
 
 # True if process $1 is alive and its command line contains $2.
 pid_matches() {
-    pid_alive "$1" && [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"
+    pid_alive "$1" && [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -F -- "$2" >/dev/null
 }
 
 record_started() {
@@ -423,7 +423,7 @@ rmq_our_pid() {
     [[ -f "$RMQ_DIR/rabbitmq.pid" ]] || return 1
     pid="$(tr -dc '0-9' <"$RMQ_DIR/rabbitmq.pid")"
     pid_alive "$pid" && [[ -r "/proc/$pid/environ" ]] &&
-        tr '\0' '\n' <"/proc/$pid/environ" | grep -qxF "RABBITMQ_MNESIA_BASE=$RMQ_DIR/mnesia" &&
+        tr '\0' '\n' <"/proc/$pid/environ" | grep -xF "RABBITMQ_MNESIA_BASE=$RMQ_DIR/mnesia" >/dev/null &&
         echo "$pid"
 }
 

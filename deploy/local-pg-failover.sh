@@ -74,7 +74,7 @@ our_pid() {
     d="$(data "$1")"
     [[ -f "$d/postmaster.pid" ]] || return 1
     pid="$(head -n1 "$d/postmaster.pid" 2>/dev/null || true)"
-    pid_alive "$pid" && [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$d" && echo "$pid"
+    pid_alive "$pid" && [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -F -- "$d" >/dev/null && echo "$pid"
 }
 
 show_log_tail() {

@@ -81,7 +81,7 @@ main() {
         status)
             local n
             for n in 1 2 3; do
-                if (COMMSHUB_INFRA_DIR="$CLUSTER_DIR/node$n" COMMSHUB_INFRA_PORT_OFFSET="$(offset "$n")" "$INFRA" status 2>/dev/null | grep -q "rabbitmq: ready"); then
+                if (COMMSHUB_INFRA_DIR="$CLUSTER_DIR/node$n" COMMSHUB_INFRA_PORT_OFFSET="$(offset "$n")" "$INFRA" status 2>/dev/null | grep "rabbitmq: ready" >/dev/null); then
                     echo "node $n ($(node_name "$n")): up"
                 else
                     echo "node $n ($(node_name "$n")): down"
