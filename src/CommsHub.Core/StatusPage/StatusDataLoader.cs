@@ -3,6 +3,8 @@ using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using CommsHub.Core.Hosting;
 using CommsHub.Core.Incidents;
+using System.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +31,10 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
 {
     public async Task<StatusData> LoadAsync(CancellationToken cancellationToken)
     {
+        // One snapshot for every statement below: read one by one, a rebuild that straddles a commit
+        // could pair the components' old statuses with the incidents' new ones (an indicator still
+        // "critical" beside a list that no longer holds the incident that made it so).
+        await using var snapshot = await BeginSnapshotAsync(cancellationToken);
         var now = time.GetUtcNow();
         var o = options.Value;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone);
@@ -66,6 +72,34 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
         var page = new PageInfo(StatuspageWebhookBody.PageId(hub.Value.PublicBaseUrl), hub.Value.PageName, hub.Value.Link("/").TrimEnd('/'),
             o.TimeZone, o.LogoUrl, updatedAt);
         return new StatusData(page, indicator, componentData, incidentData, now) { Maintenances = maintenanceData };
+    }
+
+    /// <summary>
+    /// A read-only transaction whose statements all see the same committed state. PostgreSQL: repeatable
+    /// read. SQLite: a deferred transaction, whose first read fixes the snapshot under WAL (EF's own
+    /// BEGIN on SQLite is IMMEDIATE and would take the database's one write lock for the whole load).
+    /// </summary>
+    private async Task<IAsyncDisposable> BeginSnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (db.Provider == DatabaseProvider.PostgreSql)
+        {
+            return await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        }
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var transaction = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+        await db.Database.UseTransactionAsync(transaction, cancellationToken);
+        return new SqliteSnapshot(db, transaction);
+    }
+
+    /// <summary>EF does not own a transaction it was handed: this ends it and closes the connection opened for it.</summary>
+    private sealed class SqliteSnapshot(CommsHubDbContext db, SqliteTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await db.Database.UseTransactionAsync(null);
+            await transaction.DisposeAsync();
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>An incident as the public surface shows it (its updates as loaded: the caller keeps to the public ones).</summary>

@@ -37,6 +37,10 @@ public sealed class StatusDataLoaderTests : SqliteAppTest
     }
 
     [Fact]
+    public Task A_change_committed_during_a_load_is_either_wholly_in_it_or_wholly_out() =>
+        Testing.StatusSnapshotConsistency.A_change_committed_during_a_load_is_either_wholly_in_it_or_wholly_out(App.Services);
+
+    [Fact]
     public async Task Maintenances_are_kept_apart_from_incidents_with_their_window_and_only_public_updates()
     {
         var api = Component("API", Earlier);
