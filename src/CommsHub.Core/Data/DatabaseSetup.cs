@@ -49,7 +49,7 @@ public static class DatabaseSetup
             ? new Subscribers.PostgreSqlSubscriberBulkWriter(sp.GetRequiredService<CommsHubDbContext>())
             : new Subscribers.SqliteSubscriberBulkWriter(sp.GetRequiredService<CommsHubDbContext>()));
         services.AddScoped<IDeliveryWriter>(sp => provider == DatabaseProvider.PostgreSql
-            ? new PostgreSqlDeliveryWriter(sp.GetRequiredService<CommsHubDbContext>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgreSqlDeliveryWriter>>())
+            ? new PostgreSqlDeliveryWriter(sp.GetRequiredService<CommsHubDbContext>())
             : new SqliteDeliveryWriter(sp.GetRequiredService<CommsHubDbContext>()));
         return services;
     }

@@ -137,9 +137,10 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             var through = doubt.Keys.Max(Comparer<Guid>.Create(CompareIds));
             await MarkInFlightAsync(lease, through, doubt.Values.Min());
         }
-        // The dead sender's marks cover nothing it holds any more: everything it held was just claimed.
-        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && !db.Deliveries.Any(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
-            && d.Status == DeliveryStatus.Queued && d.LeaseToken == m.LeaseToken))
+        // The dead sender's marks cover nothing it holds any more: everything it held was just claimed. Looked into per mark
+        // (a scalar subquery, through the batches' index whatever the statistics say; DeliveryRedrive.InOpenBatches).
+        await db.InFlightMarks.Where(m => previous.Contains(m.LeaseToken) && db.Deliveries.Where(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel
+            && d.Batch == m.Batch && d.Status == DeliveryStatus.Queued && d.LeaseToken == m.LeaseToken).Select(d => (int?)1).FirstOrDefault() == null)
             .ExecuteDeleteAsync(CancellationToken.None);
         return doubt;
     }

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using CommsHub.Core.Common;
 using CommsHub.Core.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -21,26 +19,16 @@ public interface IDeliveryWriter
 }
 
 /// <remarks>
-/// A plan of more than a few pages refreshes PostgreSQL's statistics of <c>deliveries</c> once (<c>ANALYZE</c>, which
-/// samples a fixed 30,000 rows however large the table). Until it does, the planner knows nothing of the new update's
-/// id and little of how many deliveries are queued, estimates one row for either, and may serve the senders' claims
-/// through the (update_id, id) index or the queued-only index instead of (update_id, channel, batch): each claim of
-/// 1,000 then reads the whole update or everything queued, 30–150 ms instead of 10 (docs/benchmarks.md, "Plans
-/// that flip"). Autovacuum's own analyze comes only after a tenth of the table has changed, and at a moment of its
-/// choosing: fan-outs of the same size took 5 s or 13 s depending on it.
+/// A plan does not refresh PostgreSQL's statistics. Until autovacuum analyses the table the planner knows nothing of
+/// the new update and estimates one row for it, and every statement of the fan-out still reaches its batch through
+/// (update_id, channel, batch): the claim, the lease's reads and the outcome name all three columns, and no other
+/// index of <c>deliveries</c> does (the queued-only index that stale statistics once made look cheaper is gone since
+/// outcomes stopped touching indexes; <c>DeliveryHistoryPlanTests</c> checks the plans with and without statistics of
+/// the present rows). An <c>ANALYZE</c> per large plan, which the plans once needed, reads 30,000 pages of the table
+/// wherever they are, so its cost grew with the history (docs/benchmarks.md, "History does not slow the present").
 /// </remarks>
-internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<PostgreSqlDeliveryWriter> logger) : IDeliveryWriter
+internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db) : IDeliveryWriter
 {
-    /// <summary>Pages written by one plan (one scope) before it refreshes the statistics.</summary>
-    internal const int PagesBeforeStatistics = 5;
-
-    /// <summary>Several plans at once (an update's channels) refresh them once.</summary>
-    private static readonly TimeSpan StatisticsAtMostEvery = TimeSpan.FromSeconds(5);
-
-    /// <summary>When each database's statistics were last refreshed by this process (a timestamp).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> s_lastStatistics = new();
-    private int _pages;
-
     // The batch is open once any of its rows is written (one statement: the count is the deliveries'). An open batch
     // already there is locked (DO UPDATE), so a sender closing it waits for this plan's commit (BatchBook.CloseIfSettledAsync).
     private const string Sql = """
@@ -58,48 +46,6 @@ internal sealed class PostgreSqlDeliveryWriter(CommsHubDbContext db, ILogger<Pos
         """;
 
     public async Task<int> InsertQueuedAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
-        IReadOnlyList<PlannedRecipient> recipients, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var inserted = await InsertAsync(updateId, incidentId, kind, channel, batch, recipients, now, cancellationToken);
-        if (++_pages == PagesBeforeStatistics)
-        {
-            await RefreshStatisticsAsync(cancellationToken);
-        }
-        return inserted;
-    }
-
-    private async Task RefreshStatisticsAsync(CancellationToken cancellationToken)
-    {
-        var now = Stopwatch.GetTimestamp();
-        var database = db.Database.GetDbConnection().Database;
-        var last = s_lastStatistics.GetOrAdd(database, 0);
-        if ((last != 0 && Stopwatch.GetElapsedTime(last, now) < StatisticsAtMostEvery) || !s_lastStatistics.TryUpdate(database, now, last))
-        {
-            return;
-        }
-        // Inside the plan's transaction when there is one (ANALYZE counts that transaction's own rows, and the senders
-        // see its figures when they see the pages they describe), behind a savepoint: a refusal must not abort the plan.
-        var tx = db.Database.CurrentTransaction;
-        if (tx is not null)
-        {
-            await tx.CreateSavepointAsync("statistics", cancellationToken);
-        }
-        try
-        {
-            await db.Database.ExecuteSqlRawAsync("ANALYZE deliveries", cancellationToken);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is NpgsqlException || DatabaseFailures.IsTransient(ex)))
-        {
-            // A statistic is an estimate: the plan goes on with the old one, and autovacuum refreshes it later.
-            logger.LogWarning(ex, "Could not refresh the statistics of deliveries; claims may read more than their batch until autovacuum does");
-            if (tx is not null)
-            {
-                await tx.RollbackToSavepointAsync("statistics", cancellationToken);
-            }
-        }
-    }
-
-    private async Task<int> InsertAsync(Guid updateId, Guid incidentId, DeliveryKind kind, Channel channel, int batch,
         IReadOnlyList<PlannedRecipient> recipients, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ids = new Guid[recipients.Count];

@@ -79,17 +79,15 @@ public sealed class TelemetrySampler(
             OutboxOldestAge = Age(now, await outbox.OrderBy(m => m.Id).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(cancellationToken)),
             UpdatesUnplanned = await unplanned.LongCountAsync(cancellationToken),
             UnplannedOldestAge = Age(now, await unplanned.OrderBy(u => u.CreatedAt).Select(u => (DateTimeOffset?)u.CreatedAt).FirstOrDefaultAsync(cancellationToken)),
-            // Through the open batches and the batches' index: no index of the deliveries names their status.
-            DeliveriesQueued = await db.OpenBatches.AsNoTracking()
-                .SelectMany(b => db.Deliveries.Where(d => d.UpdateId == b.UpdateId && d.Channel == b.Channel && d.Batch == b.Batch
-                    && d.Status == DeliveryStatus.Queued))
-                .LongCountAsync(cancellationToken),
+            // Through the open batches and the batches' index: no index of the deliveries names their status. A count per
+            // batch (a scalar subquery, run per batch whatever the statistics say) rather than a join, which PostgreSQL
+            // may plan as a scan of every delivery while its statistics do not know the update being sent.
+            DeliveriesQueued = await QueuedPerOpenBatch(db).SumAsync(cancellationToken),
             // Held under a claim that lapsed after its sender marked requests in flight: read from the few marks, through
             // the batch's index (a count over every queued delivery would read each one's row during a large fan-out).
             DeliveriesInDoubt = await db.InFlightMarks.AsNoTracking()
-                .SelectMany(m => db.Deliveries.Where(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
-                    && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now))
-                .LongCountAsync(cancellationToken),
+                .SumAsync(m => (long)db.Deliveries.Count(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
+                    && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now), cancellationToken),
             ScheduledLate = await late.LongCountAsync(cancellationToken),
             ScheduledLateness = Age(now, await late.OrderBy(a => a.DueAt).Select(a => (DateTimeOffset?)a.DueAt).FirstOrDefaultAsync(cancellationToken)),
             AuditUnchained = await unchained.LongCountAsync(cancellationToken),
@@ -116,4 +114,9 @@ public sealed class TelemetrySampler(
     }
 
     private static double Age(DateTimeOffset now, DateTimeOffset? since) => since is { } at && at < now ? (now - at).TotalSeconds : 0;
+
+    /// <summary>The queued deliveries of each open batch, counted through the batches' index.</summary>
+    internal static IQueryable<long> QueuedPerOpenBatch(CommsHubDbContext db) => db.OpenBatches.AsNoTracking()
+        .Select(b => (long)db.Deliveries.Count(d => d.UpdateId == b.UpdateId && d.Channel == b.Channel && d.Batch == b.Batch
+            && d.Status == DeliveryStatus.Queued));
 }
