@@ -37,6 +37,8 @@
 #   COMMSHUB_INFRA_EPMD_PORT      the epmd port, instead of 55675+offset: nodes of one cluster
 #                                 must find each other through the same epmd
 #   COMMSHUB_INFRA_RABBIT_COOKIE  the Erlang cookie of the node (nodes of one cluster share it)
+#   COMMSHUB_INFRA_PG_PRELOAD     PostgreSQL's shared_preload_libraries at the next start (e.g.
+#                                 pg_stat_statements, for bench/quick/run.sh --pg-stats)
 #
 # A cluster of three more nodes for the fault suite: deploy/local-rabbit-cluster.sh (uses
 #   rabbit-join <node>             stop_app, reset, join_cluster <node>, start_app, wait until ready)
@@ -255,6 +257,7 @@ full_page_writes = off
 logging_collector = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %u@%d '
+shared_preload_libraries = '${COMMSHUB_INFRA_PG_PRELOAD:-}'
 EOF
     cat >"$PG_DATA/pg_hba.conf" <<'EOF'
 # Written by deploy/local-infra.sh. Unix socket lives in a private dir under the infra dir.

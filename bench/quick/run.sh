@@ -19,6 +19,9 @@
 #                       the largest fan-out; 0 skips it
 #   --trace-sql         diagnostic: log every SQL command with its duration (EF Core at
 #                       Information) in both processes; slows them, so not for the headline figures
+#   --pg-stats          record PostgreSQL's statements (pg_stat_statements: calls, time, buffers)
+#                       over each set of fan-out runs; PostgreSQL must run with the library
+#                       loaded (stop the infrastructure first: this run then starts it so)
 #
 # What it does, each step bounded by a timeout:
 #  1. copies the source (git archive HEAD, or the working tree with --worktree) to
@@ -60,6 +63,7 @@ FAKE_LATENCY_MS=0
 QUIET_WAIT=60
 HISTORY=1000000
 TRACE_ENV=()
+PG_STATS=0
 EXTRA=()
 while (($#)); do
     case "$1" in
@@ -72,6 +76,7 @@ while (($#)); do
         --quiet-wait) QUIET_WAIT="$2"; shift ;;
         --history) HISTORY="$2"; shift ;;
         --trace-sql) TRACE_ENV=('Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command=Information') ;;
+        --pg-stats) PG_STATS=1 ;;
         --) shift; EXTRA=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -146,6 +151,8 @@ done
 say "built in $((SECONDS - build_start)) s"
 
 # ------------------------------------------------------------------ 2. infrastructure
+PG_STATS_ARG=()
+if ((PG_STATS)); then export COMMSHUB_INFRA_PG_PRELOAD=pg_stat_statements; PG_STATS_ARG=(--pg-stats); fi
 timeout 300 "$REPO/deploy/local-infra.sh" start
 
 # ------------------------------------------------------------------ 3. database and vhost
@@ -252,7 +259,7 @@ say "worker consuming"
 set +e
 timeout $((1800 + 20 * QUIET_WAIT)) python3 "$HERE/scenarios.py" --api "http://127.0.0.1:$API_PORT" --key "$KEY" --fake "$FAKE" \
     --pg-db "$PG_DB" --vhost "$VHOST" --api-pid "$API_PID" --worker-pid "$WORKER_PID" --fake-pid "$FAKE_PID" \
-    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --history "$HISTORY" --out "$OUT" "${EXTRA[@]}"
+    --sizes "$SIZES" --runs "$RUNS" --quiet-wait "$QUIET_WAIT" --history "$HISTORY" --out "$OUT" "${PG_STATS_ARG[@]}" "${EXTRA[@]}"
 scen_rc=$?
 set -e
 
