@@ -127,7 +127,29 @@ public sealed partial class TwilioFake : IDisposable
 
     public void Dispose() => Server.Stop();
 
+    /// <summary>The most send requests this fake held at once (arrived and not yet answered).</summary>
+    public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+    private int _atOnce;
+    private int _mostAtOnce;
+
     private async Task<IResponseMessage> AnswerAsync(IRequestMessage request)
+    {
+        var now = Interlocked.Increment(ref _atOnce);
+        for (var most = Volatile.Read(ref _mostAtOnce); now > most && Interlocked.CompareExchange(ref _mostAtOnce, now, most) != most; most = Volatile.Read(ref _mostAtOnce))
+        {
+        }
+        try
+        {
+            return await AnswerOnceAsync(request);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _atOnce);
+        }
+    }
+
+    private async Task<IResponseMessage> AnswerOnceAsync(IRequestMessage request)
     {
         var n = Interlocked.Increment(ref _count);
         _arrivals.Enqueue((n, DateTime.UtcNow));

@@ -63,6 +63,33 @@ public sealed class SmsDeliveryTests : SqliteAppTest, IDisposable
     }
 
     [Fact]
+    public async Task Texts_of_one_batch_go_out_several_at_once_when_the_budget_needs_it()
+    {
+        // 50 a second while Twilio takes a second to answer: one at a time, the batch would send one a second.
+        _twilio.DelayFor = _ => TimeSpan.FromSeconds(1);
+        for (var i = 0; i < 12; i++)
+        {
+            await Admin.PostAsync("/api/subscribers", new { phone = $"+120255501{i:00}", confirmed = true });
+        }
+        var updateId = await PublishAsync("Investigating.");
+
+        await Eventually.HoldsAsync(async () => (await Admin.AllDeliveriesAsync($"updateId={updateId}&status=sent")).Count == 12, "twelve SMS are sent");
+        // One batch (12 texts): never more than its parallelism at once, and more than one.
+        Assert.Equal(4, SmsAdapter.ParallelismFor(50));
+        Assert.InRange(_twilio.MostAtOnce, 2, 4);
+        Assert.Equal(12, _twilio.Requests.Select(r => r.To).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData(0.1, 1)]
+    [InlineData(10, 1)]    // the default: one at a time, four batches at once keep 10 a second with Twilio taking 250 ms
+    [InlineData(100, 7)]
+    [InlineData(250, 16)]
+    [InlineData(1000, 16)] // Twilio limits an account's concurrent requests
+    public void A_batch_sends_as_many_texts_at_once_as_its_budget_needs(double perSecond, int atOnce) =>
+        Assert.Equal(atOnce, SmsAdapter.ParallelismFor(perSecond));
+
+    [Fact]
     public async Task An_opted_out_number_fails_once_and_is_unsubscribed_and_an_invalid_one_suppressed()
     {
         await Admin.PostAsync("/api/subscribers", new { phone = "+12025550101", confirmed = true });
