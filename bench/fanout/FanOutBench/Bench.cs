@@ -102,13 +102,13 @@ public sealed class Bench(BenchOptions options, Infra infra, ProviderFakes fakes
             {
                 for (var run = 1; run <= runs; run++)
                 {
-                    var ideal = await IdealLoop.RunAsync(fakes, scenario.Audience, new IdealSettings(SmsPerSecond: options.SmsPerSecond));
+                    var ideal = await IdealLoop.RunAsync(fakes, scenario.Audience, IdealSettings.For(options.SmsPerSecond));
                     result.Ideal.Add(ideal);
                     Log($"ideal loop {run}/{runs}: {ideal.Seconds:0.000} s ({ideal.Detail}){(ideal.AllReceivedOnce ? "" : " NOT ALL RECEIVED ONCE")}");
                 }
                 if (scenario.Audience.Sms > 0)
                 {
-                    result.IdealUnbudgeted = await IdealLoop.RunAsync(fakes, scenario.Audience, new IdealSettings(SmsPerSecond: null));
+                    result.IdealUnbudgeted = await IdealLoop.RunAsync(fakes, scenario.Audience, IdealSettings.For(null));
                     Log($"ideal loop without the SMS budget: {result.IdealUnbudgeted.Seconds:0.000} s");
                 }
             }

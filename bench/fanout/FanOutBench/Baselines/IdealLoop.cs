@@ -12,11 +12,21 @@ using FanOutBench.Fakes;
 namespace FanOutBench.Baselines;
 
 /// <param name="EmailConcurrency">SendGrid requests in flight: send-email-batch's ConcurrentMessageLimit (16).</param>
-/// <param name="SmsConcurrency">Twilio requests in flight: send-sms-batch's ConcurrentMessageLimit (4), each batch sending one at a time.</param>
+/// <param name="SmsConcurrency">Twilio requests in flight: send-sms-batch's ConcurrentMessageLimit (4) × what each batch sends at once
+/// (<see cref="SmsPerBatch"/>).</param>
 /// <param name="SmsPerSecond">The SMS rate budget (Channels:Sms:MessagesPerSecond), or null for none.</param>
 /// <param name="WebhookConcurrency">POSTs in flight: 16 per batch × send-webhook-batch's ConcurrentMessageLimit (8).</param>
-public sealed record IdealSettings(int EmailConcurrency = 16, int SmsConcurrency = 4, double? SmsPerSecond = 1000, int WebhookConcurrency = 128,
-    int EmailPerRequest = 1000);
+public sealed record IdealSettings(int EmailConcurrency = 16, int SmsConcurrency = 4 * 16, double? SmsPerSecond = 1000, int WebhookConcurrency = 128,
+    int EmailPerRequest = 1000)
+{
+    /// <summary>
+    /// Texts of one batch in flight at a budget, as CommsHub's SmsAdapter.ParallelismFor has it (the bench does not
+    /// reference the product): enough for the budget with Twilio answering in a quarter second, 4 batches at once, at most 16.
+    /// </summary>
+    public static int SmsPerBatch(double? perSecond) => perSecond is { } rate ? Math.Clamp((int)Math.Ceiling(rate * 0.25 / 4), 1, 16) : 16;
+
+    public static IdealSettings For(double? smsPerSecond) => new(SmsConcurrency: 4 * SmsPerBatch(smsPerSecond), SmsPerSecond: smsPerSecond);
+}
 
 public sealed record IdealResult(double Seconds, IReadOnlyDictionary<string, double> SecondsByChannel, IReadOnlyDictionary<string, long> BytesPerRequest,
     bool AllReceivedOnce, string Detail);
