@@ -154,6 +154,10 @@ say "built in $((SECONDS - build_start)) s"
 PG_STATS_ARG=()
 if ((PG_STATS)); then export COMMSHUB_INFRA_PG_PRELOAD=pg_stat_statements; PG_STATS_ARG=(--pg-stats); fi
 timeout 300 "$REPO/deploy/local-infra.sh" start
+if ((PG_STATS)) && ! PGPASSWORD=commshub psql -X -At -h 127.0.0.1 -p 55432 -U commshub -d postgres -c "SHOW shared_preload_libraries" \
+        | grep pg_stat_statements >/dev/null; then
+    die "--pg-stats: PostgreSQL was already running without pg_stat_statements; stop it (deploy/local-infra.sh stop) and run again"
+fi
 
 # ------------------------------------------------------------------ 3. database and vhost
 psql_admin() { PGPASSWORD=commshub PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 55432 -U commshub -d postgres "$@"; }

@@ -119,8 +119,9 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
         // DeliveryRedrive: the open batches with a delivery stranded (or exhausted) in them
         ["redrive open batches"] = db => DeliveryRedrive.InOpenBatches(db, BatchBook.Due(db.OpenBatches, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null),
             d => d.LeaseUntil == null || d.LeaseUntil < DateTimeOffset.UtcNow).Select(b => new { b.UpdateId, b.Channel, b.Batch }),
-        // TelemetrySampler: commshub_deliveries_queued
+        // TelemetrySampler: commshub_deliveries_queued and commshub_deliveries_in_doubt (each summed)
         ["queued gauge"] = TelemetrySampler.QueuedPerOpenBatch,
+        ["in-doubt gauge"] = db => TelemetrySampler.InDoubtPerMark(db, DateTimeOffset.UtcNow),
     };
 
     private async Task<string> PlanAsync(Func<CommsHubDbContext, IQueryable> query)
@@ -140,7 +141,7 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
     }
 
     // The statements that name a batch: each reads its batch alone, not the whole update.
-    private static readonly string[] ByBatch = ["claim", "lease", "forget", "outcome", "close batch", "close settled batches", "redrive open batches", "queued gauge"];
+    private static readonly string[] ByBatch = ["claim", "lease", "forget", "outcome", "close batch", "close settled batches", "redrive open batches", "queued gauge", "in-doubt gauge"];
 
     [Fact]
     public async Task Every_statement_reaches_the_present_through_an_index_before_and_after_the_statistics_know_it()

@@ -83,14 +83,17 @@ public static class StatusSnapshotConsistency
     /// <summary>Runs a change, once, when the first query's rows have all been read.</summary>
     private sealed class CommitAfterFirstRead(Func<Task> change) : DbCommandInterceptor
     {
+        private bool _started;
+
         public bool Committed { get; private set; }
 
         public override async ValueTask<InterceptionResult> DataReaderClosingAsync(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
         {
-            if (!Committed && command.CommandText.Contains("SELECT", StringComparison.OrdinalIgnoreCase))
+            if (!_started && command.CommandText.Contains("SELECT", StringComparison.OrdinalIgnoreCase))
             {
-                Committed = true;
+                _started = true;
                 await change();
+                Committed = true;
             }
             return result;
         }

@@ -6,6 +6,7 @@ using CommsHub.Core.Incidents;
 using System.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CommsHub.Core.StatusPage;
@@ -75,7 +76,8 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
     }
 
     /// <summary>
-    /// A read-only transaction whose statements all see the same committed state. PostgreSQL: repeatable
+    /// A transaction whose statements all see the same committed state (the load writes nothing; the caller's context
+    /// must not be in a transaction of its own). PostgreSQL: repeatable
     /// read. SQLite: a deferred transaction, whose first read fixes the snapshot under WAL (EF's own
     /// BEGIN on SQLite is IMMEDIATE and would take the database's one write lock for the whole load).
     /// </summary>
@@ -86,17 +88,31 @@ public sealed class StatusDataLoader(CommsHubDbContext db, IOptions<CommsHubOpti
             return await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         }
         await db.Database.OpenConnectionAsync(cancellationToken);
-        var transaction = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
-        await db.Database.UseTransactionAsync(transaction, cancellationToken);
-        return new SqliteSnapshot(db, transaction);
+        SqliteTransaction? transaction = null;
+        try
+        {
+            transaction = ((SqliteConnection)db.Database.GetDbConnection()).BeginTransaction(deferred: true);
+            var used = await db.Database.UseTransactionAsync(transaction, cancellationToken)
+                ?? throw new InvalidOperationException("EF Core did not take the SQLite transaction.");
+            return new SqliteSnapshot(db, used, transaction);
+        }
+        catch
+        {
+            transaction?.Dispose();
+            await db.Database.CloseConnectionAsync();
+            throw;
+        }
     }
 
-    /// <summary>EF does not own a transaction it was handed: this ends it and closes the connection opened for it.</summary>
-    private sealed class SqliteSnapshot(CommsHubDbContext db, SqliteTransaction transaction) : IAsyncDisposable
+    /// <summary>
+    /// EF does not own a transaction it was handed: its wrapper is disposed (which lets go of it and of the connection
+    /// EF opened for it), then the transaction itself (a rollback: nothing was written), then the connection opened here.
+    /// </summary>
+    private sealed class SqliteSnapshot(CommsHubDbContext db, IDbContextTransaction used, SqliteTransaction transaction) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            await db.Database.UseTransactionAsync(null);
+            await used.DisposeAsync();
             await transaction.DisposeAsync();
             await db.Database.CloseConnectionAsync();
         }

@@ -85,9 +85,7 @@ public sealed class TelemetrySampler(
             DeliveriesQueued = await QueuedPerOpenBatch(db).SumAsync(cancellationToken),
             // Held under a claim that lapsed after its sender marked requests in flight: read from the few marks, through
             // the batch's index (a count over every queued delivery would read each one's row during a large fan-out).
-            DeliveriesInDoubt = await db.InFlightMarks.AsNoTracking()
-                .SumAsync(m => (long)db.Deliveries.Count(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
-                    && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now), cancellationToken),
+            DeliveriesInDoubt = await InDoubtPerMark(db, now).SumAsync(cancellationToken),
             ScheduledLate = await late.LongCountAsync(cancellationToken),
             ScheduledLateness = Age(now, await late.OrderBy(a => a.DueAt).Select(a => (DateTimeOffset?)a.DueAt).FirstOrDefaultAsync(cancellationToken)),
             AuditUnchained = await unchained.LongCountAsync(cancellationToken),
@@ -114,6 +112,11 @@ public sealed class TelemetrySampler(
     }
 
     private static double Age(DateTimeOffset now, DateTimeOffset? since) => since is { } at && at < now ? (now - at).TotalSeconds : 0;
+
+    /// <summary>The deliveries each in-flight mark holds under a lapsed claim, counted through the batches' index.</summary>
+    internal static IQueryable<long> InDoubtPerMark(CommsHubDbContext db, DateTimeOffset now) => db.InFlightMarks.AsNoTracking()
+        .Select(m => (long)db.Deliveries.Count(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
+            && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now));
 
     /// <summary>The queued deliveries of each open batch, counted through the batches' index.</summary>
     internal static IQueryable<long> QueuedPerOpenBatch(CommsHubDbContext db) => db.OpenBatches.AsNoTracking()

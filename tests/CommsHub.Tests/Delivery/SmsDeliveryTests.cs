@@ -77,6 +77,7 @@ public sealed class SmsDeliveryTests : SqliteAppTest, IDisposable
         // One batch (12 texts): never more than its parallelism at once, and more than one.
         Assert.Equal(4, SmsAdapter.ParallelismFor(50));
         Assert.InRange(_twilio.MostAtOnce, 2, 4);
+        Assert.Equal(12, _twilio.Requests.Count);
         Assert.Equal(12, _twilio.Requests.Select(r => r.To).Distinct().Count());
     }
 

@@ -33,7 +33,7 @@ public sealed class SmsAdapter(ISmsSender sender, SmsRateBudget budget, IOptions
     /// <summary>
     /// Requests of one batch in flight: enough that the batches a worker sends at once keep the pace while Twilio takes
     /// <see cref="TypicalAnswer"/> to answer each (one at a time, four batches reach 16 texts a second: a budget of 100
-    /// would have been a quarter used). 1 at the default 10 a second, 7 at 100, <see cref="MostAtOnce"/> from 250.
+    /// would have been a sixth used). 1 at the default 10 a second, 7 at 100, <see cref="MostAtOnce"/> from 250.
     /// </summary>
     internal static int ParallelismFor(double messagesPerSecond)
     {
