@@ -58,21 +58,12 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
         await _infra.DisposeAsync();
     }
 
-    private async Task<string> PlanAsync(string sql)
+    private Task<string> PlanAsync(string sql) => PlanAsync(db =>
     {
-        await using var scope = _app.Services.CreateAsyncScope();
-        var connection = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().Database.GetDbConnection();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN (COSTS OFF) " + sql.Replace("@update", $"'{UpdateId}'").Replace("@token", $"'{Token}'");
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-        return string.Join('\n', lines);
-    }
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql.Replace("@update", $"'{UpdateId}'").Replace("@token", $"'{Token}'");
+        return command;
+    });
 
     // One database for all statements: the history is inserted once.
     private static readonly Dictionary<string, string> Statements = new()
@@ -124,12 +115,15 @@ public sealed class DeliveryHistoryPlanTests : IAsyncLifetime
         ["in-doubt gauge"] = db => TelemetrySampler.InDoubtPerMark(db, DateTimeOffset.UtcNow),
     };
 
-    private async Task<string> PlanAsync(Func<CommsHubDbContext, IQueryable> query)
+    private Task<string> PlanAsync(Func<CommsHubDbContext, IQueryable> query) => PlanAsync(db => query(db).CreateDbCommand());
+
+    /// <summary>PostgreSQL's plan of a command, as the product would send it (its parameters bound).</summary>
+    private async Task<string> PlanAsync(Func<CommsHubDbContext, System.Data.Common.DbCommand> build)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
         await db.Database.OpenConnectionAsync();
-        await using var command = query(db).CreateDbCommand();
+        await using var command = build(db);
         command.CommandText = "EXPLAIN (COSTS OFF) " + command.CommandText;
         var lines = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
