@@ -230,7 +230,7 @@ public sealed class PoisonMessageTests(ITestOutputHelper output) : IAsyncLifetim
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommsHubDbContext>();
         var id = Guid.Parse(poison["id"]!.GetValue<string>());
-        var attempts = await db.DeliveryAttempts.Where(a => a.DeliveryId == id).OrderBy(a => a.Number).Select(a => new { a.Provider, a.Outcome }).ToListAsync();
+        var attempts = await db.DeliveryAttempts.Where(a => a.DeliveryIds.Contains(id)).OrderBy(a => a.Number).Select(a => new { a.Provider, a.Outcome }).ToListAsync();
         Assert.Equal([("bus", DeliveryStatus.Queued), ("bus", DeliveryStatus.Queued), ("bus", DeliveryStatus.Failed)],
             attempts.Select(a => (a.Provider, a.Outcome)).ToArray());
     }

@@ -97,7 +97,7 @@ public sealed class ProviderFaultHarness : IAsyncDisposable
     {
         await using var scope = App.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<CommsHubDbContext>().DeliveryAttempts.AsNoTracking()
-            .Where(a => a.DeliveryId == deliveryId).OrderBy(a => a.Number).ToListAsync();
+            .Where(a => a.DeliveryIds.Contains(deliveryId)).OrderBy(a => a.Number).ToListAsync();
     }
 
     public async Task<SubscriberStatus> SubscriberStatusAsync(Guid subscriberId)

@@ -111,15 +111,18 @@ public sealed class PublishPathTests : IAsyncLifetime
             {
                 Assert.All(request.DeliveryIds, id => Assert.Equal(request.MessageId, deliveries[id].ProviderMessageId));
             }
-            // One attempt row per delivery, with what SendGrid answered.
-            var attempts = await db.DeliveryAttempts.AsNoTracking().Where(a => deliveries.Keys.Select(Guid.Parse).Contains(a.DeliveryId)).ToListAsync();
-            Assert.Equal(2500, attempts.Count);
+            // One attempt row per SendGrid request, listing its recipients' deliveries, with what SendGrid answered.
+            var attempts = await db.DeliveryAttempts.AsNoTracking().Where(a => a.UpdateId == Guid.Parse(firstUpdate)).ToListAsync();
+            Assert.Equal(first.Count, attempts.Count);
+            Assert.Equal(deliveries.Keys.Order(), attempts.SelectMany(a => a.DeliveryIds).Select(id => id.ToString()).Order());
             Assert.All(attempts, a =>
             {
                 Assert.Equal(1, a.Number);
                 Assert.Equal(202, a.HttpStatus);
                 Assert.Equal(DeliveryStatus.Sent, a.Outcome);
-                Assert.Equal(deliveries[a.DeliveryId.ToString()].ProviderMessageId, a.ProviderMessageId);
+                var request = Assert.Single(first, r => r.MessageId == a.ProviderMessageId);
+                Assert.Equal(request.DeliveryIds.Order(), a.DeliveryIds.Select(id => id.ToString()).Order());
+                Assert.All(a.DeliveryIds, id => Assert.Equal(a.Batch, deliveries[id.ToString()].Batch));
             });
         }
 

@@ -66,7 +66,7 @@ internal sealed class Seed(string connectionString)
     public async Task DeliveriesAsync(int subscribers, IReadOnlyList<(Guid Update, Guid Incident, DateTimeOffset At)> updates)
     {
         var watch = Stopwatch.StartNew();
-        var attempts = new List<(Guid Delivery, DateTimeOffset At, int Number)>();
+        var attempts = new List<(Guid Delivery, Guid Update, string Channel, int Batch, DateTimeOffset At, int Number)>();
         await WithoutIndexesAsync("deliveries", async connection =>
         {
             await using var copy = await connection.BeginBinaryImportAsync(
@@ -99,7 +99,9 @@ internal sealed class Seed(string connectionString)
                         await copy.WriteNullAsync();
                         if (attempts.Count < 300_000)
                         {
-                            attempts.AddRange([(id, at, 1), (id, at.AddSeconds(30), 2), (id, at.AddMinutes(5), 3)]);
+                            // A failed delivery's three tries, each a request of its own (its batch's other deliveries were sent).
+                            attempts.AddRange([(id, update, channel, i / 1000, at, 1), (id, update, channel, i / 1000, at.AddSeconds(30), 2),
+                                (id, update, channel, i / 1000, at.AddMinutes(5), 3)]);
                         }
                     }
                     else
@@ -118,12 +120,15 @@ internal sealed class Seed(string connectionString)
         });
         await using (var connection = await OpenAsync())
         await using (var copy = await connection.BeginBinaryImportAsync(
-                         "COPY delivery_attempts (delivery_id, number, at, provider, outcome, http_status, error_code, error, latency_ms) FROM STDIN (FORMAT BINARY)"))
+                         "COPY delivery_attempts (update_id, channel, batch, delivery_ids, number, at, provider, outcome, http_status, error_code, error, latency_ms) FROM STDIN (FORMAT BINARY)"))
         {
-            foreach (var (delivery, at, number) in attempts)
+            foreach (var (delivery, update, channel, batch, at, number) in attempts)
             {
                 await copy.StartRowAsync();
-                await copy.WriteAsync(delivery, NpgsqlDbType.Uuid);
+                await copy.WriteAsync(update, NpgsqlDbType.Uuid);
+                await copy.WriteAsync(channel, NpgsqlDbType.Varchar);
+                await copy.WriteAsync(batch, NpgsqlDbType.Integer);
+                await copy.WriteAsync(new[] { delivery }, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
                 await copy.WriteAsync(number, NpgsqlDbType.Integer);
                 await copy.WriteAsync(at.UtcDateTime, NpgsqlDbType.TimestampTz);
                 await copy.WriteAsync("sendgrid", NpgsqlDbType.Varchar);

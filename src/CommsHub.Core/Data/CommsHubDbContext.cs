@@ -236,7 +236,7 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
             e.Property(a => a.ErrorCode).HasMaxLength(64);
             e.Property(a => a.Error).HasMaxLength(2000);
             e.Property(a => a.ProviderMessageId).HasMaxLength(200);
-            e.HasIndex(a => new { a.DeliveryId, a.Number });
+            e.HasIndex(a => new { a.UpdateId, a.Channel, a.Batch });
         });
 
         modelBuilder.Entity<Audit.AuditEntry>(e =>

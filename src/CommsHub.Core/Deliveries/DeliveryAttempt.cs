@@ -3,14 +3,23 @@ using CommsHub.Core.Common;
 namespace CommsHub.Core.Deliveries;
 
 /// <summary>
-/// One try of one delivery: when, through which provider, what it answered and how long it took.
-/// Written in the same transaction as the delivery's new status, so a delivery's attempts always
-/// explain its current state.
+/// One try of one provider request (or one decision about a batch, such as a failed send command): when, through which
+/// provider, what it answered and how long it took, for every delivery it carried. An email batch's single SendGrid
+/// request is one row for its thousand recipients; a text message or a webhook is one row for its one. Written in the
+/// same transaction as the deliveries' new status, so a delivery's attempts always explain its current state; a
+/// delivery's attempts are the rows of its batch that list it (<see cref="DeliveryIds"/>).
 /// </summary>
 public sealed class DeliveryAttempt
 {
     public long Id { get; init; }
-    public Guid DeliveryId { get; init; }
+
+    /// <summary>With <see cref="Channel"/> and <see cref="Batch"/>, the batch the deliveries belong to (the rows are found through it).</summary>
+    public Guid UpdateId { get; init; }
+    public Channel Channel { get; init; }
+    public int Batch { get; init; }
+
+    /// <summary>The deliveries this attempt carried, each at attempt <see cref="Number"/>.</summary>
+    public required Guid[] DeliveryIds { get; init; }
 
     /// <summary>1 for the first try.</summary>
     public int Number { get; init; }
@@ -18,7 +27,7 @@ public sealed class DeliveryAttempt
     public DateTimeOffset At { get; init; }
     public required string Provider { get; init; }
 
-    /// <summary>The delivery's status after this attempt (<c>queued</c> when a retry is scheduled).</summary>
+    /// <summary>The deliveries' status after this attempt (<c>queued</c> when a retry is scheduled).</summary>
     public DeliveryStatus Outcome { get; init; }
 
     public int? HttpStatus { get; init; }

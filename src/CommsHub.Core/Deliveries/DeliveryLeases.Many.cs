@@ -95,7 +95,7 @@ public sealed partial class DeliveryLeases
 
         await AttemptWriter.WriteAsync(db, [.. rows.Select(r => new DeliveryAttempt
         {
-            DeliveryId = r.Delivery.Id, Number = r.Delivery.Attempts, At = now, Provider = r.Result.Provider, Outcome = r.Status,
+            UpdateId = lease.UpdateId, Channel = lease.Channel, Batch = lease.Batch, DeliveryIds = [r.Delivery.Id], Number = r.Delivery.Attempts, At = now, Provider = r.Result.Provider, Outcome = r.Status,
             HttpStatus = r.Result.HttpStatus, ErrorCode = r.Result.ErrorCode, Error = Truncate(r.Result.Error),
             ProviderMessageId = r.Result.ProviderMessageId, LatencyMs = (int)Math.Min(int.MaxValue, r.Result.Latency.TotalMilliseconds),
         })], cancellationToken);

@@ -304,11 +304,9 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             }
         }
         var latency = (int)Math.Min(int.MaxValue, result.Latency.TotalMilliseconds);
-        await AttemptWriter.WriteAsync(db, [.. held.Select(d => new DeliveryAttempt
-        {
-            DeliveryId = d.Id, Number = d.Attempts, At = now, Provider = result.Provider, Outcome = status, HttpStatus = result.HttpStatus,
-            ErrorCode = result.ErrorCode, Error = Truncate(result.Error), ProviderMessageId = result.ProviderMessageId, LatencyMs = latency,
-        })], cancellationToken);
+        // One request, one attempt row, whatever the number of recipients it carried.
+        await AttemptWriter.WriteAsync(db, [.. AttemptWriter.ForRequest(lease.UpdateId, lease.Channel, lease.Batch, held.Select(d => (d.Id, d.Attempts)),
+            new(now, result.Provider, status, result.HttpStatus, result.ErrorCode, Truncate(result.Error), result.ProviderMessageId, latency))], cancellationToken);
         if (result.Accepted)
         {
             await BatchBook.AddProviderMessagesAsync(db, lease.Channel, held.Select(d => (d.Id, result.ProviderMessageId)), cancellationToken);

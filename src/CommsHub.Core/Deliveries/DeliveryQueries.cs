@@ -102,7 +102,7 @@ public sealed class DeliveryQueries(CommsHubDbContext db)
             return null;
         }
         var attempts = await db.DeliveryAttempts.AsNoTracking()
-            .Where(a => a.DeliveryId == id)
+            .Where(a => a.UpdateId == row.UpdateId && a.Channel == row.Channel && a.Batch == row.Batch && a.DeliveryIds.Contains(id))
             .OrderBy(a => a.Number).ThenBy(a => a.Id)
             .Select(a => new DeliveryAttemptView(a.Number, a.At, a.Provider, a.Outcome, a.HttpStatus, a.ErrorCode, a.Error,
                 a.ProviderMessageId, a.LatencyMs))

@@ -284,7 +284,8 @@ public sealed class FaultedCommands(CommsHubDbContext db, IOptions<RedriveOption
         {
             return 0;
         }
-        var faults = 1 + await db.DeliveryAttempts.CountAsync(a => a.DeliveryId == firstId && a.Provider == Abandonment.BusProvider, cancellationToken);
+        var faults = 1 + await db.DeliveryAttempts.CountAsync(a => a.UpdateId == updateId && a.Channel == channel && a.Batch == batch
+            && a.Provider == Abandonment.BusProvider && a.DeliveryIds.Contains(firstId), cancellationToken);
         var max = Math.Max(1, options.Value.MaxCommandFaults);
         var cause = $"{fault.ShortType} failed in {fault.Queue} and is in {fault.ErrorQueue}: {fault.ExceptionType}: {fault.ExceptionMessage}";
         if (faults >= max)
@@ -339,10 +340,9 @@ internal static class Abandonment
             // nothing happened here, so no attempt and no audit entry say it did. The transaction rolls back unused.
             return 0;
         }
-        await AttemptWriter.WriteAsync(db, [.. held.Select(d => new DeliveryAttempt
-        {
-            DeliveryId = d.Id, Number = d.Attempts + increment, At = now, Provider = BusProvider, Outcome = status, Error = error,
-        })], cancellationToken);
+        // A decision about the batch: one attempt row for its deliveries (per attempt number, should theirs differ).
+        await AttemptWriter.WriteAsync(db, [.. AttemptWriter.ForRequest(updateId, channel, batch, held.Select(d => (d.Id, d.Attempts + increment)),
+            new(now, BusProvider, status, Error: error))], cancellationToken);
         await BatchBook.CloseIfSettledAsync(db, updateId, channel, batch, cancellationToken);
         var data = new JsonObject
         {

@@ -138,11 +138,12 @@ public sealed class Housekeeping(
             .ExecuteDeleteAsync(cancellationToken);
         var inbound = await db.InboundMessages.Where(m => m.ReceivedAt < inboundBefore).ExecuteDeleteAsync(cancellationToken);
         var deliveriesBefore = now - r.Deliveries;
-        var attempts = await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && d.CreatedAt < deliveriesBefore))
-            .ExecuteDeleteAsync(cancellationToken);
         await db.ProviderMessages.Where(m => db.Deliveries.Any(d => d.Id == m.DeliveryId && d.CreatedAt < deliveriesBefore))
             .ExecuteDeleteAsync(cancellationToken);
         var deliveries = await db.Deliveries.Where(d => d.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
+        // An attempt made before the cut-off carried deliveries made before it, all gone above. One made since, for a
+        // delivery that was older, goes at a later run: no query reaches it meanwhile, since it is read through its deliveries.
+        var attempts = await db.DeliveryAttempts.Where(a => a.At < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);
         // Open batches of deliveries gone with them (a batch is closed when its last queued delivery settles, and a batch
         // kept open that long has none left to send).
         await db.OpenBatches.Where(b => b.CreatedAt < deliveriesBefore).ExecuteDeleteAsync(cancellationToken);

@@ -85,15 +85,25 @@ public sealed class DeliveryQueryTests : SqliteAppTest
             db.DeliveryAttempts.AddRange(
                 new DeliveryAttempt
                 {
-                    DeliveryId = delivery.Id, Number = 2, At = T0.AddMinutes(5), Provider = "sendgrid", Outcome = DeliveryStatus.Sent,
+                    UpdateId = delivery.UpdateId, Channel = delivery.Channel, Batch = delivery.Batch, DeliveryIds = [delivery.Id], Number = 2, At = T0.AddMinutes(5), Provider = "sendgrid", Outcome = DeliveryStatus.Sent,
                     HttpStatus = 202, ProviderMessageId = "msg-0", LatencyMs = 180,
                 },
                 new DeliveryAttempt
                 {
-                    DeliveryId = delivery.Id, Number = 1, At = T0.AddMinutes(1), Provider = "sendgrid", Outcome = DeliveryStatus.Queued,
+                    UpdateId = delivery.UpdateId, Channel = delivery.Channel, Batch = delivery.Batch, DeliveryIds = [Guid.CreateVersion7(), delivery.Id], Number = 1, At = T0.AddMinutes(1), Provider = "sendgrid", Outcome = DeliveryStatus.Queued,
                     HttpStatus = 503, ErrorCode = "http_503", Error = "Service Unavailable", LatencyMs = 2500,
                 },
-                new DeliveryAttempt { DeliveryId = Guid.CreateVersion7(), Number = 1, At = T0, Provider = "twilio", Outcome = DeliveryStatus.Failed });
+                // Another delivery's, in the same batch and in another one: not this delivery's.
+                new DeliveryAttempt
+                {
+                    UpdateId = delivery.UpdateId, Channel = delivery.Channel, Batch = delivery.Batch, DeliveryIds = [Guid.CreateVersion7()], Number = 1,
+                    At = T0, Provider = "twilio", Outcome = DeliveryStatus.Failed,
+                },
+                new DeliveryAttempt
+                {
+                    UpdateId = delivery.UpdateId, Channel = delivery.Channel, Batch = delivery.Batch + 1, DeliveryIds = [delivery.Id], Number = 3,
+                    At = T0, Provider = "twilio", Outcome = DeliveryStatus.Failed,
+                });
             return db.SaveChangesAsync();
         });
 

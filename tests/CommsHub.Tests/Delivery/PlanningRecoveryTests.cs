@@ -46,7 +46,7 @@ public sealed class PlanningRecoveryTests : SqliteAppTest
         // As a process that died with the event in memory leaves it: the update stored, nothing planned.
         await WithDbAsync(async db =>
         {
-            await db.DeliveryAttempts.Where(a => db.Deliveries.Any(d => d.Id == a.DeliveryId && d.UpdateId == updateId)).ExecuteDeleteAsync();
+            await db.DeliveryAttempts.Where(a => a.UpdateId == updateId).ExecuteDeleteAsync();
             await db.Deliveries.Where(d => d.UpdateId == updateId).ExecuteDeleteAsync();
             return await db.IncidentUpdates.Where(u => u.Id == updateId).ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.PlannedAt, (DateTimeOffset?)null).SetProperty(u => u.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-1)));

@@ -775,9 +775,20 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
-                    b.Property<Guid>("DeliveryId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("delivery_id");
+                    b.Property<int>("Batch")
+                        .HasColumnType("integer")
+                        .HasColumnName("batch");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("channel");
+
+                    b.PrimitiveCollection<Guid[]>("DeliveryIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("delivery_ids");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
@@ -818,11 +829,15 @@ namespace CommsHub.Core.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(200)")
                         .HasColumnName("provider_message_id");
 
+                    b.Property<Guid>("UpdateId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("update_id");
+
                     b.HasKey("Id")
                         .HasName("pk_delivery_attempts");
 
-                    b.HasIndex("DeliveryId", "Number")
-                        .HasDatabaseName("ix_delivery_attempts_delivery_id_number");
+                    b.HasIndex("UpdateId", "Channel", "Batch")
+                        .HasDatabaseName("ix_delivery_attempts_update_id_channel_batch");
 
                     b.ToTable("delivery_attempts", (string)null);
                 });

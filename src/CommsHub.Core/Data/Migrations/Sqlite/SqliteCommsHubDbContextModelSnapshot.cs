@@ -761,9 +761,20 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("at");
 
-                    b.Property<Guid>("DeliveryId")
+                    b.Property<int>("Batch")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("batch");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT")
-                        .HasColumnName("delivery_id");
+                        .HasColumnName("channel");
+
+                    b.PrimitiveCollection<string>("DeliveryIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_ids");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
@@ -804,11 +815,15 @@ namespace CommsHub.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("provider_message_id");
 
+                    b.Property<Guid>("UpdateId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("update_id");
+
                     b.HasKey("Id")
                         .HasName("pk_delivery_attempts");
 
-                    b.HasIndex("DeliveryId", "Number")
-                        .HasDatabaseName("ix_delivery_attempts_delivery_id_number");
+                    b.HasIndex("UpdateId", "Channel", "Batch")
+                        .HasDatabaseName("ix_delivery_attempts_update_id_channel_batch");
 
                     b.ToTable("delivery_attempts", (string)null);
                 });
