@@ -30,8 +30,10 @@ public sealed record LeasedDelivery(Guid Id, Guid SubscriberId, string Recipient
 /// <param name="UpdateId">With <paramref name="Channel"/> and <paramref name="Batch"/>, the batch the lease was taken in: its rows are found by
 /// the batch's index, so the lease token itself needs none (and a claim, which changes no indexed column, can be a HOT update).
 /// No defaults: a lease with an empty update id or batch 0 would find none of its rows (or another batch's) and fail silently.</param>
+/// <param name="MarkedThrough">The last delivery (in <see cref="DeliveryLeases.CompareIds"/> order) the claim marked in flight in its own write,
+/// from <paramref name="MarkedAt"/>: the first requests of the batch leave without a write of their own (<see cref="InFlightMarks"/>).</param>
 public sealed record DeliveryLease(Guid Token, Channel Channel, IReadOnlyList<LeasedDelivery> Deliveries, DateTimeOffset Until,
-    Guid UpdateId, int Batch);
+    Guid UpdateId, int Batch, Guid? MarkedThrough = null, DateTimeOffset MarkedAt = default);
 
 /// <summary>
 /// A sender claims the queued deliveries of a batch before it sends them. The claim is one
@@ -47,17 +49,38 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// <summary>This deployment's lease (<c>Deliveries:LeaseDuration</c>).</summary>
     public TimeSpan Duration => options.Value.Duration;
 
-    public async Task<DeliveryLease> ClaimAsync(Guid updateId, Channel channel, int batch, CancellationToken cancellationToken)
+    /// <param name="markFirst">
+    /// How many of the claimed deliveries (the first, in <see cref="CompareIds"/> order) the claim marks in flight in its own
+    /// write (<see cref="InFlightMark"/>): those the sender's first requests carry, so they leave without a write of their
+    /// own. An email batch's one request is all of it. 0 marks nothing.
+    /// </param>
+    public async Task<DeliveryLease> ClaimAsync(Guid updateId, Channel channel, int batch, CancellationToken cancellationToken, int markFirst = 0)
     {
         var token = Guid.NewGuid();
         var now = time.GetUtcNow();
         var until = now + Duration;
+        var since = InFlightMarks.Truncate(now);
         List<ClaimedRow> rows;
-        if (db.Provider == DatabaseProvider.PostgreSql)
+        var wire = channel.ToWire();
+        if (db.Provider == DatabaseProvider.PostgreSql && markFirst > 0)
         {
-            // Claim and read in one statement: one round trip, one commit. The lease a delivery is taken from
-            // is kept beside the new one, in the same write: with its sender's in-flight mark it says what is in doubt.
-            var wire = channel.ToWire();
+            // Claim, mark and read in one statement: one round trip, one commit. The lease a delivery is taken from is
+            // kept beside the new one, in the same write: with its sender's in-flight mark it says what is in doubt.
+            rows = await db.Database.SqlQuery<ClaimedRow>($"""
+                WITH claimed AS (
+                    UPDATE deliveries SET previous_lease_token = lease_token, lease_token = {token}, lease_until = {until}, attempts = attempts + 1
+                    WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
+                      AND (lease_until IS NULL OR lease_until < {now}) AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
+                    RETURNING id, subscriber_id, recipient, attempts, previous_lease_token, kind),
+                marked AS (
+                    INSERT INTO in_flight_marks (lease_token, update_id, channel, batch, since, through_id)
+                    SELECT {token}, {updateId}, {wire}, {batch}, {since}, id
+                    FROM (SELECT id FROM claimed ORDER BY id LIMIT {markFirst}) AS first ORDER BY id DESC LIMIT 1)
+                SELECT id, subscriber_id, recipient, attempts, previous_lease_token, kind FROM claimed
+                """).ToListAsync(cancellationToken);
+        }
+        else if (db.Provider == DatabaseProvider.PostgreSql)
+        {
             rows = await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE deliveries SET previous_lease_token = lease_token, lease_token = {token}, lease_until = {until}, attempts = attempts + 1
                 WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
@@ -83,6 +106,14 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         // In the database's order of ids (RETURNING has none): the order requests are marked in flight in.
         rows.Sort((a, b) => CompareIds(a.Id, b.Id));
         var lease = new DeliveryLease(token, channel, [], until, updateId, batch);
+        if (markFirst > 0 && rows.Count > 0)
+        {
+            lease = lease with { MarkedThrough = rows[Math.Min(rows.Count, markFirst) - 1].Id, MarkedAt = since };
+            if (db.Provider != DatabaseProvider.PostgreSql)
+            {
+                await MarkInFlightAsync(lease, lease.MarkedThrough.Value, since);
+            }
+        }
         var inDoubt = await InDoubtAsync(lease, rows);
         return lease with
         {
@@ -162,7 +193,8 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// <summary>
     /// Marks the lease's deliveries up to <paramref name="throughId"/> (in <see cref="CompareIds"/> order) as on the
     /// wire, from <paramref name="at"/> unless an earlier mark says sooner: one row per lease, written before the
-    /// requests leave. A later mark only moves <see cref="InFlightMark.ThroughId"/> forward.
+    /// requests leave. A later mark only moves <see cref="InFlightMark.ThroughId"/> forward; one that says sooner (a dead
+    /// sender's doubt passed on after the claim marked its first requests) moves <see cref="InFlightMark.Since"/> back.
     /// </summary>
     public async Task MarkInFlightAsync(DeliveryLease lease, Guid throughId, DateTimeOffset at)
     {
@@ -175,7 +207,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 INSERT INTO in_flight_marks (lease_token, update_id, channel, batch, since, through_id)
                 VALUES ({token}, {lease.UpdateId}, {lease.Channel.ToWire()}, {lease.Batch}, {at}, {throughId})
                 ON CONFLICT (lease_token) DO UPDATE SET through_id = CASE WHEN excluded.through_id > in_flight_marks.through_id
-                    THEN excluded.through_id ELSE in_flight_marks.through_id END
+                    THEN excluded.through_id ELSE in_flight_marks.through_id END, since = LEAST(in_flight_marks.since, excluded.since)
                 """, CancellationToken.None);
             return;
         }
@@ -190,9 +222,12 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
             await db.SaveChangesAsync(CancellationToken.None);
             added.State = EntityState.Detached;
         }
-        else if (CompareIds(throughId, mark.ThroughId) > 0)
+        else if (CompareIds(throughId, mark.ThroughId) > 0 || at < mark.Since)
         {
-            await db.InFlightMarks.Where(m => m.LeaseToken == token).ExecuteUpdateAsync(s => s.SetProperty(m => m.ThroughId, throughId), CancellationToken.None);
+            var through = CompareIds(throughId, mark.ThroughId) > 0 ? throughId : mark.ThroughId;
+            var from = at < mark.Since ? at : mark.Since;
+            await db.InFlightMarks.Where(m => m.LeaseToken == token)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.ThroughId, through).SetProperty(m => m.Since, from), CancellationToken.None);
         }
     }
 

@@ -12,15 +12,31 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
     int window, TimeProvider time) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly DateTimeOffset[] _at = new DateTimeOffset[requests.Count];
+    // The leading requests the claim marked in its own write (DeliveryLeases.ClaimAsync), at the time its mark says.
+    private readonly int _claimMarked = MarkedByClaim(lease, requests);
+    private readonly DateTimeOffset[] _at = ClaimTimes(lease, requests);
     private DateTimeOffset _until = lease.Until;
-    private int _markedUpTo;
+    private int _markedUpTo = MarkedByClaim(lease, requests);
     private int _requested;
+    private int _renewChecked;
 
     /// <summary>The request's recipients, marked in flight (stored) with the time their mark says.</summary>
     public async Task<IReadOnlyList<LeasedDelivery>> MarkAsync(int index, CancellationToken cancellationToken)
     {
         InterlockedMax(ref _requested, index + 1);
+        if (index < _claimMarked && Interlocked.Exchange(ref _renewChecked, 1) == 0)
+        {
+            // Marked by the claim: only a batch that waited long before its first request (a slow plan or render) writes here.
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                await RenewIfOldAsync(Now());
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
         if (Volatile.Read(ref _markedUpTo) <= index)
         {
             await _gate.WaitAsync(cancellationToken);
@@ -33,18 +49,10 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
                     var from = _markedUpTo;
                     var upTo = Math.Min(requests.Count, Math.Max(index + 1, from + Math.Max(1, window)));
                     var at = Now();
+                    await RenewIfOldAsync(at);
                     await using var scope = scopes.CreateAsyncScope();
-                    var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
-                    // A request's answer has most of a claim to be recorded (through a database failover too) before
-                    // another sender may take it as in doubt: a batch that waited long before this request (a slow
-                    // plan, pacing) renews its claim first. A fresh claim is left as it is: no write per recipient.
-                    if (_until - at < leases.Duration * 3 / 4)
-                    {
-                        await leases.RenewAsync(lease, CancellationToken.None);
-                        _until = at + leases.Duration;
-                    }
                     // Requests follow the lease's order of ids, so what is marked is a prefix of it.
-                    await leases.MarkInFlightAsync(lease, requests[upTo - 1][^1].Id, at);
+                    await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().MarkInFlightAsync(lease, requests[upTo - 1][^1].Id, at);
                     Array.Fill(_at, at, from, upTo - from);
                     Volatile.Write(ref _markedUpTo, upTo);
                 }
@@ -56,6 +64,42 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         }
         var marked = _at[index];
         return [.. requests[index].Select(d => d with { InFlightAt = marked })];
+    }
+
+    // A request's answer has most of a claim to be recorded (through a database failover too) before another sender
+    // may take it as in doubt: a batch that waited long before this request (a slow plan, pacing) renews its claim
+    // first. A fresh claim is left as it is: no write per recipient. Called under the gate.
+    private async Task RenewIfOldAsync(DateTimeOffset at)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
+        if (_until - at < leases.Duration * 3 / 4)
+        {
+            await leases.RenewAsync(lease, CancellationToken.None);
+            _until = at + leases.Duration;
+        }
+    }
+
+    // Counted by id, not by number: a lease that settled some of its deliveries in doubt sends fewer, in the same order.
+    private static int MarkedByClaim(DeliveryLease lease, IReadOnlyList<IReadOnlyList<LeasedDelivery>> requests)
+    {
+        if (lease.MarkedThrough is not { } through)
+        {
+            return 0;
+        }
+        var count = 0;
+        while (count < requests.Count && DeliveryLeases.CompareIds(requests[count][^1].Id, through) <= 0)
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static DateTimeOffset[] ClaimTimes(DeliveryLease lease, IReadOnlyList<IReadOnlyList<LeasedDelivery>> requests)
+    {
+        var at = new DateTimeOffset[requests.Count];
+        Array.Fill(at, lease.MarkedAt, 0, MarkedByClaim(lease, requests));
+        return at;
     }
 
     /// <summary>
@@ -91,12 +135,11 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         }
     }
 
-    // Whole milliseconds: the mark survives every database's time type exactly, and keys the request (email's batch key).
-    private DateTimeOffset Now()
-    {
-        var now = time.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => Truncate(time.GetUtcNow());
+
+    /// <summary>Whole milliseconds: a mark's time survives every database's time type exactly, and keys the request (email's batch key).</summary>
+    public static DateTimeOffset Truncate(DateTimeOffset now) =>
+        new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 
     private static void InterlockedMax(ref int target, int value)
     {

@@ -38,7 +38,8 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     {
         var ct = context.CancellationToken;
         var (updateId, batch) = DeliveryCommands.Read(context.Message);
-        var lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct);
+        // The claim marks what the first requests carry in flight in its own write (an email batch: all of it).
+        var lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct, markFirst: adapter.RecipientsPerRequest * Window(wholeBatch: false));
         if (lease.Deliveries.Count == 0)
         {
             return; // already sent, or held by another sender: a redelivered command sends nothing twice
@@ -49,8 +50,8 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var finished = false;
         // Every delivery of the lease answered and recorded: the last record also deleted the lease's in-flight mark.
         var recorded = false;
-        // The lease has an in-flight mark once a request is about to leave, or from the claim when it took over doubt.
-        var marked = lease.Deliveries.Any(d => d.InFlightAt is not null);
+        // The lease has an in-flight mark from the claim (its first requests, or doubt it took over), or once a request is about to leave.
+        var marked = lease.MarkedThrough is not null || lease.Deliveries.Any(d => d.InFlightAt is not null);
         try
         {
             // A batch is of one kind: an update's (the common case, and cached), a message's, or one rendered per recipient.
@@ -131,15 +132,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
     {
         var wholeBatch = adapter.RecipientsPerRequest >= lease.Deliveries.Count;
         var requests = wholeBatch ? [lease.Deliveries] : lease.Deliveries.Chunk(adapter.RecipientsPerRequest).ToList<IReadOnlyList<LeasedDelivery>>();
-        // One mark for an email batch; for one request per recipient, one per few requests.
-        // Where the provider can be asked about a request in doubt (SMS), each request a mark covers costs a look-up
-        // after a crash: a mark covers 16 requests, or what leaves in a quarter second at the medium's pace if that is
-        // more (answers are recorded a quarter second apart, so a crash already leaves that much in doubt). Without a
-        // look-up (webhooks) a request in doubt is sent again, exactly as an unmarked one would be, so a mark may run
-        // as far ahead as the records do.
-        var window = wholeBatch ? 1
-            : adapter is IInDoubtLookup ? Math.Max(Math.Max(16, 2 * adapter.Parallelism), (int)((adapter.RequestsPerSecond ?? 0) * OutcomeBuffer.MaxDelay.TotalSeconds))
-            : OutcomeBuffer.MaxPending + 2 * adapter.Parallelism;
+        var window = Window(wholeBatch);
         using var marks = new InFlightMarks(scopes, lease, requests, window, time);
         // A group of answers recorded while the batch still sends marks what leaves before the next group.
         outcomes.Marks = marks;
@@ -208,6 +201,18 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         });
         return heldTicks == long.MaxValue ? null : TimeSpan.FromTicks(heldTicks);
     }
+
+    /// <summary>
+    /// How many requests one in-flight mark covers: one for an email batch (its one request); for one request per
+    /// recipient, a few. Where the provider can be asked about a request in doubt (SMS), each request a mark covers costs
+    /// a look-up after a crash: a mark covers 16 requests, or what leaves in a quarter second at the medium's pace if that
+    /// is more (answers are recorded a quarter second apart, so a crash already leaves that much in doubt). Without a
+    /// look-up (webhooks) a request in doubt is sent again, exactly as an unmarked one would be, so a mark may run as far
+    /// ahead as the records do.
+    /// </summary>
+    private int Window(bool wholeBatch) => wholeBatch ? 1
+        : adapter is IInDoubtLookup ? Math.Max(Math.Max(16, 2 * adapter.Parallelism), (int)((adapter.RequestsPerSecond ?? 0) * OutcomeBuffer.MaxDelay.TotalSeconds))
+        : OutcomeBuffer.MaxPending + 2 * adapter.Parallelism;
 
     /// <returns>The lease without what the provider says it accepted (recorded as sent); the rest is sent again.</returns>
     private async Task<DeliveryLease> SettleInDoubtAsync(DeliveryLease lease, SendBatch batch, ConcurrentDictionary<Guid, bool> tried, CancellationToken ct)

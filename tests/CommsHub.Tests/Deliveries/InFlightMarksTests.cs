@@ -180,6 +180,33 @@ public sealed class InFlightMarksTests : SqliteAppTest
     }
 
     [Fact]
+    public Task A_claim_marks_its_first_requests_and_they_leave_without_a_write_of_their_own() =>
+        Testing.ClaimMarkChecks.A_claim_marks_its_first_requests_and_they_leave_without_a_write_of_their_own(App.Services);
+
+    [Fact]
+    public Task A_claim_that_takes_over_doubt_keeps_the_dead_senders_time_and_its_own_reach() =>
+        Testing.ClaimMarkChecks.A_claim_that_takes_over_doubt_keeps_the_dead_senders_time_and_its_own_reach(App.Services);
+
+    [Fact]
+    public async Task A_lease_claimed_with_its_first_requests_marked_that_waited_long_is_renewed_before_the_first_leaves()
+    {
+        var updateId = await QueuedSmsAsync(2);
+        DeliveryLease lease;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            lease = await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().ClaimAsync(updateId, Channel.Sms, 1, CancellationToken.None, markFirst: 2);
+        }
+        var old = lease with { Until = DateTimeOffset.UtcNow.AddSeconds(30) };
+        await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == lease.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, old.Until)));
+        using var marks = MarksOf(old, window: 1);
+
+        await marks.MarkAsync(0, CancellationToken.None);
+
+        var until = await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == lease.Token).Select(d => d.LeaseUntil!.Value).ToListAsync());
+        Assert.All(until, u => Assert.True(u > DateTimeOffset.UtcNow.AddSeconds(90), $"the claim runs until {u:O}"));
+    }
+
+    [Fact]
     public async Task A_lease_that_waited_long_is_renewed_before_its_first_request_a_fresh_one_is_not()
     {
         var lease = await ClaimAsync(await QueuedSmsAsync(2));

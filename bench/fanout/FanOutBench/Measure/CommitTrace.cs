@@ -197,7 +197,14 @@ public static partial class CommitTrace
         }
         if (Has("UPDATE deliveries") && Has("lease_until"))
         {
-            return Has("attempts\" + 1") || Has("attempts + 1") ? "sender: claim a batch (lease)" : "sender: renew/defer a lease";
+            // A claim may mark its first requests in flight in the same statement (DeliveryLeases.ClaimAsync).
+            return Has("attempts\" + 1") || Has("attempts + 1")
+                ? Has("in_flight_marks") ? "sender: claim a batch (lease) and mark its first requests" : "sender: claim a batch (lease)"
+                : "sender: renew/defer a lease";
+        }
+        if (Has("in_flight_marks") && (Has("INSERT") || Has("UPDATE")))
+        {
+            return "sender: mark requests in flight";
         }
         if (Has("FROM deliveries") && Has("lease_token"))
         {
