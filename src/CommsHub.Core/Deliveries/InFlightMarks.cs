@@ -135,6 +135,12 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         }
     }
 
+    /// <summary>
+    /// How many deliveries a claim marks for its sender's first <paramref name="window"/> requests of <paramref name="recipientsPerRequest"/>
+    /// each: all of an email batch (its one request takes any number), a window's worth otherwise.
+    /// </summary>
+    public static int ClaimReach(int recipientsPerRequest, int window) => (int)Math.Min(int.MaxValue, (long)recipientsPerRequest * Math.Max(1, window));
+
     private DateTimeOffset Now() => Truncate(time.GetUtcNow());
 
     /// <summary>Whole milliseconds: a mark's time survives every database's time type exactly, and keys the request (email's batch key).</summary>

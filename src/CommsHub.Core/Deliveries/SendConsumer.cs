@@ -39,7 +39,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var ct = context.CancellationToken;
         var (updateId, batch) = DeliveryCommands.Read(context.Message);
         // The claim marks what the first requests carry in flight in its own write (an email batch: all of it).
-        var lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct, markFirst: adapter.RecipientsPerRequest * Window(wholeBatch: false));
+        var lease = await leases.ClaimAsync(updateId, adapter.Channel, batch, ct, InFlightMarks.ClaimReach(adapter.RecipientsPerRequest, Window(wholeBatch: false)));
         if (lease.Deliveries.Count == 0)
         {
             return; // already sent, or held by another sender: a redelivered command sends nothing twice

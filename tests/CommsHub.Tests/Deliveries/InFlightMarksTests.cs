@@ -179,6 +179,14 @@ public sealed class InFlightMarksTests : SqliteAppTest
         Assert.Equal(8, await WithDbAsync(db => db.Deliveries.CountAsync(d => d.UpdateId == updateId && d.Status == DeliveryStatus.Sent)));
     }
 
+    [Theory]
+    [InlineData(int.MaxValue, 16, int.MaxValue)] // email: one request takes the whole batch, whatever the window
+    [InlineData(1, 16, 16)]                      // SMS: a window of texts
+    [InlineData(1, 532, 532)]                    // webhooks
+    [InlineData(1, 0, 1)]                        // at least the first request
+    public void A_claim_marks_what_its_first_requests_carry(int recipientsPerRequest, int window, int reach) =>
+        Assert.Equal(reach, InFlightMarks.ClaimReach(recipientsPerRequest, window));
+
     [Fact]
     public Task A_claim_marks_its_first_requests_and_they_leave_without_a_write_of_their_own() =>
         Testing.ClaimMarkChecks.A_claim_marks_its_first_requests_and_they_leave_without_a_write_of_their_own(App.Services);
