@@ -127,12 +127,15 @@ public sealed class RabbitClusterTests(FaultPair pair, ITestOutputHelper output)
         using var http = Management(cluster);
         var json = await http.GetFromJsonAsync<JsonArray>($"/api/consumers/{Uri.EscapeDataString(vhost)}") ?? [];
         var byQueue = queues.ToDictionary(q => q, _ => new List<string>());
-        foreach (var consumer in json)
+        // A consumer whose channel the management API has no details of yet comes as "channel_details": [] (not an
+        // object): it is not counted until its node is known, so "on the survivors" is never taken on trust.
+        foreach (var consumer in json.OfType<JsonObject>())
         {
-            var queue = consumer?["queue"]?["name"]?.GetValue<string>();
-            if (queue is not null && byQueue.TryGetValue(queue, out var nodes))
+            var queue = (consumer["queue"] as JsonObject)?["name"]?.GetValue<string>();
+            var node = (consumer["channel_details"] as JsonObject)?["node"]?.GetValue<string>();
+            if (queue is not null && node is not null && byQueue.TryGetValue(queue, out var nodes))
             {
-                nodes.Add(consumer!["channel_details"]?["node"]?.GetValue<string>() ?? "?");
+                nodes.Add(node);
             }
         }
         return byQueue;
