@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using CommsHub.Core.Audit;
 using CommsHub.Core.Common;
+using Microsoft.EntityFrameworkCore;
 
 namespace CommsHub.Core.Deliveries;
 
@@ -17,6 +18,19 @@ public sealed partial class DeliveryLeases
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await CompleteManyAsync(lease, [.. inDoubt.Where(d => found.ContainsKey(d.Id)).Select(d => (d, found[d.Id]))], cancellationToken);
+        // The doubt is settled: from here the lease's mark says what this sender puts on the wire, at the time its own
+        // requests are keyed by (an email batch's key is its mark's time). Kept at the dead sender's time, a second death
+        // would look up the first sender's key, not find this sender's request, and send it a third time.
+        var token = lease.Token;
+        if (lease.MarkedThrough is { } through)
+        {
+            await db.InFlightMarks.Where(m => m.LeaseToken == token)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Since, lease.MarkedAt).SetProperty(m => m.ThroughId, through), cancellationToken);
+        }
+        else
+        {
+            await db.InFlightMarks.Where(m => m.LeaseToken == token).ExecuteDeleteAsync(cancellationToken);
+        }
         AuditLog.Append(db, now, AuditLog.System, "delivery.in_doubt", inDoubt.Count == 1 ? inDoubt[0].Id.ToString() : null, new JsonObject
         {
             ["channel"] = lease.Channel.ToWire(),

@@ -75,7 +75,11 @@ public sealed class InFlightMarks(IServiceScopeFactory scopes, DeliveryLease lea
         var leases = scope.ServiceProvider.GetRequiredService<DeliveryLeases>();
         if (_until - at < leases.Duration * 3 / 4)
         {
-            await leases.RenewAsync(lease, CancellationToken.None);
+            if (await leases.RenewAsync(lease, CancellationToken.None) == 0)
+            {
+                // The claim ran out and the batch was taken over (or settled): this request is not ours to send.
+                throw new LeaseLostException(lease);
+            }
             _until = at + leases.Duration;
         }
     }

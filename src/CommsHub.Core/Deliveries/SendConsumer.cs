@@ -90,7 +90,19 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             }
 
             marked = true;
-            var heldFor = await SendAllAsync(lease, send, outcomes, tried, ct);
+            TimeSpan? heldFor;
+            try
+            {
+                heldFor = await SendAllAsync(lease, send, outcomes, tried, ct);
+            }
+            catch (LeaseLostException ex)
+            {
+                // What was sent is recorded below where it is still ours; the rest is the other sender's to send.
+                logger.LogWarning(ex, "{Channel} batch {Batch} of update {UpdateId}: the claim ran out while sending; the rest of the batch is left to the sender that took it",
+                    adapter.Channel, batch, updateId);
+                finished = true;
+                return;
+            }
             if (heldFor is { } wait)
             {
                 // Everything sent is recorded first, so the deferral takes only what was held, untried (no attempt
@@ -140,7 +152,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         var heldTicks = long.MaxValue;
         var renewAt = time.GetUtcNow() + leases.Duration / 2;
         using var renewing = new SemaphoreSlim(1, 1);
-        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (index, token) =>
+        var sending = Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (index, token) =>
         {
             if (!adapter.CircuitPerTarget && Interlocked.Read(ref heldTicks) != long.MaxValue)
             {
@@ -190,7 +202,10 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 {
                     // Slow pacing must not let the lease lapse while this batch is still sending.
                     await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().RenewAsync(lease, token);
+                    if (await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().RenewAsync(lease, token) == 0)
+                    {
+                        throw new LeaseLostException(lease);
+                    }
                     renewAt = time.GetUtcNow() + leases.Duration / 2;
                 }
                 finally
@@ -199,6 +214,15 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 }
             }
         });
+        try
+        {
+            await sending;
+        }
+        catch (Exception) when (sending.Exception?.InnerExceptions.OfType<LeaseLostException>().FirstOrDefault() is { } lost)
+        {
+            // Whichever request met it first, the others stopped with a cancellation: the claim's loss is what the batch ended on.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(lost);
+        }
         return heldTicks == long.MaxValue ? null : TimeSpan.FromTicks(heldTicks);
     }
 

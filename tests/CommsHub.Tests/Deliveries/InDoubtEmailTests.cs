@@ -47,6 +47,7 @@ public abstract class InDoubtEmailTests(bool activityApi) : SqliteAppTest, IDisp
     protected async Task LeaveInDoubtAsync(Guid updateId, DateTimeOffset markedAt)
     {
         var token = Guid.NewGuid();
+        // A sender that died before its record: its deliveries' earlier outcome (a first send in the test) is undone.
         var ids = await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId).Select(d => d.Id).ToListAsync());
         await WithDbAsync(db => db.Deliveries.Where(d => d.UpdateId == updateId)
             .ExecuteUpdateAsync(s => s
@@ -119,6 +120,41 @@ public sealed class InDoubtEmailWithActivityTests() : InDoubtEmailTests(activity
             Assert.Null(d.LeaseToken);
         });
         Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
+    }
+
+    [Fact]
+    public async Task A_batch_sent_again_after_a_crash_is_found_by_its_own_key_should_its_sender_die_too()
+    {
+        var updateId = await QueuedEmailsAsync("ann@example.com", "bob@example.com");
+        // The first sender's request never reached SendGrid.
+        await LeaveInDoubtAsync(updateId, InFlightMarks.Truncate(DateTimeOffset.UtcNow.AddSeconds(-5)));
+        InFlightMark? onTheWire = null;
+        SendGrid.DelayFor = _ =>
+        {
+            // What a crash at this moment would leave: the mark that is stored while the request is on the wire.
+            onTheWire = WithDbAsync(db => db.InFlightMarks.AsNoTracking().SingleOrDefaultAsync()).GetAwaiter().GetResult();
+            return TimeSpan.Zero;
+        };
+
+        await ConsumeAsync(updateId);
+
+        var second = Assert.Single(SendGrid.Accepted);
+        Assert.Equal(1, SendGrid.Lookups);
+        // The mark says the time the request is keyed by, not the first sender's: a look-up after a second death finds it.
+        Assert.NotNull(onTheWire);
+        Assert.Equal(MarkOf(second), onTheWire.Since);
+
+        SendGrid.DelayFor = _ => TimeSpan.Zero;
+        await LeaveInDoubtAsync(updateId, onTheWire.Since);
+        await ConsumeAsync(updateId);
+
+        Assert.Equal(2, SendGrid.Lookups);
+        Assert.Single(SendGrid.Accepted);
+        Assert.All(await DeliveriesAsync(updateId), d =>
+        {
+            Assert.Equal(DeliveryStatus.Sent, d.Status);
+            Assert.Equal(second.MessageId, d.ProviderMessageId);
+        });
     }
 
     [Fact]

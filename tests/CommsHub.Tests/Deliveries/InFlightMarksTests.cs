@@ -228,4 +228,23 @@ public sealed class InFlightMarksTests : SqliteAppTest
         var until = await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == lease.Token).Select(d => d.LeaseUntil!.Value).ToListAsync());
         Assert.All(until, u => Assert.True(u > DateTimeOffset.UtcNow.AddSeconds(90), $"the claim runs until {u:O}"));
     }
+
+    [Fact]
+    public async Task A_sender_whose_claim_ran_out_and_was_taken_over_sends_nothing_more_under_it()
+    {
+        var updateId = await QueuedSmsAsync(2);
+        var lease = await ClaimAsync(updateId);
+        var old = lease with { Until = DateTimeOffset.UtcNow.AddSeconds(30) };
+        // Another sender took the batch once the claim ran out (a stall longer than the claim).
+        var other = Guid.NewGuid();
+        await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == lease.Token)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, other).SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddMinutes(2))));
+        using var marks = MarksOf(old, window: 1);
+
+        await Assert.ThrowsAsync<LeaseLostException>(() => marks.MarkAsync(0, CancellationToken.None));
+
+        // No mark under the lost claim (its request never left), and the other sender's claim is as it took it.
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync(m => m.LeaseToken == lease.Token)));
+        Assert.Equal(2, await WithDbAsync(db => db.Deliveries.CountAsync(d => d.UpdateId == updateId && d.LeaseToken == other)));
+    }
 }
