@@ -62,10 +62,10 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
         var since = InFlightMarks.Truncate(now);
         List<ClaimedRow> rows;
         var wire = channel.ToWire();
-        if (db.Provider == DatabaseProvider.PostgreSql && markFirst > 0)
+        if (db.Provider == DatabaseProvider.PostgreSql)
         {
-            // Claim, mark and read in one statement: one round trip, one commit. The lease a delivery is taken from is
-            // kept beside the new one, in the same write: with its sender's in-flight mark it says what is in doubt.
+            // Claim, mark and read in one statement: one round trip, one commit (markFirst 0 marks nothing: LIMIT 0). The lease
+            // a delivery is taken from is kept beside the new one, in the same write: with its sender's mark it says what is in doubt.
             rows = await db.Database.SqlQuery<ClaimedRow>($"""
                 WITH claimed AS (
                     UPDATE deliveries SET previous_lease_token = lease_token, lease_token = {token}, lease_until = {until}, attempts = attempts + 1
@@ -77,15 +77,6 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                     SELECT {token}, {updateId}, {wire}, {batch}, {since}, id
                     FROM (SELECT id FROM claimed ORDER BY id LIMIT {markFirst}) AS first ORDER BY id DESC LIMIT 1)
                 SELECT id, subscriber_id, recipient, attempts, previous_lease_token, kind FROM claimed
-                """).ToListAsync(cancellationToken);
-        }
-        else if (db.Provider == DatabaseProvider.PostgreSql)
-        {
-            rows = await db.Database.SqlQuery<ClaimedRow>($"""
-                UPDATE deliveries SET previous_lease_token = lease_token, lease_token = {token}, lease_until = {until}, attempts = attempts + 1
-                WHERE update_id = {updateId} AND channel = {wire} AND batch = {batch} AND status = 'queued'
-                  AND (lease_until IS NULL OR lease_until < {now}) AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
-                RETURNING id, subscriber_id, recipient, attempts, previous_lease_token, kind
                 """).ToListAsync(cancellationToken);
         }
         else
