@@ -52,6 +52,37 @@ public abstract class CommsHubDbContext(DbContextOptions options) : DbContext(op
 
     public abstract DatabaseProvider Provider { get; }
 
+    /// <summary>At most this many changed entities are saved in one round trip (<see cref="SaveChangesInOneRoundTripAsync"/>): far below
+    /// the provider's batch size (1,000 statements), so EF sends them as one batch.</summary>
+    public const int OneRoundTripLimit = 200;
+
+    /// <summary>
+    /// Saves the tracked changes atomically in one round trip on PostgreSQL: one batch of statements and no transaction of EF's
+    /// own. The statements of a batch run in one implicit transaction that the server commits once the last has run (the
+    /// protocol's Sync), so the row locks they take are held for the batch's run on the server only. Under EF's transaction they
+    /// are held until the client's COMMIT, a second round trip: a client short of CPU holds them for as long as it waits for it,
+    /// and every writer of the same row queues behind it (an incident's row, for each update posted to it). Anything else (a
+    /// transaction already open, more changes than <see cref="OneRoundTripLimit"/>, SQLite) saves as <c>SaveChangesAsync</c> does.
+    /// </summary>
+    public async Task<int> SaveChangesInOneRoundTripAsync(CancellationToken cancellationToken)
+    {
+        if (Provider != DatabaseProvider.PostgreSql || Database.CurrentTransaction is not null
+            || ChangeTracker.Entries().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted) > OneRoundTripLimit)
+        {
+            return await SaveChangesAsync(cancellationToken);
+        }
+        var behavior = Database.AutoTransactionBehavior;
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
+        try
+        {
+            return await SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            Database.AutoTransactionBehavior = behavior;
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<IncidentStatus>().HaveConversion<WireConverter<IncidentStatus>>().HaveMaxLength(32);

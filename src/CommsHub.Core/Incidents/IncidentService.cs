@@ -256,7 +256,9 @@ public sealed class IncidentService(CommsHubDbContext db, OutboxSignal outbox, S
         }
 
         Outbox.Enqueue(db, new IncidentUpdatePublished { UpdateId = update.Id, IncidentId = incident.Id, PublishedAt = now }, now);
-        await db.SaveChangesAsync(cancellationToken);
+        // The incident's row is locked from its update to the commit: in one round trip, updates posted to one incident
+        // side by side wait for each other's statements only, never for a busy client's COMMIT.
+        await db.SaveChangesInOneRoundTripAsync(cancellationToken);
         outbox.Notify();
         statusChanged.Notify();
         return update;
