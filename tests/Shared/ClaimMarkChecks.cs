@@ -59,6 +59,40 @@ public static class ClaimMarkChecks
         Assert.Equal((next.Token, next.Deliveries[3].Id, dead.MarkedAt.AddSeconds(-30)), (mark.LeaseToken, mark.ThroughId, mark.Since));
     }
 
+    /// <summary>
+    /// A group of answers in which one request went unanswered (a time-out): the answered ones are recorded and leave the
+    /// claim; the unanswered one is a transient failure that keeps the lease's token (not its time) and so the mark, so that its
+    /// retry's claim finds it in doubt (and asks the provider) instead of sending it again blind.
+    /// </summary>
+    public static async Task An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt(IServiceProvider services)
+    {
+        var updateId = await QueuedSmsAsync(services, 2);
+        var lease = await ClaimAsync(services, updateId, markFirst: 2);
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().CompleteManyAsync(lease,
+            [
+                (lease.Deliveries[0], new SendResult(DeliveryStatus.Sent, "twilio", "SM0")),
+                (lease.Deliveries[1], new SendResult(DeliveryStatus.Queued, "twilio", Error: "Twilio unreachable: no answer within 30 s", Transient: true) { Unanswered = true }),
+            ], CancellationToken.None);
+        }
+
+        var rows = await WithDbAsync(services, db => db.Deliveries.AsNoTracking().Where(d => d.UpdateId == updateId).ToDictionaryAsync(d => d.Id));
+        var answered = rows[lease.Deliveries[0].Id];
+        var unanswered = rows[lease.Deliveries[1].Id];
+        Assert.Equal((DeliveryStatus.Sent, (Guid?)null), (answered.Status, answered.LeaseToken));
+        Assert.Equal((DeliveryStatus.Queued, (Guid?)lease.Token), (unanswered.Status, unanswered.LeaseToken));
+        Assert.NotNull(unanswered.NextAttemptAt);
+        Assert.Null(unanswered.LeaseUntil);
+        Assert.Equal(lease.Token, Assert.Single(await MarksAsync(services)).LeaseToken);
+
+        // The retry falls due: its claim takes the text over as in doubt, from the mark's time.
+        await WithDbAsync(services, db => db.Deliveries.Where(d => d.Id == unanswered.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
+        var retry = await ClaimAsync(services, updateId, markFirst: 2);
+        Assert.Equal(lease.MarkedAt, Assert.Single(retry.Deliveries).InFlightAt);
+    }
+
     private static async Task<Guid> QueuedSmsAsync(IServiceProvider services, int count)
     {
         var updateId = Guid.NewGuid();

@@ -62,16 +62,19 @@ public sealed partial class DeliveryLeases
             var accepted = rows.Select(r => r.Result.Accepted).ToArray();
             // Null for every real send: only a sandboxed one keeps its text.
             var rendered = rows.Select(r => r.Result.Accepted ? r.Result.Rendered : null).ToArray();
+            // A request left unanswered keeps the lease's token (not its time) and so its mark: its retry asks the provider first.
+            var keep = rows.Select(r => r.Result.KeepsLeaseToken(r.Status)).ToArray();
             updated = await db.Database.ExecuteSqlAsync($"""
                 UPDATE deliveries AS d SET
                     status = v.status, provider = v.provider,
                     provider_message_id = CASE WHEN v.accepted THEN v.message_id ELSE d.provider_message_id END,
                     sent_at = CASE WHEN v.accepted THEN {now} ELSE d.sent_at END,
                     rendered = CASE WHEN v.accepted THEN v.rendered ELSE d.rendered END,
-                    last_error = v.error, next_attempt_at = v.next, lease_token = NULL, lease_until = NULL
-                FROM unnest({deliveryIds}, {statuses}, {providers}, {messageIds}, {errors}, {nexts}, {accepted}, {rendered})
-                    AS v(id, status, provider, message_id, error, next, accepted, rendered)
-                WHERE d.id = v.id AND d.lease_token = {lease.Token} AND d.status = 'queued'
+                    last_error = v.error, next_attempt_at = v.next,
+                    lease_token = CASE WHEN v.keep THEN d.lease_token END, lease_until = NULL
+                FROM unnest({deliveryIds}, {statuses}, {providers}, {messageIds}, {errors}, {nexts}, {accepted}, {rendered}, {keep})
+                    AS v(id, status, provider, message_id, error, next, accepted, rendered, keep)
+                WHERE d.id = v.id AND d.lease_token = {lease.Token} AND d.lease_until IS NOT NULL AND d.status = 'queued'
                 """, cancellationToken);
         }
         else
@@ -86,6 +89,10 @@ public sealed partial class DeliveryLeases
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.ProviderMessageId, messageId)
                         .SetProperty(d => d.SentAt, now).SetProperty(d => d.Rendered, rendered).SetProperty(d => d.LastError, (string?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
+                    : r.Result.KeepsLeaseToken(status)
+                    ? await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s => s
+                        .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
+                        .SetProperty(d => d.NextAttemptAt, next).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
                     : await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
                         .SetProperty(d => d.NextAttemptAt, next)

@@ -168,11 +168,16 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     }
 
     // The lease's rows, through the queued batches' index (a leased row is queued: every outcome ends its lease, and
-    // one a provider's callback settled first is no longer the sender's to hold).
+    // one a provider's callback settled first is no longer the sender's to hold). A row whose request went unanswered keeps
+    // the lease's token without its time (SendResult.Unanswered): recorded, so no longer held, but still under the lease's mark.
     private IQueryable<Delivery> Held(Guid updateId, Channel channel, int batch, Guid token) =>
-        db.Deliveries.Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued && d.LeaseToken == token);
+        UnderMark(updateId, channel, batch, token).Where(d => d.LeaseUntil != null);
 
     private IQueryable<Delivery> Held(DeliveryLease lease) => Held(lease.UpdateId, lease.Channel, lease.Batch, lease.Token);
+
+    // What the lease's in-flight mark still covers: what it holds, and what went unanswered under it.
+    private IQueryable<Delivery> UnderMark(Guid updateId, Channel channel, int batch, Guid token) =>
+        db.Deliveries.Where(d => d.UpdateId == updateId && d.Channel == channel && d.Batch == batch && d.Status == DeliveryStatus.Queued && d.LeaseToken == token);
 
     /// <summary>Extends the lease of what this sender still holds.</summary>
     public Task<int> RenewAsync(DeliveryLease lease, CancellationToken cancellationToken)
@@ -239,7 +244,7 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     /// batch whose every answer was recorded needs no write of its own for it.
     /// </summary>
     public Task<int> ForgetMarkAsync(DeliveryLease lease) =>
-        db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !Held(lease).Any())
+        db.InFlightMarks.Where(m => m.LeaseToken == lease.Token && !UnderMark(lease.UpdateId, lease.Channel, lease.Batch, lease.Token).Any())
             .ExecuteDeleteAsync(CancellationToken.None);
 
     /// <summary>
@@ -310,13 +315,21 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                     .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
-            : await rows.ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.Status, status)
-                .SetProperty(d => d.Provider, result.Provider)
-                .SetProperty(d => d.LastError, error)
-                .SetProperty(d => d.NextAttemptAt, next)
+            : result.KeepsLeaseToken(status)
+                // No answer: the token and its mark stay (the lease's time goes), so the retry finds the batch in doubt and asks first.
+                ? await rows.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, status)
+                    .SetProperty(d => d.Provider, result.Provider)
+                    .SetProperty(d => d.LastError, error)
+                    .SetProperty(d => d.NextAttemptAt, next)
+                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
+                : await rows.ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, status)
+                    .SetProperty(d => d.Provider, result.Provider)
+                    .SetProperty(d => d.LastError, error)
+                    .SetProperty(d => d.NextAttemptAt, next)
                     .SetProperty(d => d.LeaseToken, (Guid?)null)
-                .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
 
         if (result.Accepted && result.RenderedEach is { } each)
         {

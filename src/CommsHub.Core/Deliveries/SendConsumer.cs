@@ -150,6 +150,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
         outcomes.Marks = marks;
         outcomes.MarkAhead = OutcomeBuffer.MaxPending + window;
         var heldTicks = long.MaxValue;
+        var started = 0;
         var renewAt = time.GetUtcNow() + leases.Duration / 2;
         using var renewing = new SemaphoreSlim(1, 1);
         var sending = Parallel.ForEachAsync(Enumerable.Range(0, requests.Count), new ParallelOptions { MaxDegreeOfParallelism = adapter.Parallelism, CancellationToken = ct }, async (index, token) =>
@@ -161,11 +162,17 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             await outcomes.FlushIfDueAsync(token);
             await adapter.PaceAsync(token);
             var recipients = await marks.MarkAsync(index, token);
+            Interlocked.Increment(ref started);
             foreach (var delivery in recipients)
             {
                 tried[delivery.Id] = true;
             }
             var result = await send(recipients);
+            if (result.Unanswered && adapter is not IInDoubtLookup)
+            {
+                // Nobody to ask: a request in doubt is sent again like any failed one, so it need not keep its claim.
+                result = result with { Unanswered = false };
+            }
             if (result.Held)
             {
                 // Not sent: held requests are untried, and given back as such should the batch stop.
@@ -202,7 +209,9 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 {
                     // Slow pacing must not let the lease lapse while this batch is still sending.
                     await using var scope = scopes.CreateAsyncScope();
-                    if (await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().RenewAsync(lease, token) == 0)
+                    // Nothing held with requests still to make: the claim ran out and the batch was taken over.
+                    if (await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().RenewAsync(lease, token) == 0
+                        && Volatile.Read(ref started) < requests.Count)
                     {
                         throw new LeaseLostException(lease);
                     }

@@ -40,6 +40,17 @@ public sealed record SendResult(
     /// </summary>
     public bool Held { get; init; }
 
+    /// <summary>
+    /// The request left and no answer came (a time-out): the provider may have accepted it. Recorded as a transient failure
+    /// that keeps the lease's token (not its time: no longer held) and so the lease's in-flight mark, so the retry's claim
+    /// finds it in doubt and, where the provider can be asked (<see cref="IInDoubtLookup"/>), looks it up before sending it
+    /// again instead of repeating it.
+    /// </summary>
+    public bool Unanswered { get; init; }
+
+    /// <summary>Recorded keeping the lease's token: a transient failure of a request that may have been accepted, still to be retried.</summary>
+    internal bool KeepsLeaseToken(DeliveryStatus recorded) => Unanswered && recorded == DeliveryStatus.Queued;
+
     public static SendResult Hold(string provider, TimeSpan wait, string reason) =>
         new(DeliveryStatus.Queued, provider, Error: reason, Transient: true, RetryAfter: wait) { Held = true };
 }

@@ -116,7 +116,7 @@ public sealed class TelemetrySampler(
     /// <summary>The deliveries each in-flight mark holds under a lapsed claim, counted through the batches' index.</summary>
     internal static IQueryable<long> InDoubtPerMark(CommsHubDbContext db, DateTimeOffset now) => db.InFlightMarks.AsNoTracking()
         .Select(m => (long)db.Deliveries.Count(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
-            && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now));
+            && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)));
 
     /// <summary>The queued deliveries of each open batch, counted through the batches' index.</summary>
     internal static IQueryable<long> QueuedPerOpenBatch(CommsHubDbContext db) => db.OpenBatches.AsNoTracking()

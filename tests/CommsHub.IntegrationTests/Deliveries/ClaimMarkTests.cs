@@ -30,4 +30,8 @@ public sealed class ClaimMarkTests : IAsyncLifetime
     [Fact]
     public Task A_claim_that_takes_over_doubt_keeps_the_dead_senders_time_and_its_own_reach() =>
         ClaimMarkChecks.A_claim_that_takes_over_doubt_keeps_the_dead_senders_time_and_its_own_reach(_app.Services);
+
+    [Fact]
+    public Task An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt() =>
+        ClaimMarkChecks.An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt(_app.Services);
 }

@@ -23,6 +23,7 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         ["Channels:Sms:Twilio:AccountSid"] = TwilioFake.AccountSid,
         ["Channels:Sms:Twilio:AuthToken"] = TwilioFake.AuthToken,
         ["Channels:Sms:Twilio:BaseUrl"] = _twilio.Url,
+        ["Channels:Sms:Twilio:Timeout"] = "00:00:01",
         [SendConsumerCalls.NoScheduledRedrive.Key] = SendConsumerCalls.NoScheduledRedrive.Value,
     };
 
@@ -60,6 +61,38 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
         Assert.Equal(DeliveryStatus.Sent, delivery.Status);
         Assert.Equal(sent.Sid, delivery.ProviderMessageId);
+        Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
+    }
+
+    [Fact]
+    public async Task A_text_whose_request_timed_out_is_looked_up_before_its_retry_and_not_sent_twice()
+    {
+        var (updateId, deliveryId) = await QueuedSmsAsync();
+        // Twilio takes the first request but answers after the client's time-out (1 s).
+        _twilio.DelayFor = n => n == 1 ? TimeSpan.FromSeconds(3) : TimeSpan.Zero;
+
+        await ConsumeAsync(updateId);
+
+        // A transient failure that keeps the lease's token (not its time) and so its mark: the text is in doubt.
+        var waiting = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
+        Assert.Equal(DeliveryStatus.Queued, waiting.Status);
+        Assert.NotNull(waiting.NextAttemptAt);
+        Assert.NotNull(waiting.LeaseToken);
+        Assert.Null(waiting.LeaseUntil);
+        Assert.True(await WithDbAsync(db => db.InFlightMarks.AnyAsync(m => m.LeaseToken == waiting.LeaseToken)));
+        // Twilio accepted it after all, after the client gave up on it.
+        await Eventually.HoldsAsync(() => Task.FromResult(_twilio.Accepted.Count == 1), "Twilio accepted the abandoned request", TimeSpan.FromSeconds(15));
+        // The retry falls due.
+        await WithDbAsync(db => db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
+
+        await ConsumeAsync(updateId);
+
+        Assert.Single(_twilio.Requests);
+        Assert.Equal(1, _twilio.Lookups);
+        var delivery = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId));
+        Assert.Equal(DeliveryStatus.Sent, delivery.Status);
+        Assert.Equal(_twilio.Accepted[0].Sid, delivery.ProviderMessageId);
+        Assert.Null(delivery.LeaseToken);
         Assert.False(await WithDbAsync(db => db.InFlightMarks.AnyAsync()));
     }
 

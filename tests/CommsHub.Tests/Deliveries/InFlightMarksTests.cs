@@ -196,6 +196,10 @@ public sealed class InFlightMarksTests : SqliteAppTest
         Testing.ClaimMarkChecks.A_claim_that_takes_over_doubt_keeps_the_dead_senders_time_and_its_own_reach(App.Services);
 
     [Fact]
+    public Task An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt() =>
+        Testing.ClaimMarkChecks.An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt(App.Services);
+
+    [Fact]
     public async Task A_lease_claimed_with_its_first_requests_marked_that_waited_long_is_renewed_before_the_first_leaves()
     {
         var updateId = await QueuedSmsAsync(2);

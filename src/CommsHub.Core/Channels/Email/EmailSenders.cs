@@ -79,9 +79,11 @@ public sealed class SendGridEmailSender(IHttpClientFactory httpClients, IOptions
         }
         catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // After a time-out SendGrid may have accepted the batch: it stays in doubt, and is looked up before it is sent
+            // again where the Email Activity look-up is on.
             var reason = ex is TaskCanceledException ? $"no answer within {_options.SendGrid.Timeout.TotalSeconds:0.#} s" : ex.Message;
             return new SendResult(DeliveryStatus.Queued, Provider, Error: $"SendGrid unreachable: {reason}", Transient: true,
-                Latency: Stopwatch.GetElapsedTime(started));
+                Latency: Stopwatch.GetElapsedTime(started)) { Unanswered = ex is TaskCanceledException };
         }
         var latency = Stopwatch.GetElapsedTime(started);
         var status = (int)response.StatusCode;

@@ -95,13 +95,14 @@ public sealed class TwilioSmsSender(IHttpClientFactory httpClients, IOptions<Sms
         }
         catch (ApiConnectionException ex)
         {
-            // Refused, reset, or no answer within Twilio:Timeout: Twilio never said it accepted, so it is
-            // retried (after a time-out Twilio may have accepted after all: that costs a duplicate text, not a lost one).
-            var reason = ex.InnerException is TaskCanceledException
+            // Refused, reset, or no answer within Twilio:Timeout: Twilio never said it accepted, so it is retried. After a
+            // time-out Twilio may have accepted after all: the text stays in doubt and is looked up before it is sent again.
+            var timedOut = ex.InnerException is TaskCanceledException;
+            var reason = timedOut
                 ? $"no answer within {_options.Twilio.Timeout.TotalSeconds:0.#} s"
                 : ex.InnerException?.Message ?? ex.Message;
             return new SendResult(DeliveryStatus.Queued, Provider, Error: $"Twilio unreachable: {reason}", Transient: true,
-                Latency: Stopwatch.GetElapsedTime(started));
+                Latency: Stopwatch.GetElapsedTime(started)) { Unanswered = timedOut };
         }
 
         // The exception's status is 0 when the body was not Twilio's error JSON (a proxy's 502 page, say); the raw answer still has it.
