@@ -93,6 +93,35 @@ public static class ClaimMarkChecks
         Assert.Equal(lease.MarkedAt, Assert.Single(retry.Deliveries).InFlightAt);
     }
 
+    /// <summary>
+    /// A send command that faulted while its claim had lapsed with requests marked in flight: the back-off keeps the lapsed
+    /// claim's token (not its time), so the claim after it still finds those requests in doubt.
+    /// </summary>
+    public static async Task A_faulted_command_keeps_a_lapsed_claims_doubt_for_the_next_claim(IServiceProvider services)
+    {
+        var updateId = await QueuedSmsAsync(services, 2);
+        var dead = await ClaimAsync(services, updateId, markFirst: 2);
+        await WithDbAsync(services, db => db.Deliveries.Where(d => d.LeaseToken == dead.Token)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+
+        await using (var scope = services.CreateAsyncScope())
+        {
+            Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<FaultedCommands>().FaultedAsync(Channel.Sms, updateId, 1,
+                new Core.Messaging.BusFault("send-sms-batch", "urn:message:CommsHub.Contracts:SendSmsBatch", Guid.NewGuid(), "System.InvalidOperationException", "boom",
+                    DateTimeOffset.UtcNow), CancellationToken.None));
+        }
+
+        var rows = await WithDbAsync(services, db => db.Deliveries.AsNoTracking().Where(d => d.UpdateId == updateId).ToListAsync());
+        Assert.All(rows, d => Assert.Equal((DeliveryStatus.Queued, (Guid?)dead.Token, (DateTimeOffset?)null), (d.Status, d.LeaseToken, d.LeaseUntil)));
+        Assert.All(rows, d => Assert.NotNull(d.NextAttemptAt));
+        Assert.Equal(dead.Token, Assert.Single(await MarksAsync(services)).LeaseToken);
+
+        await WithDbAsync(services, db => db.Deliveries.Where(d => d.UpdateId == updateId)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, DateTimeOffset.UtcNow.AddSeconds(-1))));
+        var next = await ClaimAsync(services, updateId, markFirst: 2);
+        Assert.All(next.Deliveries, d => Assert.Equal(dead.MarkedAt, d.InFlightAt));
+    }
+
     private static async Task<Guid> QueuedSmsAsync(IServiceProvider services, int count)
     {
         var updateId = Guid.NewGuid();

@@ -71,9 +71,25 @@ public sealed partial class TwilioFake : IDisposable
 
     private int _lookups;
 
+    /// <summary>The HTTP status of the n-th message list request (1-based); anything but 200 is answered as Twilio's error JSON. Default: 200.</summary>
+    public Func<int, int> ListStatusFor { get; set; } = _ => 200;
+
     private ResponseMessage ListAnswer(IRequestMessage request)
     {
-        Interlocked.Increment(ref _lookups);
+        var lookup = Interlocked.Increment(ref _lookups);
+        if (ListStatusFor(lookup) is var failed and not 200)
+        {
+            return new ResponseMessage
+            {
+                StatusCode = failed,
+                Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                BodyData = new BodyData
+                {
+                    BodyAsString = JsonSerializer.Serialize(new Dictionary<string, object> { ["code"] = 20500, ["message"] = "Internal Server Error", ["status"] = failed }),
+                    DetectedBodyType = BodyType.String,
+                },
+            };
+        }
         string? Query(string key) => request.Query?.TryGetValue(key, out var v) == true ? v.FirstOrDefault() : null;
         var to = Query("To");
         var from = Query("From");

@@ -12,8 +12,11 @@ public sealed partial class DeliveryLeases
     /// the provider's id (no second request); the rest will be sent again. Audited either way, with the counts,
     /// so an operator sees how many repeats a crash may have caused.
     /// </summary>
+    /// <param name="answered">The provider answered the look-up (or there is none to ask): what it did not find was not sent, and the
+    /// mark can say what this claim sends from here. After a failed look-up the mark keeps the dead sender's time and reach, so a
+    /// second death still looks as far back.</param>
     public async Task SettleInDoubtAsync(DeliveryLease lease, IReadOnlyList<LeasedDelivery> inDoubt, IReadOnlyDictionary<Guid, SendResult> found,
-        bool lookedUp, CancellationToken cancellationToken)
+        bool lookedUp, CancellationToken cancellationToken, bool answered = true)
     {
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -22,7 +25,11 @@ public sealed partial class DeliveryLeases
         // requests are keyed by (an email batch's key is its mark's time). Kept at the dead sender's time, a second death
         // would look up the first sender's key, not find this sender's request, and send it a third time.
         var token = lease.Token;
-        if (lease.MarkedThrough is { } through)
+        if (!answered)
+        {
+            // Nothing learnt: the mark keeps what the dead sender left.
+        }
+        else if (lease.MarkedThrough is { } through)
         {
             await db.InFlightMarks.Where(m => m.LeaseToken == token)
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.Since, lease.MarkedAt).SetProperty(m => m.ThroughId, through), cancellationToken);

@@ -271,8 +271,9 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
     }
 
     /// <summary>Gives the lease back untried, to be claimed again no sooner than <paramref name="until"/> (the claim's attempt is not counted).</summary>
-    public Task<int> DeferAsync(DeliveryLease lease, DateTimeOffset until, CancellationToken cancellationToken) =>
-        Held(lease).ExecuteUpdateAsync(s => s
+    /// <param name="keep">Deliveries that stay leased: in doubt and not yet settled, they keep their doubt until the claim lapses.</param>
+    public Task<int> DeferAsync(DeliveryLease lease, DateTimeOffset until, CancellationToken cancellationToken, IReadOnlyCollection<Guid>? keep = null) =>
+        (keep is { Count: > 0 } ? Held(lease).Where(d => !keep.Contains(d.Id)) : Held(lease)).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Attempts, d => d.Attempts - 1)
             .SetProperty(d => d.NextAttemptAt, until)
             .SetProperty(d => d.LeaseToken, (Guid?)null)

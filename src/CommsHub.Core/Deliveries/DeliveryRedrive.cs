@@ -327,13 +327,21 @@ internal static class Abandonment
         }
         var ids = held.Select(d => d.Id).ToList();
         var increment = countAttempt ? 1 : 0;
-        var updated = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s => s
-            .SetProperty(d => d.Status, status)
-            .SetProperty(d => d.Attempts, d => d.Attempts + increment)
-            .SetProperty(d => d.LastError, error)
-            .SetProperty(d => d.NextAttemptAt, next)
-            .SetProperty(d => d.LeaseToken, (Guid?)null)
-            .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+        // A delivery still to be tried keeps the token of the claim it lapsed from (not its time): should that claim's in-flight
+        // mark cover it, the next claim finds it in doubt and asks the provider before sending it again.
+        var keepToken = status == DeliveryStatus.Queued;
+        var updated = await db.Deliveries.Where(d => ids.Contains(d.Id) && d.Status == DeliveryStatus.Queued).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(d => d.Status, status)
+                .SetProperty(d => d.Attempts, d => d.Attempts + increment)
+                .SetProperty(d => d.LastError, error)
+                .SetProperty(d => d.NextAttemptAt, next)
+                .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null);
+            if (!keepToken)
+            {
+                s.SetProperty(d => d.LeaseToken, (Guid?)null);
+            }
+        }, cancellationToken);
         if (updated == 0)
         {
             // Settled by someone else since they were read (a sender's answer, a second give-up of the same batch):

@@ -47,6 +47,12 @@ public sealed class SendConsumer<TCommand, TAdapter>(
 
         using var outcomes = new OutcomeBuffer(recorder, lease, time, logger);
         var tried = new ConcurrentDictionary<Guid, bool>();
+        // What a dead sender (or an unanswered request) left in doubt stays leased should the batch stop before it is
+        // settled (a failed load or render, a shutdown): given back, it would lose its doubt and be sent again blind.
+        foreach (var delivery in lease.Deliveries.Where(d => d.InFlightAt is not null))
+        {
+            tried[delivery.Id] = true;
+        }
         var finished = false;
         // Every delivery of the lease answered and recorded: the last record also deleted the lease's in-flight mark.
         var recorded = false;
@@ -72,7 +78,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             {
                 await (prepared.Outcome is { } outcome
                     ? leases.CompleteAsync(lease, outcome, CancellationToken.None)
-                    : leases.DeferAsync(lease, time.GetUtcNow() + prepared.Wait.GetValueOrDefault(), CancellationToken.None));
+                    : leases.DeferAsync(lease, time.GetUtcNow() + prepared.Wait.GetValueOrDefault(), CancellationToken.None, keep: [.. tried.Keys]));
                 recorded = prepared.Outcome is not null;
                 finished = true;
                 return;
@@ -257,11 +263,13 @@ public sealed class SendConsumer<TCommand, TAdapter>(
             tried[delivery.Id] = true;
         }
         IReadOnlyDictionary<Guid, SendResult> found = new Dictionary<Guid, SendResult>();
+        var answered = adapter is not IInDoubtLookup;
         if (adapter is IInDoubtLookup lookup)
         {
             try
             {
                 found = await lookup.FindAsync(batch with { Deliveries = inDoubt }, inDoubt, ct);
+                answered = true;
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
@@ -269,7 +277,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 logger.LogWarning(ex, "{Channel}: could not look up {Count} deliveries in doubt; they are sent again", adapter.Channel, inDoubt.Count);
             }
         }
-        await leases.SettleInDoubtAsync(lease, inDoubt, found, adapter is IInDoubtLookup, CancellationToken.None);
+        await leases.SettleInDoubtAsync(lease, inDoubt, found, adapter is IInDoubtLookup, CancellationToken.None, answered);
         logger.LogWarning("{Channel} batch {Batch} of {UpdateId}: {InDoubt} deliveries in doubt after an interrupted send, {Found} found accepted by the provider, {Again} sent again",
             adapter.Channel, batch.Batch, batch.UpdateId, inDoubt.Count, found.Count, inDoubt.Count - found.Count);
         return lease with { Deliveries = [.. lease.Deliveries.Where(d => !found.ContainsKey(d.Id)).Select(d => d with { InFlightAt = null })] };

@@ -113,10 +113,14 @@ public sealed class TelemetrySampler(
 
     private static double Age(DateTimeOffset now, DateTimeOffset? since) => since is { } at && at < now ? (now - at).TotalSeconds : 0;
 
-    /// <summary>The deliveries each in-flight mark holds under a lapsed claim, counted through the batches' index.</summary>
+    /// <summary>
+    /// The deliveries each in-flight mark holds under a lapsed claim (a sender that died), counted through the batches' index. A
+    /// request left unanswered (a time-out) keeps its mark without a claim time and is not counted: it waits for its retry,
+    /// which looks it up first, and a slow provider is not a dead sender.
+    /// </summary>
     internal static IQueryable<long> InDoubtPerMark(CommsHubDbContext db, DateTimeOffset now) => db.InFlightMarks.AsNoTracking()
         .Select(m => (long)db.Deliveries.Count(d => d.UpdateId == m.UpdateId && d.Channel == m.Channel && d.Batch == m.Batch
-            && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && (d.LeaseUntil == null || d.LeaseUntil < now)));
+            && d.LeaseToken == m.LeaseToken && d.Status == DeliveryStatus.Queued && d.LeaseUntil < now));
 
     /// <summary>The queued deliveries of each open batch, counted through the batches' index.</summary>
     internal static IQueryable<long> QueuedPerOpenBatch(CommsHubDbContext db) => db.OpenBatches.AsNoTracking()

@@ -34,4 +34,8 @@ public sealed class ClaimMarkTests : IAsyncLifetime
     [Fact]
     public Task An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt() =>
         ClaimMarkChecks.An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt(_app.Services);
+
+    [Fact]
+    public Task A_faulted_command_keeps_a_lapsed_claims_doubt_for_the_next_claim() =>
+        ClaimMarkChecks.A_faulted_command_keeps_a_lapsed_claims_doubt_for_the_next_claim(_app.Services);
 }

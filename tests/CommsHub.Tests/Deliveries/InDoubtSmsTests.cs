@@ -97,6 +97,31 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
     }
 
     [Fact]
+    public async Task A_text_in_doubt_whose_look_up_failed_is_sent_again_under_a_mark_that_keeps_the_dead_senders_time()
+    {
+        var (updateId, deliveryId) = await QueuedSmsAsync();
+        var since = await LeaveInDoubtAsync(updateId, deliveryId);
+        _twilio.ListStatusFor = _ => 500;
+        InFlightMark? onTheWire = null;
+        _twilio.DelayFor = _ =>
+        {
+            // What a second crash at this moment would leave for the next claim to look up.
+            onTheWire = WithDbAsync(db => db.InFlightMarks.AsNoTracking().SingleOrDefaultAsync()).GetAwaiter().GetResult();
+            return TimeSpan.Zero;
+        };
+
+        await ConsumeAsync(updateId);
+
+        // Unknown is not sent: at least once, so it is sent again...
+        Assert.Equal(1, _twilio.Lookups);
+        Assert.Single(_twilio.Accepted);
+        // ...under a mark that still looks back to the dead sender's time: nothing was learnt about its request.
+        Assert.NotNull(onTheWire);
+        Assert.Equal(since, onTheWire.Since);
+        Assert.Equal(DeliveryStatus.Sent, (await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == deliveryId))).Status);
+    }
+
+    [Fact]
     public async Task A_text_sent_normally_is_not_looked_up_and_leaves_no_mark()
     {
         var (updateId, deliveryId) = await QueuedSmsAsync();
@@ -118,9 +143,10 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
     }
 
     // What a SIGKILL leaves: queued under a lease that has since expired, whose sender marked it in flight a moment ago.
-    private async Task LeaveInDoubtAsync(Guid updateId, Guid deliveryId)
+    private async Task<DateTimeOffset> LeaveInDoubtAsync(Guid updateId, Guid deliveryId)
     {
         var token = Guid.NewGuid();
+        var since = InFlightMarks.Truncate(DateTimeOffset.UtcNow.AddSeconds(-5));
         await WithDbAsync(db => db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Status, DeliveryStatus.Queued)
             .SetProperty(d => d.ProviderMessageId, (string?)null)
@@ -130,10 +156,11 @@ public sealed class InDoubtSmsTests : SqliteAppTest, IDisposable
         {
             db.InFlightMarks.Add(new InFlightMark
             {
-                LeaseToken = token, UpdateId = updateId, Channel = Channel.Sms, Batch = 0, Since = DateTimeOffset.UtcNow.AddSeconds(-5), ThroughId = deliveryId,
+                LeaseToken = token, UpdateId = updateId, Channel = Channel.Sms, Batch = 0, Since = since, ThroughId = deliveryId,
             });
             return db.SaveChangesAsync();
         });
+        return since;
     }
 
     private async Task<(Guid UpdateId, Guid DeliveryId)> QueuedSmsAsync()

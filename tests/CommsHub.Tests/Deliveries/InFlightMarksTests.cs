@@ -196,6 +196,36 @@ public sealed class InFlightMarksTests : SqliteAppTest
         Testing.ClaimMarkChecks.A_claim_that_takes_over_doubt_keeps_the_dead_senders_time_and_its_own_reach(App.Services);
 
     [Fact]
+    public async Task A_deferral_before_the_doubt_is_settled_keeps_what_is_in_doubt_leased()
+    {
+        var updateId = await QueuedSmsAsync(3);
+        var dead = await ClaimAsync(updateId);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().MarkInFlightAsync(dead, dead.Deliveries[0].Id, DateTimeOffset.UtcNow);
+        }
+        await WithDbAsync(db => db.Deliveries.Where(d => d.LeaseToken == dead.Token).ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1))));
+        var next = await ClaimAsync(updateId);
+        var inDoubt = next.Deliveries.Where(d => d.InFlightAt is not null).Select(d => d.Id).ToList();
+        Assert.Equal([dead.Deliveries[0].Id], inDoubt);
+
+        // The batch is held before anything is settled (its provider's circuit is open): the rest waits untried...
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<DeliveryLeases>().DeferAsync(next, DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None, keep: inDoubt));
+        }
+
+        // ...and what is in doubt stays under the claim and its mark, so the claim after it still asks first.
+        var kept = await WithDbAsync(db => db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == inDoubt[0]));
+        Assert.Equal(next.Token, kept.LeaseToken);
+        Assert.True(await WithDbAsync(db => db.InFlightMarks.AnyAsync(m => m.LeaseToken == next.Token)));
+    }
+
+    [Fact]
+    public Task A_faulted_command_keeps_a_lapsed_claims_doubt_for_the_next_claim() =>
+        Testing.ClaimMarkChecks.A_faulted_command_keeps_a_lapsed_claims_doubt_for_the_next_claim(App.Services);
+
+    [Fact]
     public Task An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt() =>
         Testing.ClaimMarkChecks.An_unanswered_request_keeps_its_leases_token_and_mark_and_its_retry_finds_it_in_doubt(App.Services);
 
