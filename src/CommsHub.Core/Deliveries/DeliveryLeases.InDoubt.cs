@@ -16,27 +16,22 @@ public sealed partial class DeliveryLeases
     /// mark can say what this claim sends from here. After a failed look-up the mark keeps the dead sender's time and reach, so a
     /// second death still looks as far back.</param>
     public async Task SettleInDoubtAsync(DeliveryLease lease, IReadOnlyList<LeasedDelivery> inDoubt, IReadOnlyDictionary<Guid, SendResult> found,
-        bool lookedUp, CancellationToken cancellationToken, bool answered = true)
+        bool lookedUp, bool answered, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await CompleteManyAsync(lease, [.. inDoubt.Where(d => found.ContainsKey(d.Id)).Select(d => (d, found[d.Id]))], cancellationToken);
-        // The doubt is settled: from here the lease's mark says what this sender puts on the wire, at the time its own
-        // requests are keyed by (an email batch's key is its mark's time). Kept at the dead sender's time, a second death
-        // would look up the first sender's key, not find this sender's request, and send it a third time.
-        var token = lease.Token;
-        if (!answered)
+        // Settled by an answered look-up: from here the lease's mark says what this sender puts on the wire, at the time its
+        // own requests are keyed by (an email batch's key is its mark's time). Kept at the dead sender's time, a second death
+        // would look up the first sender's key, not find this sender's request, and send it a third time. After a failed
+        // look-up nothing was learnt, and the mark keeps what the dead sender left.
+        if (answered)
         {
-            // Nothing learnt: the mark keeps what the dead sender left.
-        }
-        else if (lease.MarkedThrough is { } through)
-        {
-            await db.InFlightMarks.Where(m => m.LeaseToken == token)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Since, lease.MarkedAt).SetProperty(m => m.ThroughId, through), cancellationToken);
-        }
-        else
-        {
-            await db.InFlightMarks.Where(m => m.LeaseToken == token).ExecuteDeleteAsync(cancellationToken);
+            var token = lease.Token;
+            var marks = db.InFlightMarks.Where(m => m.LeaseToken == token);
+            await (lease.MarkedThrough is { } through
+                ? marks.ExecuteUpdateAsync(s => s.SetProperty(m => m.Since, lease.MarkedAt).SetProperty(m => m.ThroughId, through), cancellationToken)
+                : marks.ExecuteDeleteAsync(cancellationToken));
         }
         AuditLog.Append(db, now, AuditLog.System, "delivery.in_doubt", inDoubt.Count == 1 ? inDoubt[0].Id.ToString() : null, new JsonObject
         {

@@ -89,14 +89,15 @@ public sealed partial class DeliveryLeases
                         .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.ProviderMessageId, messageId)
                         .SetProperty(d => d.SentAt, now).SetProperty(d => d.Rendered, rendered).SetProperty(d => d.LastError, (string?)null).SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                         .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
-                    : r.Result.KeepsLeaseToken(status)
-                    ? await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s => s
-                        .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
-                        .SetProperty(d => d.NextAttemptAt, next).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
-                    : await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s => s
-                        .SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
-                        .SetProperty(d => d.NextAttemptAt, next)
-                        .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+                    : await Held(lease).Where(d => d.Id == id).ExecuteUpdateAsync(s =>
+                    {
+                        s.SetProperty(d => d.Status, status).SetProperty(d => d.Provider, provider).SetProperty(d => d.LastError, error)
+                            .SetProperty(d => d.NextAttemptAt, next).SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null);
+                        if (!r.Result.KeepsLeaseToken(status))
+                        {
+                            s.SetProperty(d => d.LeaseToken, (Guid?)null);
+                        }
+                    }, cancellationToken);
             }
         }
 

@@ -316,21 +316,19 @@ public sealed partial class DeliveryLeases(CommsHubDbContext db, TimeProvider ti
                 .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                     .SetProperty(d => d.LeaseToken, (Guid?)null)
                 .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
-            : result.KeepsLeaseToken(status)
-                // No answer: the token and its mark stay (the lease's time goes), so the retry finds the batch in doubt and asks first.
-                ? await rows.ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.Status, status)
+            : await rows.ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(d => d.Status, status)
                     .SetProperty(d => d.Provider, result.Provider)
                     .SetProperty(d => d.LastError, error)
                     .SetProperty(d => d.NextAttemptAt, next)
-                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken)
-                : await rows.ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.Status, status)
-                    .SetProperty(d => d.Provider, result.Provider)
-                    .SetProperty(d => d.LastError, error)
-                    .SetProperty(d => d.NextAttemptAt, next)
-                    .SetProperty(d => d.LeaseToken, (Guid?)null)
-                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null), cancellationToken);
+                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null);
+                // No answer: the token and so its mark stay, so the retry finds the batch in doubt and asks first.
+                if (!result.KeepsLeaseToken(status))
+                {
+                    s.SetProperty(d => d.LeaseToken, (Guid?)null);
+                }
+            }, cancellationToken);
 
         if (result.Accepted && result.RenderedEach is { } each)
         {

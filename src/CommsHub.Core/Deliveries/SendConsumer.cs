@@ -277,7 +277,7 @@ public sealed class SendConsumer<TCommand, TAdapter>(
                 logger.LogWarning(ex, "{Channel}: could not look up {Count} deliveries in doubt; they are sent again", adapter.Channel, inDoubt.Count);
             }
         }
-        await leases.SettleInDoubtAsync(lease, inDoubt, found, adapter is IInDoubtLookup, CancellationToken.None, answered);
+        await leases.SettleInDoubtAsync(lease, inDoubt, found, adapter is IInDoubtLookup, answered, CancellationToken.None);
         logger.LogWarning("{Channel} batch {Batch} of {UpdateId}: {InDoubt} deliveries in doubt after an interrupted send, {Found} found accepted by the provider, {Again} sent again",
             adapter.Channel, batch.Batch, batch.UpdateId, inDoubt.Count, found.Count, inDoubt.Count - found.Count);
         return lease with { Deliveries = [.. lease.Deliveries.Where(d => !found.ContainsKey(d.Id)).Select(d => d with { InFlightAt = null })] };
